@@ -1,0 +1,20 @@
+//! Write a Lockstep bot in Rust.
+//!
+//! Implement [`Bot`] on a struct that holds your state between ticks, add one
+//! line, `lockstep_sdk::export_bot!(MyBot);`, and build the crate as a `cdylib`
+//! for `wasm32-unknown-unknown`. The same types describe the wire format of ABI
+//! v1 in both its encodings; `docs/abi.md` is the contract for other languages.
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod abi;
+pub mod encoding;
+pub mod log;
+pub mod types;
+
+pub use abi::{ABI_VERSION, Bot, Runner};
+pub use encoding::{DecodeError, Encoding, decode, encode, encode_into};
+pub use types::*;

@@ -1,0 +1,1 @@
+//! Lockstep without a network.
