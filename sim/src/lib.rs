@@ -1,1 +1,5 @@
-//! Lockstep without a network.
+//! Lockstep without a network: the wasm sandbox, the match loop, the CLI.
+
+pub mod bundled;
+pub mod match_loop;
+pub mod sandbox;

@@ -1,0 +1,151 @@
+//! Builds every bot crate under `bots/` for wasm32 and embeds the modules, so
+//! `lockstep match rusher harvester` works from a fresh clone with no extra step.
+//!
+//! The bots are built by a nested `cargo build` into `target/bots-wasm`, always
+//! with the `bot` profile whatever the host's profile, so a debug and a release
+//! host embed byte-identical modules (and the same module hashes).
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+struct BotCrate {
+    /// Directory name under bots/: the bundled bot's name.
+    name: String,
+    package: String,
+    description: String,
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir
+        .parent()
+        .expect("sim/ sits in the workspace root");
+    for watched in ["bots", "sdk", "Cargo.lock", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+
+    let bots = find_bots(&root.join("bots"));
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_relative() {
+                root.join(dir)
+            } else {
+                dir
+            }
+        })
+        .unwrap_or_else(|| root.join("target"))
+        .join("bots-wasm");
+    build_bots(root, &bots, &target_dir);
+
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let mut table = String::from("&[\n");
+    for bot in &bots {
+        let built = target_dir
+            .join(WASM_TARGET)
+            .join("bot")
+            .join(format!("{}.wasm", bot.package.replace('-', "_")));
+        let embedded = out_dir.join(format!("{}.wasm", bot.name));
+        fs::copy(&built, &embedded).unwrap_or_else(|e| panic!("copying {}: {e}", built.display()));
+        writeln!(
+            table,
+            "    BundledBot {{ name: {:?}, description: {:?}, wasm: include_bytes!({:?}) }},",
+            bot.name,
+            bot.description,
+            embedded.display().to_string()
+        )
+        .unwrap();
+    }
+    table.push(']');
+    fs::write(out_dir.join("bundled_bots.rs"), table).unwrap();
+}
+
+/// Every `bots/<name>/Cargo.toml`, sorted by name so the table is stable.
+fn find_bots(bots_dir: &Path) -> Vec<BotCrate> {
+    let mut bots: Vec<BotCrate> = fs::read_dir(bots_dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", bots_dir.display()))
+        .filter_map(|entry| {
+            let dir = entry.ok()?.path();
+            let manifest = fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+            Some(BotCrate {
+                name: dir.file_name()?.to_str()?.to_string(),
+                package: manifest_value(&manifest, "name")?,
+                description: manifest_value(&manifest, "description").unwrap_or_default(),
+            })
+        })
+        .collect();
+    bots.sort_by(|a, b| a.name.cmp(&b.name));
+    bots
+}
+
+/// The string value of `key = "..."` in a Cargo.toml (first occurrence).
+fn manifest_value(manifest: &str, key: &str) -> Option<String> {
+    manifest.lines().find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+fn build_bots(root: &Path, bots: &[BotCrate], target_dir: &Path) {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args([
+            "build",
+            "--profile",
+            "bot",
+            "--target",
+            WASM_TARGET,
+            "--target-dir",
+        ])
+        .arg(target_dir);
+    for bot in bots {
+        command.args(["-p", &bot.package]);
+    }
+    // The outer build's settings (its rustflags, wrappers such as clippy-driver,
+    // profile overrides, jobserver) must not leak into the bots' build.
+    for (key, _) in env::vars_os() {
+        let key = key.to_string_lossy();
+        let keep = matches!(
+            key.as_ref(),
+            "PATH"
+                | "HOME"
+                | "CARGO_HOME"
+                | "RUSTUP_HOME"
+                | "RUSTUP_TOOLCHAIN"
+                | "RUSTC"
+                | "TMPDIR"
+        ) || key.starts_with("CARGO_NET_")
+            || key.starts_with("CARGO_HTTP_")
+            || key.starts_with("CARGO_REGISTRIES_")
+            || key.to_ascii_lowercase().ends_with("_proxy");
+        if !keep {
+            command.env_remove(key.as_ref());
+        }
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("could not run cargo to build the bots: {e}"));
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let hint = if stderr.contains("target may not be installed")
+            || stderr.contains("can't find crate for `core`")
+            || stderr.contains("can't find crate for `std`")
+        {
+            format!(
+                "\nThe {WASM_TARGET} target is missing. Run `scripts/setup` \
+                 (or `rustup target add {WASM_TARGET}`) and build again.\n"
+            )
+        } else {
+            String::new()
+        };
+        panic!("building the bundled bots for {WASM_TARGET} failed:{hint}\n{stderr}");
+    }
+}

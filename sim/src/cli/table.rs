@@ -1,0 +1,91 @@
+//! The human-readable standings.
+
+use lockstep_sim::match_loop::MatchResult;
+use std::fmt::Write;
+
+/// Fuel as a short figure: 1234 → 1.2k, 12345678 → 12.3M.
+fn short(fuel: u64) -> String {
+    match fuel {
+        0..1_000 => fuel.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", fuel as f64 / 1e3),
+        _ => format!("{:.1}M", fuel as f64 / 1e6),
+    }
+}
+
+pub fn standings(result: &MatchResult) -> String {
+    let mut out = String::new();
+    let verdict = match (&result.winner, &result.winner_bot) {
+        (Some(seat), Some(bot)) => format!("{bot} (seat {seat}) wins"),
+        _ => "draw".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "map {}, seed {}, {} ticks: {verdict}\n",
+        result.map, result.seed, result.ticks
+    );
+    let _ = writeln!(
+        out,
+        "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}",
+        "seat",
+        "bot",
+        "result",
+        "core",
+        "units",
+        "energy",
+        "fuel avg",
+        "fuel max",
+        "cutoffs",
+        "traps",
+        "bad out",
+        "invalid"
+    );
+    for p in &result.players {
+        let standing = if result.winner == Some(p.seat) {
+            "won".to_string()
+        } else if let Some(tick) = p.score.eliminated_at {
+            format!("out @{tick}")
+        } else if result.winner.is_none() {
+            "draw".to_string()
+        } else {
+            "lost".to_string()
+        };
+        let avg = p
+            .fuel_total
+            .checked_div(u64::from(p.ticks_played))
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}",
+            p.seat,
+            p.bot,
+            standing,
+            p.score.core_hp,
+            p.score.units,
+            p.score.energy,
+            short(avg),
+            short(p.fuel_max_tick),
+            p.cutoffs,
+            p.traps,
+            p.bad_outputs,
+            p.invalid_actions
+        );
+    }
+    let mut notes = String::new();
+    for p in &result.players {
+        if !p.init.is_ok() {
+            let _ = writeln!(notes, "  seat {} ({}): init: {}", p.seat, p.bot, p.init);
+        }
+        if let Some(failure) = &p.first_failure {
+            let _ = writeln!(
+                notes,
+                "  seat {} ({}): first failure at tick {}: {}",
+                p.seat, p.bot, failure.tick, failure.outcome
+            );
+        }
+    }
+    if !notes.is_empty() {
+        let _ = write!(out, "\nproblems:\n{notes}");
+    }
+    let _ = writeln!(out, "\nfinal state hash {}", result.final_hash);
+    out
+}

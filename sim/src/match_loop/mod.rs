@@ -1,0 +1,82 @@
+//! The match loop: the one place where the sandbox and the game meet.
+//!
+//! Each tick: observe every live player, encode, run all bots in parallel,
+//! then decode and submit their orders in seat order (whatever thread
+//! finished first), then step the game.
+
+mod config;
+mod pool;
+mod result;
+mod runner;
+
+pub use config::{MatchConfig, OverrunPolicy};
+pub use result::{LOG_TAIL, LogLine, MatchResult, PlayerResult, ScoreView, TickFailure};
+pub use runner::Match;
+
+use crate::sandbox::{BotModule, CallReport, Outcome, Sandbox};
+use lockstep_game::{GameError, MapError};
+use lockstep_sdk::Action;
+
+/// A bot taking a seat: its display name and its loaded module.
+#[derive(Clone, Debug)]
+pub struct Entrant {
+    pub name: String,
+    pub module: BotModule,
+}
+
+/// Why a match could not be played at all. What bots do is never an error.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("a match needs 2 to 8 bots, but {0} were given")]
+    PlayerCount(usize),
+    #[error(transparent)]
+    Map(#[from] MapError),
+    #[error(transparent)]
+    Game(#[from] GameError),
+    #[error("could not start the bot worker threads: {0}")]
+    Threads(#[from] std::io::Error),
+    #[error("internal error: a bot worker thread died during tick {0}")]
+    WorkerDied(u32),
+}
+
+/// Sees each bot call of a match as it is applied (in seat order), e.g. to
+/// record a replay or per-tick fuel. The default methods do nothing.
+pub trait MatchObserver {
+    /// One bot's tick: its report, the outcome after decoding, and the orders
+    /// submitted (empty unless the outcome is `Ok`).
+    fn bot_tick(
+        &mut self,
+        _tick: u32,
+        _seat: usize,
+        _report: &CallReport,
+        _outcome: &Outcome,
+        _actions: &[Action],
+    ) {
+    }
+}
+
+impl MatchObserver for () {}
+
+/// Plays a whole match. Deterministic: the same entrants (by module hash) and
+/// config give the same result, whatever `config.threads` is.
+pub fn run_match(
+    sandbox: &Sandbox,
+    entrants: &[Entrant],
+    config: &MatchConfig,
+) -> Result<MatchResult, MatchError> {
+    run_match_observed(sandbox, entrants, config, &mut ())
+}
+
+/// [`run_match`], telling `observer` about every bot call.
+pub fn run_match_observed(
+    sandbox: &Sandbox,
+    entrants: &[Entrant],
+    config: &MatchConfig,
+    observer: &mut dyn MatchObserver,
+) -> Result<MatchResult, MatchError> {
+    let mut game = Match::new(sandbox, entrants, config)?;
+    while !game.is_over() {
+        game.play_tick(observer)?;
+    }
+    Ok(game.finish())
+}

@@ -1,0 +1,155 @@
+//! What a finished match reports: standings, per-bot stats, the final hash.
+
+use crate::sandbox::{CallReport, Outcome};
+use lockstep_game::Score;
+use serde::Serialize;
+
+/// The whole result of one match; `lockstep match --json` prints this.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatchResult {
+    /// The winning seat, or `None` for a draw.
+    pub winner: Option<usize>,
+    /// The winning bot's name, for people reading the JSON.
+    pub winner_bot: Option<String>,
+    pub ticks: u32,
+    /// blake3 of the final world state, hex. Equal hashes = equal games.
+    pub final_hash: String,
+    pub map: String,
+    pub seed: u64,
+    pub tick_fuel: u64,
+    pub players: Vec<PlayerResult>,
+}
+
+/// One seat's bot and how it did.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlayerResult {
+    pub seat: usize,
+    pub bot: String,
+    pub module_hash: String,
+    pub encoding: String,
+    pub score: ScoreView,
+    /// Fuel used over the whole match by `lockstep_tick` calls.
+    pub fuel_total: u64,
+    /// The most fuel one tick used.
+    pub fuel_max_tick: u64,
+    /// `lockstep_tick` calls made.
+    pub ticks_played: u32,
+    /// Calls cut off for running out of fuel.
+    pub cutoffs: u32,
+    /// Calls that trapped.
+    pub traps: u32,
+    /// Calls whose output was out of bounds, too large or undecodable, or
+    /// whose `lockstep_alloc` returned a bad pointer.
+    pub bad_outputs: u32,
+    /// Orders the game rejected or that failed when resolved.
+    pub invalid_actions: u64,
+    /// Instances replaced under the `reset` policy.
+    pub resets: u32,
+    /// How `lockstep_init` (or instantiation) went.
+    pub init: Outcome,
+    /// The first tick that did not end `ok`, and how it ended.
+    pub first_failure: Option<TickFailure>,
+    /// The last log lines, oldest first (at most [`LOG_TAIL`]).
+    pub log_tail: Vec<LogLine>,
+}
+
+/// How many of a bot's last log lines a result keeps.
+pub const LOG_TAIL: usize = 20;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TickFailure {
+    pub tick: u32,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LogLine {
+    /// The tick the line was logged in; `None` for `lockstep_init`.
+    pub tick: Option<u32>,
+    pub line: String,
+}
+
+/// The game's score in a serialisable form (see `docs/rules.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScoreView {
+    pub alive: bool,
+    pub eliminated_at: Option<u32>,
+    pub core_hp: u16,
+    pub units: u32,
+    pub energy: u32,
+}
+
+impl From<&Score> for ScoreView {
+    fn from(score: &Score) -> Self {
+        ScoreView {
+            alive: score.alive,
+            eliminated_at: score.eliminated_at,
+            core_hp: score.core_hp,
+            units: score.units,
+            energy: score.energy,
+        }
+    }
+}
+
+impl PlayerResult {
+    pub(crate) fn new(seat: usize, bot: String, module_hash: String, encoding: String) -> Self {
+        PlayerResult {
+            seat,
+            bot,
+            module_hash,
+            encoding,
+            score: ScoreView {
+                alive: true,
+                eliminated_at: None,
+                core_hp: 0,
+                units: 0,
+                energy: 0,
+            },
+            fuel_total: 0,
+            fuel_max_tick: 0,
+            ticks_played: 0,
+            cutoffs: 0,
+            traps: 0,
+            bad_outputs: 0,
+            invalid_actions: 0,
+            resets: 0,
+            init: Outcome::Ok,
+            first_failure: None,
+            log_tail: Vec::new(),
+        }
+    }
+
+    /// Folds one tick call's report into the totals.
+    pub(crate) fn record_tick(&mut self, tick: u32, report: &CallReport, outcome: &Outcome) {
+        self.ticks_played += 1;
+        self.fuel_total += report.fuel_used;
+        self.fuel_max_tick = self.fuel_max_tick.max(report.fuel_used);
+        match outcome {
+            Outcome::Ok => {}
+            Outcome::OutOfFuel => self.cutoffs += 1,
+            Outcome::Trap { .. } => self.traps += 1,
+            Outcome::BadAlloc { .. } | Outcome::BadOutput { .. } | Outcome::InitFailed { .. } => {
+                self.bad_outputs += 1
+            }
+        }
+        if !outcome.is_ok() && self.first_failure.is_none() {
+            self.first_failure = Some(TickFailure {
+                tick,
+                outcome: outcome.clone(),
+            });
+        }
+        self.keep_logs(Some(tick), report);
+    }
+
+    pub(crate) fn keep_logs(&mut self, tick: Option<u32>, report: &CallReport) {
+        for line in &report.logs {
+            if self.log_tail.len() == LOG_TAIL {
+                self.log_tail.remove(0);
+            }
+            self.log_tail.push(LogLine {
+                tick,
+                line: line.clone(),
+            });
+        }
+    }
+}

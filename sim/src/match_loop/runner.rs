@@ -1,0 +1,236 @@
+//! A match in progress, one tick at a time.
+
+use super::pool::{Job, WorkerPool};
+use super::{Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
+use super::{PlayerResult, ScoreView};
+use crate::sandbox::{BadOutput, BotInstance, Outcome, Sandbox};
+use lockstep_game::{Game, Map};
+use lockstep_sdk::{Action, Limits, Observation, PlayerId};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use tracing::{debug, info_span, trace_span};
+
+/// The random stream of the match seed that gives each bot its own seed.
+/// (Stream 0 belongs to the map generator in `lockstep-game`.)
+const BOT_SEED_STREAM: u64 = 1;
+
+/// One seat during the match.
+struct Seat {
+    entrant: Entrant,
+    /// `None` if instantiation failed: the bot sits out, ordering nothing.
+    instance: Option<BotInstance>,
+    needs_reset: bool,
+    init_message: Vec<u8>,
+    input: Vec<u8>,
+    result: PlayerResult,
+}
+
+/// A match being played: the game, the bots' instances, the worker pool.
+pub struct Match<'s> {
+    sandbox: &'s Sandbox,
+    config: MatchConfig,
+    map_name: String,
+    /// The `match` tracing span, entered around each tick.
+    span: tracing::Span,
+    game: Game,
+    seats: Vec<Seat>,
+    pool: WorkerPool,
+    observation: Observation,
+}
+
+impl<'s> Match<'s> {
+    /// Loads the map, sets up the game, instantiates every bot and calls its
+    /// `lockstep_init`. A bot failing here is recorded, not an error.
+    pub fn new(
+        sandbox: &'s Sandbox,
+        entrants: &[Entrant],
+        config: &MatchConfig,
+    ) -> Result<Match<'s>, MatchError> {
+        let players = entrants.len();
+        if !(2..=8).contains(&players) {
+            return Err(MatchError::PlayerCount(players));
+        }
+        let map = Map::resolve(&config.map, players, config.seed)?;
+        let game = Game::new(&map, players, &config.game)?;
+        let pool = WorkerPool::new(config.threads, sandbox.config().max_wasm_stack + (2 << 20))?;
+        let limits = limits(config, sandbox);
+        let mut seeds = ChaCha8Rng::seed_from_u64(config.seed);
+        seeds.set_stream(BOT_SEED_STREAM);
+        let seats = entrants
+            .iter()
+            .enumerate()
+            .map(|(index, entrant)| {
+                let info = game.match_info(PlayerId(index as u8), seeds.next_u64(), limits.clone());
+                let mut seat = Seat {
+                    entrant: entrant.clone(),
+                    instance: None,
+                    needs_reset: false,
+                    init_message: lockstep_sdk::encode(entrant.module.encoding, &info),
+                    input: Vec::new(),
+                    result: PlayerResult::new(
+                        index,
+                        entrant.name.clone(),
+                        entrant.module.hash.to_hex(),
+                        entrant.module.encoding.to_string(),
+                    ),
+                };
+                start(sandbox, &mut seat, config.init_fuel);
+                seat
+            })
+            .collect();
+        Ok(Match {
+            sandbox,
+            config: config.clone(),
+            span: info_span!("match", map = %map.name, seed = config.seed, players),
+            map_name: map.name.clone(),
+            game,
+            seats,
+            pool,
+            observation: Observation::default(),
+        })
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.game.is_over()
+    }
+
+    /// The game itself, e.g. to set up a scenario in a test or benchmark.
+    pub fn game_mut(&mut self) -> &mut Game {
+        &mut self.game
+    }
+
+    /// Plays one tick: observe, run every live bot, submit in seat order, step.
+    pub fn play_tick(&mut self, observer: &mut dyn MatchObserver) -> Result<(), MatchError> {
+        let tick = self.game.tick();
+        let _match = self.span.clone().entered();
+        let _tick = trace_span!("tick", tick).entered();
+
+        let alive: Vec<bool> = self.game.scores().iter().map(|s| s.alive).collect();
+        let mut jobs = Vec::with_capacity(self.seats.len());
+        for (index, seat) in self.seats.iter_mut().enumerate() {
+            if !alive[index] {
+                continue;
+            }
+            if seat.needs_reset {
+                seat.needs_reset = false;
+                seat.result.resets += 1;
+                start(self.sandbox, seat, self.config.init_fuel);
+            }
+            let Some(instance) = seat.instance.take() else {
+                continue;
+            };
+            self.game
+                .observe(PlayerId(index as u8), &mut self.observation);
+            let mut input = std::mem::take(&mut seat.input);
+            input.clear();
+            let encoding = seat.entrant.module.encoding;
+            lockstep_sdk::encode_into(encoding, &self.observation, &mut input);
+            jobs.push(Job {
+                seat: index,
+                instance,
+                input,
+                fuel: self.config.tick_fuel,
+            });
+        }
+
+        let expected = jobs.len();
+        let results = self.pool.run_all(jobs, self.seats.len());
+        if results.iter().flatten().count() != expected {
+            return Err(MatchError::WorkerDied(tick));
+        }
+        for done in results.into_iter().flatten() {
+            let seat = &mut self.seats[done.seat];
+            let mut actions = Vec::new();
+            let outcome = match &done.report.outcome {
+                Outcome::Ok => {
+                    let encoding = seat.entrant.module.encoding;
+                    match lockstep_sdk::decode::<Vec<Action>>(encoding, done.instance.output()) {
+                        Ok(decoded) => {
+                            self.game.submit(PlayerId(done.seat as u8), &decoded);
+                            actions = decoded;
+                            Outcome::Ok
+                        }
+                        Err(e) => Outcome::BadOutput {
+                            reason: BadOutput::Undecodable {
+                                message: e.to_string(),
+                            },
+                        },
+                    }
+                }
+                other => other.clone(),
+            };
+            if !outcome.is_ok() {
+                debug!(seat = done.seat, tick, %outcome, "bot call failed");
+            }
+            observer.bot_tick(tick, done.seat, &done.report, &outcome, &actions);
+            seat.result.record_tick(tick, &done.report, &outcome);
+            seat.needs_reset = self.config.overrun == OverrunPolicy::Reset
+                && matches!(outcome, Outcome::OutOfFuel | Outcome::Trap { .. });
+            seat.instance = Some(done.instance);
+            seat.input = done.input;
+        }
+        self.game.step();
+        Ok(())
+    }
+
+    /// The result as it stands (normally called once the game is over).
+    pub fn finish(self) -> MatchResult {
+        let scores = self.game.scores();
+        let winner = self.game.winner().map(|p| p.0 as usize);
+        let players: Vec<PlayerResult> = self
+            .seats
+            .into_iter()
+            .enumerate()
+            .map(|(index, seat)| {
+                let mut result = seat.result;
+                result.score = ScoreView::from(&scores[index]);
+                result.invalid_actions = self.game.rejected_total(PlayerId(index as u8));
+                result
+            })
+            .collect();
+        MatchResult {
+            winner,
+            winner_bot: winner.map(|w| players[w].bot.clone()),
+            ticks: self.game.tick(),
+            final_hash: hex(&self.game.state_hash()),
+            map: self.map_name,
+            seed: self.config.seed,
+            tick_fuel: self.config.tick_fuel,
+            players,
+        }
+    }
+}
+
+/// (Re)creates a seat's instance and calls `lockstep_init`, recording how it went.
+fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64) {
+    seat.instance = None;
+    match BotInstance::new(sandbox, &seat.entrant.module, init_fuel) {
+        Ok(mut instance) => {
+            let report = instance.call_init(&seat.init_message, init_fuel);
+            seat.result.keep_logs(None, &report);
+            seat.result.init = report.outcome;
+            seat.instance = Some(instance);
+        }
+        Err(e) => {
+            debug!(seat = seat.result.seat, error = %e, "bot could not be instantiated");
+            seat.result.init = e.outcome;
+        }
+    }
+}
+
+fn limits(config: &MatchConfig, sandbox: &Sandbox) -> Limits {
+    let sandbox = sandbox.config();
+    Limits {
+        max_ticks: config.game.max_ticks,
+        init_fuel: config.init_fuel,
+        tick_fuel: config.tick_fuel,
+        max_actions: config.game.max_actions,
+        max_output_bytes: sandbox.max_output_bytes,
+        max_log_lines: sandbox.max_log_lines,
+        max_log_line_bytes: sandbox.max_log_line_bytes,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

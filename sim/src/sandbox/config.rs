@@ -1,0 +1,42 @@
+//! The sandbox's knobs. Fuel budgets are not here: they belong to each call.
+
+/// Limits every bot instance runs under. The defaults suit the reference game;
+/// an admin raises them for heavier games, never per bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SandboxConfig {
+    /// Largest linear memory a bot may have, in bytes. Default 64 MiB: ample for
+    /// path-finding on a 128x128 map, small enough that 8 bots x a few
+    /// concurrent matches fit in memory. `memory.grow` past it returns -1, as
+    /// the wasm spec allows.
+    pub memory_limit: usize,
+    /// Most elements in a bot's table. Default 10,000: Rust bots use a few hundred.
+    pub table_limit: usize,
+    /// Native stack a bot may use, in bytes. Default 512 KiB (wasmtime's own
+    /// default); deeper recursion traps with `stack_overflow`.
+    pub max_wasm_stack: usize,
+    /// Largest output a tick may return, in bytes. Default 64 KiB: 256 orders
+    /// as JSON take under 16 KiB.
+    pub max_output_bytes: u32,
+    /// Log lines kept per call. Default 16; the rest are counted, not kept.
+    pub max_log_lines: u32,
+    /// Bytes kept per log line. Default 256; longer lines are cut at a char boundary.
+    pub max_log_line_bytes: u32,
+    /// Instances the pooling allocator can hold at once, across all matches
+    /// using this sandbox. Default 128 (16 concurrent 8-player matches). Each
+    /// slot reserves address space, not memory.
+    pub pool_instances: u32,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            memory_limit: 64 << 20,
+            table_limit: 10_000,
+            max_wasm_stack: 512 << 10,
+            max_output_bytes: 64 << 10,
+            max_log_lines: 16,
+            max_log_line_bytes: 256,
+            pool_instances: 128,
+        }
+    }
+}

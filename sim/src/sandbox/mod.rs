@@ -1,0 +1,146 @@
+//! The wasm sandbox: bytes in, bytes out, fuel. Knows nothing of the game.
+//!
+//! A [`Sandbox`] owns one wasmtime engine (deterministic configuration, fuel on,
+//! pooling allocator) and a cache of compiled modules by content hash. A
+//! [`BotInstance`] is one bot in one match; each call into it gets a fresh fuel
+//! budget and comes back as a [`CallReport`], whatever the bot did.
+
+mod config;
+mod instance;
+mod module;
+mod outcome;
+
+pub use config::SandboxConfig;
+pub use instance::{BotInstance, InstantiateError};
+pub use module::{BotModule, ModuleError, ModuleHash};
+pub use outcome::{BadOutput, CallReport, Outcome, TrapKind};
+
+use instance::HostState;
+use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use wasmtime::{
+    Caller, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,
+};
+
+/// Fuel for running a module's start function and `lockstep_abi()` while it is
+/// being checked at load time. Enough for any honest start function.
+const PROBE_FUEL: u64 = 10_000_000;
+
+/// The engine, the host functions and the compiled-module cache.
+pub struct Sandbox {
+    engine: Engine,
+    linker: Linker<HostState>,
+    config: SandboxConfig,
+    modules: Mutex<HashMap<ModuleHash, BotModule>>,
+}
+
+impl Sandbox {
+    pub fn new(config: SandboxConfig) -> Result<Sandbox, String> {
+        let engine = Engine::new(&engine_config(&config))
+            .map_err(|e| format!("could not start the wasm engine: {e}"))?;
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(IMPORT_MODULE, IMPORT_LOG, host_log)
+            .map_err(|e| format!("could not define `{IMPORT_MODULE}.{IMPORT_LOG}`: {e}"))?;
+        Ok(Sandbox {
+            engine,
+            linker,
+            config,
+            modules: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(crate) fn linker(&self) -> &Linker<HostState> {
+        &self.linker
+    }
+
+    /// Validates and compiles `bytes`, or returns the cached module with the same hash.
+    pub fn load(&self, bytes: &[u8]) -> Result<BotModule, ModuleError> {
+        let hash = ModuleHash::of(bytes);
+        if let Some(module) = self.cached(hash) {
+            return Ok(module);
+        }
+        let compiled = wasmtime::Module::new(&self.engine, bytes)
+            .map_err(|e| ModuleError::Invalid(instance::describe_error(&e)))?;
+        let problems = module::abi_problems(&compiled);
+        if !problems.is_empty() {
+            return Err(ModuleError::Abi(problems));
+        }
+        let mut module = BotModule {
+            hash,
+            encoding: lockstep_sdk::Encoding::Postcard,
+            size: bytes.len(),
+            module: compiled,
+        };
+        module.encoding = self
+            .probe_encoding(&module)
+            .map_err(|p| ModuleError::Abi(vec![p]))?;
+        self.modules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(hash, module.clone());
+        Ok(module)
+    }
+
+    fn cached(&self, hash: ModuleHash) -> Option<BotModule> {
+        let modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
+        modules.get(&hash).cloned()
+    }
+
+    /// Instantiates the module once to read `lockstep_abi()`.
+    fn probe_encoding(&self, module: &BotModule) -> Result<lockstep_sdk::Encoding, String> {
+        let mut instance = BotInstance::new(self, module, PROBE_FUEL).map_err(|e| e.to_string())?;
+        module::parse_abi_word(instance.abi_word(PROBE_FUEL)?)
+    }
+}
+
+/// The engine settings that make a game deterministic and a bot contained.
+fn engine_config(config: &SandboxConfig) -> Config {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(config.pool_instances)
+        .total_memories(config.pool_instances)
+        .total_tables(config.pool_instances)
+        .max_memory_size(config.memory_limit)
+        .table_elements(config.table_limit)
+        .max_memories_per_module(1)
+        .max_tables_per_module(1);
+
+    let mut c = Config::new();
+    c.consume_fuel(true)
+        .max_wasm_stack(config.max_wasm_stack)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+        // Determinism: NaN bits are canonical, nothing host-dependent is enabled.
+        .cranelift_nan_canonicalization(true)
+        .wasm_relaxed_simd(false)
+        .wasm_shared_everything_threads(false)
+        .wasm_memory64(false)
+        .wasm_multi_memory(false)
+        .wasm_custom_page_sizes(false)
+        .wasm_wide_arithmetic(false);
+    c
+}
+
+/// `lockstep.log(ptr, len)`: one line into the bot's log for this call.
+fn host_log(mut caller: Caller<'_, HostState>, ptr: i32, len: i32) {
+    let Some(memory) = caller
+        .get_export(EXPORT_MEMORY)
+        .and_then(|export| export.into_memory())
+    else {
+        return caller.data_mut().log(None);
+    };
+    let (data, state) = memory.data_and_store_mut(&mut caller);
+    let start = ptr as u32 as usize;
+    let bytes = start
+        .checked_add(len as u32 as usize)
+        .and_then(|end| data.get(start..end));
+    state.log(bytes);
+}
