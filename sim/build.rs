@@ -92,23 +92,23 @@ fn manifest_value(manifest: &str, key: &str) -> Option<String> {
     })
 }
 
+/// One cargo run per bot: in a single run cargo would unify the SDK's features
+/// across all bots, and one JSON bot would put the JSON codec in every module.
 fn build_bots(root: &Path, bots: &[BotCrate], target_dir: &Path) {
+    for bot in bots {
+        build_bot(root, bot, target_dir);
+    }
+}
+
+fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args([
-            "build",
-            "--profile",
-            "bot",
-            "--target",
-            WASM_TARGET,
-            "--target-dir",
-        ])
-        .arg(target_dir);
-    for bot in bots {
-        command.args(["-p", &bot.package]);
-    }
+        .args(["build", "--profile", "bot", "--target", WASM_TARGET])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(["-p", &bot.package]);
     // The outer build's settings (its rustflags, wrappers such as clippy-driver,
     // profile overrides, jobserver) must not leak into the bots' build.
     for (key, _) in env::vars_os() {
@@ -146,6 +146,9 @@ fn build_bots(root: &Path, bots: &[BotCrate], target_dir: &Path) {
         } else {
             String::new()
         };
-        panic!("building the bundled bots for {WASM_TARGET} failed:{hint}\n{stderr}");
+        panic!(
+            "building the bundled bot '{}' for {WASM_TARGET} failed:{hint}\n{stderr}",
+            bot.name
+        );
     }
 }

@@ -1,1 +1,27 @@
-//! The reference game.
+//! The reference game of Lockstep, as `bevy_ecs` systems.
+//!
+//! Observations in, actions out: this crate knows nothing of wasm or encodings.
+//! The match loop calls, each tick, [`Game::observe`] for every live player,
+//! [`Game::submit`] for every player in id order, then [`Game::step`].
+//! The rules, with numbers, are in `docs/rules.md`.
+//!
+//! Determinism: units are entities, but every rule walks our own ids
+//! (`UnitId`, `PlayerId`, cell index), never `Entity` or query order; the
+//! schedule is single-threaded, chained, and refuses to build with ambiguities;
+//! the only randomness (map generation) is a seeded `ChaCha8Rng`.
+
+mod config;
+mod error;
+mod game;
+mod hash;
+pub mod map;
+mod orders;
+mod score;
+mod state;
+mod systems;
+
+pub use config::GameConfig;
+pub use error::GameError;
+pub use game::Game;
+pub use map::{Map, MapError};
+pub use score::Score;

@@ -133,8 +133,11 @@ impl<B: Bot> GlobalRunner<B> {
         GlobalRunner(core::cell::UnsafeCell::new(Runner::new(encoding)))
     }
 
-    /// SAFETY: the caller is the only code touching the runner (one wasm thread,
-    /// exports are not re-entered).
+    /// The runner, mutably.
+    ///
+    /// # Safety
+    /// The caller must be the only code touching the runner while the reference
+    /// lives: true for the generated exports (one wasm thread, never re-entered).
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn get(&self) -> &mut Runner<B> {
         unsafe { &mut *self.0.get() }

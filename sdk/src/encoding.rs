@@ -52,6 +52,9 @@ impl fmt::Display for DecodeError {
 #[cfg(feature = "std")]
 impl std::error::Error for DecodeError {}
 
+#[cfg(not(feature = "json"))]
+const JSON_OFF: &str = "lockstep-sdk was built without its `json` feature";
+
 /// Appends the encoding of `value` to `out`, keeping `out`'s allocation.
 pub fn encode_into<T: Serialize>(encoding: Encoding, value: &T, out: &mut Vec<u8>) {
     // Serialising our own plain data types cannot fail in either format: no maps
@@ -61,10 +64,13 @@ pub fn encode_into<T: Serialize>(encoding: Encoding, value: &T, out: &mut Vec<u8
             let buf = core::mem::take(out);
             *out = postcard::to_extend(value, buf).expect("postcard encoding of wire types");
         }
+        #[cfg(feature = "json")]
         Encoding::Json => {
             let json = serde_json::to_vec(value).expect("JSON encoding of wire types");
             out.extend_from_slice(&json);
         }
+        #[cfg(not(feature = "json"))]
+        Encoding::Json => panic!("{JSON_OFF}"),
     }
 }
 
@@ -86,6 +92,9 @@ pub fn decode<T: DeserializeOwned>(encoding: Encoding, bytes: &[u8]) -> Result<T
             ))),
             Err(e) => Err(err(alloc::format!("{e}"))),
         },
+        #[cfg(feature = "json")]
         Encoding::Json => serde_json::from_slice(bytes).map_err(|e| err(alloc::format!("{e}"))),
+        #[cfg(not(feature = "json"))]
+        Encoding::Json => Err(err(JSON_OFF.into())),
     }
 }

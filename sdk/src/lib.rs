@@ -13,6 +13,7 @@ extern crate std;
 pub mod abi;
 pub mod encoding;
 pub mod log;
+pub mod nav;
 pub mod types;
 
 pub use abi::{ABI_VERSION, Bot, Runner};

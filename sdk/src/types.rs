@@ -147,6 +147,9 @@ pub struct Limits {
     pub max_output_bytes: u32,
     pub max_log_lines: u32,
     pub max_log_line_bytes: u32,
+    /// Largest linear memory the bot may grow to, in bytes; `memory.grow`
+    /// past it returns -1.
+    pub max_memory_bytes: u64,
 }
 
 /// A player's core, as listed in `MatchInfo` (positions are public).

@@ -63,6 +63,7 @@ fn match_info() -> MatchInfo {
             max_output_bytes: 65536,
             max_log_lines: 16,
             max_log_line_bytes: 256,
+            max_memory_bytes: 64 << 20,
         },
     }
 }

@@ -228,6 +228,7 @@ fn limits(config: &MatchConfig, sandbox: &Sandbox) -> Limits {
         max_output_bytes: sandbox.max_output_bytes,
         max_log_lines: sandbox.max_log_lines,
         max_log_line_bytes: sandbox.max_log_line_bytes,
+        max_memory_bytes: sandbox.memory_limit as u64,
     }
 }
 

@@ -1,0 +1,35 @@
+//! The numbers a match is played with.
+
+use lockstep_sdk::Rules;
+
+/// Rule numbers plus the two limits the game itself enforces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GameConfig {
+    pub rules: Rules,
+    /// The match ends after this many ticks.
+    pub max_ticks: u32,
+    /// Orders past this count in one tick are rejected with `TooManyActions`.
+    pub max_actions: u32,
+}
+
+impl Default for GameConfig {
+    /// The v1 defaults, as documented in `docs/rules.md`.
+    fn default() -> Self {
+        GameConfig {
+            rules: Rules {
+                core_hp: 200,
+                unit_hp: 10,
+                unit_damage: 2,
+                unit_cost: 10,
+                start_energy: 30,
+                core_income: 1,
+                harvest_amount: 1,
+                unit_vision2: 25,
+                core_vision2: 49,
+                max_units: 50,
+            },
+            max_ticks: 500,
+            max_actions: 256,
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The step schedule: one system per rule, chained in rule order.
+
+mod combat;
+mod economy;
+mod moves;
+mod tick;
+mod vision;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor};
+
+pub use vision::{disk, visible};
+
+/// The step schedule: rules 1 to 7 in order, then the view refresh. Single
+/// threaded, and any ambiguity between systems is a build error.
+pub fn step_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    configure(&mut schedule);
+    schedule.add_systems(
+        (
+            moves::resolve_moves,
+            combat::resolve_attacks,
+            combat::resolve_deaths,
+            economy::resolve_harvests,
+            economy::resolve_spawns,
+            economy::grant_income,
+            tick::end_tick,
+            vision::refresh_view,
+        )
+            .chain(),
+    );
+    schedule
+}
+
+/// A schedule that only refreshes the view, for changes made outside a step
+/// (`Game::new`, `Game::spawn_unit`).
+pub fn view_schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    configure(&mut schedule);
+    schedule.add_systems(vision::refresh_view);
+    schedule
+}
+
+fn configure(schedule: &mut Schedule) {
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.set_build_settings(ScheduleBuildSettings {
+        ambiguity_detection: LogLevel::Error,
+        ..Default::default()
+    });
+}

@@ -1,0 +1,219 @@
+//! What the engine costs, beside the bots' own work.
+//!
+//! `engine_tick/*`: one whole tick of the match loop (observe, encode, copy in,
+//! call, copy out, decode, validate, apply, step) with trivial bots that do no
+//! work of their own, 200 units in everyone's view. Throughput is in bots, so
+//! criterion's time per element is the engine's cost per bot per tick.
+//!
+//! `rusher_64x64/*`: the reference path-finding bot on the same recorded
+//! observations, natively (decode, think, encode, as in wasm) and in the
+//! sandbox. The ratio of the medians is the sandbox's overhead on real work.
+//!
+//! Run: `cargo bench -p lockstep-sim --bench engine`.
+
+use bot_harvester::Harvester;
+use bot_rusher::Rusher;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use lockstep_game::{Game, GameConfig, Map};
+use lockstep_sdk::{Action, Direction, Encoding, Limits, Observation, PlayerId, Pos, Runner};
+use lockstep_sim::match_loop::{Entrant, Match, MatchConfig};
+use lockstep_sim::sandbox::{BotInstance, Sandbox, SandboxConfig};
+use std::hint::black_box;
+
+const UNITS: usize = 200;
+const FUEL: u64 = 100_000_000;
+
+/// A bot that does nothing but hand back `output`, a fixed encoded order list.
+fn trivial_bot(output: &[u8]) -> Vec<u8> {
+    let data: String = output.iter().map(|b| format!("\\{b:02x}")).collect();
+    wat::parse_str(format!(
+        r#"(module
+            (memory (export "memory") 4)
+            (data (i32.const 0) "{data}")
+            (func (export "lockstep_abi") (result i32) i32.const 256)
+            (func (export "lockstep_alloc") (param i32) (result i32) i32.const 65536)
+            (func (export "lockstep_init") (param i32 i32) (result i32) i32.const 0)
+            (func (export "lockstep_tick") (param i32 i32) (result i64) i64.const {len}))"#,
+        len = output.len()
+    ))
+    .unwrap()
+}
+
+/// A match of `players` trivial bots on the 64x64 arena with 200 units packed
+/// in the middle, owners interleaved, so every player sees every unit. With
+/// `orders`, each bot orders every one of its units to move each tick.
+fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: bool) -> Match<'s> {
+    // The bots' fixed orders need the unit ids, known only once units are
+    // placed: place them on a scratch game first (placement is deterministic,
+    // so the match's own game gets the same ids below).
+    let map = Map::resolve("arena", players, 0).unwrap();
+    let mut scratch = Game::new(&map, players, &scenario_config()).unwrap();
+    let positions = place_units(&mut scratch, players);
+    let entrants: Vec<Entrant> = (0..players)
+        .map(|p| {
+            let actions: Vec<Action> = positions
+                .iter()
+                .filter(|(owner, _)| *owner == p)
+                .map(|&(_, unit)| Action::Move {
+                    unit,
+                    dir: if unit.0 % 2 == 0 {
+                        Direction::East
+                    } else {
+                        Direction::West
+                    },
+                })
+                .filter(|_| orders)
+                .collect();
+            let wasm = trivial_bot(&lockstep_sdk::encode(Encoding::Postcard, &actions));
+            Entrant {
+                name: format!("trivial-{p}"),
+                module: sandbox.load(&wasm).unwrap(),
+            }
+        })
+        .collect();
+    let config = MatchConfig {
+        map: "arena".into(),
+        game: scenario_config(),
+        ..MatchConfig::default()
+    };
+    let mut game_match = Match::new(sandbox, &entrants, &config).unwrap();
+    place_units(game_match.game_mut(), players);
+    game_match
+}
+
+fn scenario_config() -> GameConfig {
+    let mut config = GameConfig::default();
+    config.max_ticks = u32::MAX;
+    config.rules.max_units = UNITS as u16;
+    config
+}
+
+/// Fills the middle of the map with `UNITS` units, owners round-robin.
+fn place_units(game: &mut Game, players: usize) -> Vec<(usize, lockstep_sdk::UnitId)> {
+    let mut placed = Vec::new();
+    'fill: for y in 22..42u16 {
+        for x in 22..42u16 {
+            let owner = placed.len() % players;
+            if let Some(id) = game.spawn_unit(PlayerId(owner as u8), Pos::new(x, y)) {
+                placed.push((owner, id));
+                if placed.len() == UNITS {
+                    break 'fill;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        placed.len(),
+        UNITS,
+        "the arena's middle has room for {UNITS} units"
+    );
+    placed
+}
+
+fn engine_tick(c: &mut Criterion) {
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
+    let mut group = c.benchmark_group("engine_tick");
+    for players in [2, 8] {
+        for orders in [false, true] {
+            let name = format!(
+                "{players}_players_{UNITS}_units_{}",
+                if orders { "all_move" } else { "no_orders" }
+            );
+            let mut game_match = crowded_match(&sandbox, players, orders);
+            let mut probe = Observation::default();
+            game_match.game_mut().observe(PlayerId(0), &mut probe);
+            assert_eq!(probe.units.len(), UNITS, "player 0 sees every unit");
+            group.throughput(Throughput::Elements(players as u64));
+            group.bench_function(name, |b| b.iter(|| game_match.play_tick(&mut ()).unwrap()));
+        }
+    }
+    group.finish();
+}
+
+/// The rusher's view of a real game (rusher vs harvester on the 64x64 arena,
+/// both native), as encoded messages: its `MatchInfo` and 150 observations.
+fn recorded_rusher_game() -> (Vec<u8>, Vec<Vec<u8>>) {
+    let map = Map::resolve("arena", 2, 0).unwrap();
+    let mut game = Game::new(&map, 2, &GameConfig::default()).unwrap();
+    let limits = Limits {
+        max_ticks: 500,
+        init_fuel: FUEL,
+        tick_fuel: FUEL,
+        max_actions: 256,
+        max_output_bytes: 65536,
+        max_log_lines: 16,
+        max_log_line_bytes: 256,
+        max_memory_bytes: 64 << 20,
+    };
+    fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+        lockstep_sdk::encode(Encoding::Postcard, value)
+    }
+    let infos = [0u8, 1].map(|p| encode(&game.match_info(PlayerId(p), 7, limits.clone())));
+    let mut rusher = Runner::<Rusher>::new(Encoding::Postcard);
+    let mut harvester = Runner::<Harvester>::new(Encoding::Postcard);
+    rusher.init(&infos[0]);
+    harvester.init(&infos[1]);
+    let mut observations = Vec::new();
+    let mut obs = Observation::default();
+    while observations.len() < 150 && !game.is_over() {
+        game.observe(PlayerId(0), &mut obs);
+        let rusher_input = encode(&obs);
+        game.observe(PlayerId(1), &mut obs);
+        let harvester_input = encode(&obs);
+        let orders: Vec<Action> =
+            lockstep_sdk::decode(Encoding::Postcard, rusher.tick(&rusher_input)).unwrap();
+        game.submit(PlayerId(0), &orders);
+        let orders: Vec<Action> =
+            lockstep_sdk::decode(Encoding::Postcard, harvester.tick(&harvester_input)).unwrap();
+        game.submit(PlayerId(1), &orders);
+        game.step();
+        observations.push(rusher_input);
+    }
+    (infos[0].clone(), observations)
+}
+
+fn rusher_native_vs_sandbox(c: &mut Criterion) {
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
+    let module = sandbox
+        .load(lockstep_sim::bundled::bundled_bot("rusher").unwrap().wasm)
+        .unwrap();
+    let (info, observations) = recorded_rusher_game();
+    let mut group = c.benchmark_group("rusher_64x64");
+    group.throughput(Throughput::Elements(observations.len() as u64));
+    group.bench_function("native", |b| {
+        b.iter_batched(
+            || {
+                let mut runner = Runner::<Rusher>::new(Encoding::Postcard);
+                runner.init(&info);
+                runner
+            },
+            |mut runner| {
+                for obs in &observations {
+                    black_box(runner.tick(obs));
+                }
+                runner
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("sandbox", |b| {
+        b.iter_batched(
+            || {
+                let mut instance = BotInstance::new(&sandbox, &module, FUEL).unwrap();
+                assert!(instance.call_init(&info, FUEL).outcome.is_ok());
+                instance
+            },
+            |mut instance| {
+                for obs in &observations {
+                    black_box(instance.call_tick(obs, FUEL));
+                }
+                instance
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine_tick, rusher_native_vs_sandbox);
+criterion_main!(benches);
