@@ -144,3 +144,26 @@ fn match_info_describes_the_map_and_rules() {
     assert_eq!(info.limits.max_ticks, 500);
     assert_eq!(info.limits.max_actions, 256);
 }
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Pinned outputs: if these change, old replays and seeds no longer reproduce.
+/// Update them only together with a rules or generator version bump.
+#[test]
+fn golden_map_and_game_hashes() {
+    let map = Map::generate(32, 32, 2, 1).unwrap();
+    let map_hash = hex(blake3::hash(map.rows.join("\n").as_bytes()).as_bytes());
+    let mut g = new_game("duel", 2, 0);
+    let hashes = play(&mut g, 7, 100);
+    let game_hash = hex(hashes.last().unwrap());
+    assert_eq!(
+        map_hash,
+        "43241c9baf7cbf45f53467763a798289c73ff51e4bd4fa6ad0f626c3a9256387"
+    );
+    assert_eq!(
+        game_hash,
+        "2c212c8cf6c5efb9b567b81790f680a0e89ef77e09724e8457ca2a81ca7ce09e"
+    );
+}

@@ -206,10 +206,41 @@ fn resolve_takes_names_paths_and_random_specs() {
     assert!(missing.contains("duel, crossroads, arena"), "{missing}");
 }
 
+/// Floor cells not reachable from core A's neighbours.
+fn sealed_floor(map: &Map) -> usize {
+    let (w, h) = (map.width, map.height);
+    let mut seen = vec![false; w as usize * h as usize];
+    let mut stack: Vec<Pos> = Vec::new();
+    let push = |p: Pos, seen: &mut Vec<bool>, stack: &mut Vec<Pos>| {
+        let i = p.y as usize * w as usize + p.x as usize;
+        if map.is_floor(p) && !seen[i] {
+            seen[i] = true;
+            stack.push(p);
+        }
+    };
+    for d in lockstep_sdk::Direction::ALL {
+        if let Some(n) = map.cores[0].step(d, w, h) {
+            push(n, &mut seen, &mut stack);
+        }
+    }
+    while let Some(p) = stack.pop() {
+        for d in lockstep_sdk::Direction::ALL {
+            if let Some(n) = p.step(d, w, h) {
+                push(n, &mut seen, &mut stack);
+            }
+        }
+    }
+    (0..h)
+        .flat_map(|y| (0..w).map(move |x| Pos::new(x, y)))
+        .filter(|&p| map.is_floor(p) && !seen[p.y as usize * w as usize + p.x as usize])
+        .count()
+}
+
 fn check_generated(map: &Map, players: usize) {
     assert_eq!(map.cores.len(), players);
     map.check_connected()
         .unwrap_or_else(|e| panic!("{}: {e}", map.name));
+    assert_eq!(sealed_floor(map), 0, "no sealed pockets of floor");
     for &c in &map.cores {
         assert!(free_neighbours(map, c) >= 2);
     }

@@ -106,8 +106,10 @@ fn every_reject_reason_is_produced_with_index_and_action() {
     assert_eq!(g.rejected_total(P0), 6);
 
     // Too many actions: the extra ones, each with its index.
-    let mut c = GameConfig::default();
-    c.max_actions = 2;
+    let c = GameConfig {
+        max_actions: 2,
+        ..GameConfig::default()
+    };
     let mut g = game_with(MAP, c);
     let u = spawn(&mut g, P0, 5, 5);
     let orders = [

@@ -8,9 +8,10 @@ use lockstep_sdk::Direction::{East, North};
 use lockstep_sdk::PlayerId;
 
 fn short(ticks: u32) -> GameConfig {
-    let mut c = GameConfig::default();
-    c.max_ticks = ticks;
-    c
+    GameConfig {
+        max_ticks: ticks,
+        ..GameConfig::default()
+    }
 }
 
 fn run_out(g: &mut lockstep_game::Game) {
@@ -102,7 +103,7 @@ fn rank_orders_alive_then_late_elimination_then_numbers() {
         s.units = 0;
         s.energy = 5000;
     });
-    let mut scores = vec![
+    let mut scores = [
         dead_early.clone(),
         with(&|s| s.energy = 4),
         dead_late.clone(),

@@ -137,12 +137,13 @@ pub struct Rules {
 /// The limits the host enforces on this bot (see `docs/abi.md`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
+    /// The game's tick limit (the game's own setting; repeated here for bots).
     pub max_ticks: u32,
     /// Fuel for `lockstep_init`.
     pub init_fuel: u64,
     /// Fuel for each `lockstep_tick` (including the `lockstep_alloc` call before it).
     pub tick_fuel: u64,
-    /// Orders past this count are rejected with `TooManyActions`.
+    /// Orders past this count are rejected with `TooManyActions` (the game's setting).
     pub max_actions: u32,
     pub max_output_bytes: u32,
     pub max_log_lines: u32,
@@ -230,7 +231,7 @@ pub enum RejectReason {
     NoSuchUnit,
     /// The unit belongs to another player.
     NotYourUnit,
-    /// This unit (or the core, for `Spawn`) already had an order this tick.
+    /// This unit (or the core, for `Spawn`) already had an accepted order this tick.
     AlreadyOrdered,
     /// The order list was longer than `Limits::max_actions`.
     TooManyActions,
@@ -246,7 +247,7 @@ pub enum RejectReason {
     NotEnoughEnergy,
     /// `Spawn` with `Rules::max_units` units alive.
     UnitCap,
-    /// `Spawn` onto a cell that was not free after this tick's moves.
+    /// `Spawn` onto a cell that was not free after this tick's moves and deaths.
     SpawnBlocked,
 }
 

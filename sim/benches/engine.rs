@@ -82,8 +82,10 @@ fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: bool) -> Matc
 }
 
 fn scenario_config() -> GameConfig {
-    let mut config = GameConfig::default();
-    config.max_ticks = u32::MAX;
+    let mut config = GameConfig {
+        max_ticks: u32::MAX,
+        ..GameConfig::default()
+    };
     config.rules.max_units = UNITS as u16;
     config
 }

@@ -6,7 +6,7 @@
 //! - 3..=4 players: 4-fold rotation on a square map; core `B` is `A` rotated 90°
 //!   clockwise, `C` 180°, `D` 270°. With 3 players `D`'s core becomes floor.
 //!
-//! All randomness is one `ChaCha8Rng` stream seeded from the given seed, so the
+//! All randomness is one `ChaCha8Rng` stream (`MAP_STREAM`) of the given seed, so the
 //! same (width, height, players, seed) always gives the same map.
 
 use lockstep_sdk::Pos;
@@ -17,6 +17,10 @@ use super::{MAX_SIDE, MIN_SIDE, Map, MapError, flood_floor, neighbours};
 
 /// Attempts with walls before the last, wall-free one (which always connects).
 const ATTEMPTS: u32 = 64;
+
+/// The ChaCha stream of the match seed reserved for map generation (the match
+/// loop derives other streams, e.g. bot seeds, from the same seed).
+pub const MAP_STREAM: u64 = 0;
 
 #[derive(Clone, Copy)]
 enum Symmetry {
@@ -50,6 +54,7 @@ pub(super) fn generate(
         _ => return Err(MapError::RandomPlayers { players }),
     };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(MAP_STREAM);
     let mut builder = Generator {
         width,
         height,

@@ -14,6 +14,7 @@ use std::io::Read;
 use lockstep_sdk::Pos;
 
 pub use error::MapError;
+pub use generate::MAP_STREAM;
 
 /// Smallest and largest side of a map, in cells.
 pub const MIN_SIDE: usize = 8;

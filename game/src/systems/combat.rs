@@ -10,6 +10,7 @@ use crate::state::{
 /// Rule 2: every attack hits whatever enemy stands on its target cell after the
 /// moves. Damage is summed per cell first and applied after, so the order of
 /// attacks never matters and units that die this tick still strike.
+#[expect(clippy::too_many_arguments, reason = "a bevy system's parameters")]
 pub fn resolve_attacks(
     orders: Res<Orders>,
     board: Res<Board>,

@@ -48,3 +48,33 @@ fn configure(schedule: &mut Schedule) {
         ..Default::default()
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Clock;
+
+    fn bump(mut clock: ResMut<Clock>) {
+        clock.tick += 1;
+    }
+
+    fn bump_again(mut clock: ResMut<Clock>) {
+        clock.tick += 2;
+    }
+
+    /// The settings really turn an unordered conflict into a build error.
+    #[test]
+    fn ambiguous_systems_refuse_to_build() {
+        let mut world = World::new();
+        world.insert_resource(Clock::default());
+        let mut schedule = Schedule::default();
+        configure(&mut schedule);
+        schedule.add_systems((bump, bump_again));
+        assert!(schedule.initialize(&mut world).is_err());
+
+        let mut chained = Schedule::default();
+        configure(&mut chained);
+        chained.add_systems((bump, bump_again).chain());
+        assert!(chained.initialize(&mut world).is_ok());
+    }
+}

@@ -141,7 +141,7 @@ impl TestBot {
                     .is_some_and(|p| self.info.cell(p) == b'*')
             });
             if let Some(dir) = source_dir
-                && self.next() % 3 != 0
+                && !self.next().is_multiple_of(3)
             {
                 out.push(Action::Harvest { unit: u.id, dir });
                 continue;
