@@ -16,6 +16,10 @@ pub struct Grid {
     pub width: u16,
     pub height: u16,
     walk: Vec<bool>,
+    /// `next[next_start[i]..next_start[i + 1]]`: the walkable orthogonal
+    /// neighbours of cell `i`, precomputed so searches do no coordinate math.
+    next_start: Vec<u32>,
+    next: Vec<u32>,
 }
 
 impl Grid {
@@ -27,11 +31,30 @@ impl Grid {
                 walk.push(info.is_floor(Pos::new(x, y)));
             }
         }
-        Grid {
+        let mut grid = Grid {
             width,
             height,
             walk,
+            next_start: Vec::new(),
+            next: Vec::new(),
+        };
+        grid.next_start.push(0);
+        for i in 0..grid.walk.len() {
+            let here = grid.pos(i);
+            for d in Direction::ALL {
+                if let Some(n) = here.step(d, width, height).filter(|&n| grid.walkable(n)) {
+                    grid.next.push(grid.idx(n) as u32);
+                }
+            }
+            grid.next_start.push(grid.next.len() as u32);
         }
+        grid
+    }
+
+    /// The cell indices of the walkable neighbours of cell `i` (any cell, even
+    /// a wall or a core), in `Direction::ALL` order.
+    pub fn floor_next(&self, i: usize) -> &[u32] {
+        &self.next[self.next_start[i] as usize..self.next_start[i + 1] as usize]
     }
 
     pub fn cell_count(&self) -> usize {
@@ -82,13 +105,68 @@ impl Grid {
         }
         while let Some(i) = queue.pop_front() {
             let next = field[i] + 1;
-            for (_, n) in self.neighbours(self.pos(i)) {
-                let j = self.idx(n);
-                if self.walk[j] && field[j] == INF {
+            for &j in self.floor_next(i) {
+                let j = j as usize;
+                if field[j] == INF {
                     field[j] = next;
                     queue.push_back(j);
                 }
             }
+        }
+    }
+
+    /// Weighted distance from the floor around `target` (a core, a source):
+    /// entering cell `i` costs `1 + penalty(i)`, with `penalty(i) <=
+    /// max_penalty`. Dial's algorithm, a ring of `max_penalty + 2` buckets
+    /// reused through `buckets`; O(cells), no heap.
+    pub fn weighted_field(
+        &self,
+        target: Pos,
+        max_penalty: u32,
+        penalty: impl Fn(usize) -> u32,
+        field: &mut Vec<u32>,
+        buckets: &mut Vec<Vec<u32>>,
+    ) {
+        // Every queued cost lies in cur..cur + ring, so a ring longer than the
+        // largest step never wraps onto the bucket being drained.
+        let ring = max_penalty as usize + 2;
+        buckets.resize(ring, Vec::new());
+        buckets.iter_mut().for_each(Vec::clear);
+        field.clear();
+        field.resize(self.cell_count(), INF);
+        let mut pending = 0usize;
+        if target.x < self.width && target.y < self.height {
+            for &i in self.floor_next(self.idx(target)) {
+                let c = penalty(i as usize);
+                if c < field[i as usize] {
+                    field[i as usize] = c;
+                    buckets[c as usize % ring].push(i);
+                    pending += 1;
+                }
+            }
+        }
+        let mut cur = 0u32;
+        while pending > 0 {
+            let slot = cur as usize % ring;
+            let mut bucket = core::mem::take(&mut buckets[slot]);
+            pending -= bucket.len();
+            for &i in &bucket {
+                let i = i as usize;
+                if field[i] != cur {
+                    continue; // stale: reached more cheaply since
+                }
+                for &j in self.floor_next(i) {
+                    let c = cur + 1 + penalty(j as usize);
+                    if c < field[j as usize] {
+                        field[j as usize] = c;
+                        buckets[c as usize % ring].push(j);
+                        pending += 1;
+                    }
+                }
+            }
+            bucket.clear();
+            buckets[slot] = bucket;
+            cur += 1;
         }
     }
 }
@@ -204,7 +282,12 @@ impl Plan {
 
     /// The index into `obs.units` of the unit standing at `p`, if any.
     pub fn unit_at(&self, grid: &Grid, p: Pos) -> Option<usize> {
-        match self.who[grid.idx(p)] {
+        self.unit_at_cell(grid.idx(p))
+    }
+
+    /// [`Self::unit_at`] by cell index.
+    pub fn unit_at_cell(&self, cell: usize) -> Option<usize> {
+        match self.who[cell] {
             0 => None,
             k => Some(k as usize - 1),
         }

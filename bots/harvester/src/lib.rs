@@ -31,8 +31,10 @@
 //! defenders and waiting soldiers win each small fight at home while income
 //! grows; then a full wave walks into a base the rusher never defends.
 
+mod layout;
 mod paths;
 
+use layout::Target;
 use lockstep_sdk::nav::{Grid, INF, Plan};
 use lockstep_sdk::{Action, Bot, Direction, MatchInfo, Observation, PlayerId, Pos, UnitId};
 use paths::Search;
@@ -60,13 +62,6 @@ pub enum Role {
     Harvester,
     Defender,
     Soldier { marching: bool },
-}
-
-struct Target {
-    owner: PlayerId,
-    pos: Pos,
-    /// Steps to the floor around this core, from every cell.
-    field: Vec<u32>,
 }
 
 pub struct Harvester {
@@ -116,64 +111,11 @@ impl Bot for Harvester {
         let mut home = Vec::new();
         grid.bfs_field(grid.floor_around(core).map(|(_, p)| p), &mut home);
 
-        // Settled units (harvesting, on guard, waiting) never stand on a cut
-        // cell, so they cannot wall the base off from the rest of the map.
         let cut = grid.cut_cells();
-        let mut spots = Vec::new();
-        let mut spot_at = vec![0u16; grid.cell_count()];
-        for &s in &info.sources {
-            for (d, p) in grid.floor_around(s) {
-                let i = grid.idx(p);
-                if home[i] != INF && !cut[i] && spot_at[i] == 0 {
-                    spots.push((p, d.opposite()));
-                    spot_at[grid.idx(p)] = spots.len() as u16;
-                }
-            }
-        }
-
-        let mut targets: Vec<(u32, Target)> = info
-            .cores
-            .iter()
-            .filter(|c| c.owner != info.you)
-            .map(|c| {
-                let mut field = Vec::new();
-                grid.bfs_field(grid.floor_around(c.pos).map(|(_, p)| p), &mut field);
-                let d = grid
-                    .floor_around(core)
-                    .map(|(_, p)| field[grid.idx(p)])
-                    .min();
-                let t = Target {
-                    owner: c.owner,
-                    pos: c.pos,
-                    field,
-                };
-                (d.unwrap_or(INF), t)
-            })
-            .collect();
-        targets.sort_by_key(|(d, t)| (*d, t.owner));
-        let targets: Vec<Target> = targets.into_iter().map(|(_, t)| t).collect();
-
-        // Guard posts: two steps out, not on a spot, nearest the enemy first.
-        let towards = |i: usize| targets.first().map_or(0, |t| t.field[i]);
-        let mut posts: Vec<(u32, Pos)> = (0..grid.cell_count())
-            .filter(|&i| home[i] == 2 && spot_at[i] == 0 && !cut[i])
-            .map(|i| (towards(i), grid.pos(i)))
-            .collect();
-        posts.sort();
-        let posts: Vec<Pos> = posts
-            .into_iter()
-            .map(|(_, p)| p)
-            .take(MAX_DEFENDERS)
-            .collect();
-        // Rally cells: a few steps further out, off spots and posts, so the
-        // waiting army never crowds the spawn cells.
-        let mut rally: Vec<(u32, u32, Pos)> = (0..grid.cell_count())
-            .filter(|&i| home[i] >= RALLY_STEPS && home[i] <= RALLY_STEPS + 4)
-            .filter(|&i| spot_at[i] == 0 && !cut[i] && !posts.contains(&grid.pos(i)))
-            .map(|i| (towards(i), home[i], grid.pos(i)))
-            .collect();
-        rally.sort();
-        let rally: Vec<Pos> = rally.into_iter().map(|(_, _, p)| p).take(64).collect();
+        let (spots, spot_at) = layout::source_spots(&grid, info, &home, &cut);
+        let targets = layout::enemy_targets(&grid, info, core);
+        let posts = layout::guard_posts(&grid, &home, &spot_at, &cut, &targets);
+        let rally = layout::rally_cells(&grid, &home, &spot_at, &cut, &posts, &targets);
 
         let r = &info.rules;
         let max_harvesters = spots
@@ -599,14 +541,13 @@ impl Harvester {
     /// the wave spreads round the core and round our own harvesters.
     fn march_field(&mut self, obs: &Observation, target: Pos) {
         let (g, plan, solid) = (&self.grid, &self.plan, &self.solid);
-        let penalty = |p: Pos| match plan.unit_at(g, p) {
+        let penalty = |cell| match plan.unit_at_cell(cell) {
             None => 0,
             Some(k) if obs.units[k].owner != self.me => ENEMY_PENALTY,
-            Some(_) if solid[g.idx(p)] => SETTLED_PENALTY,
+            Some(_) if solid[cell] => SETTLED_PENALTY,
             Some(_) => OWN_PENALTY,
         };
-        paths::weighted_field(
-            g,
+        g.weighted_field(
             target,
             SETTLED_PENALTY,
             penalty,

@@ -1,7 +1,6 @@
-//! The searches the harvester runs: a BFS from one unit to the nearest goal,
-//! and a weighted distance field from a target core.
+//! The harvester's own search: a BFS from one unit to the nearest goal.
 
-use lockstep_sdk::nav::{Grid, INF};
+use lockstep_sdk::nav::Grid;
 use lockstep_sdk::{Direction, Pos};
 use std::collections::VecDeque;
 
@@ -57,9 +56,9 @@ impl Search {
             if goal(i) {
                 return Some((g.pos(i), Some(Direction::ALL[self.first[i] as usize])));
             }
-            for (_, n) in g.neighbours(g.pos(i)) {
-                let j = g.idx(n);
-                if self.seen[j] != self.stamp && g.walkable(n) && !solid[j] {
+            for &j in g.floor_next(i) {
+                let j = j as usize;
+                if self.seen[j] != self.stamp && !solid[j] {
                     self.seen[j] = self.stamp;
                     self.first[j] = self.first[i];
                     self.queue.push_back(j as u32);
@@ -67,57 +66,5 @@ impl Search {
             }
         }
         None
-    }
-}
-
-/// The weighted distance to the floor around `target`, by Dial's algorithm
-/// (a ring of buckets): entering a cell costs 1 plus `penalty(cell)`, which
-/// must stay below `max_penalty`.
-pub fn weighted_field(
-    g: &Grid,
-    target: Pos,
-    max_penalty: u32,
-    penalty: impl Fn(Pos) -> u32,
-    field: &mut Vec<u32>,
-    buckets: &mut Vec<Vec<u32>>,
-) {
-    // Every queued cost lies in cur..cur + ring, so a ring longer than the
-    // largest step never wraps onto the bucket being drained.
-    let ring = max_penalty as usize + 2;
-    buckets.resize(ring, Vec::new());
-    buckets.iter_mut().for_each(Vec::clear);
-    field.clear();
-    field.resize(g.cell_count(), INF);
-    let mut pending = 0usize;
-    for (_, p) in g.floor_around(target) {
-        let (i, c) = (g.idx(p), penalty(p));
-        if c < field[i] {
-            field[i] = c;
-            buckets[c as usize % ring].push(i as u32);
-            pending += 1;
-        }
-    }
-    let mut cur = 0u32;
-    while pending > 0 {
-        let slot = cur as usize % ring;
-        let mut bucket = core::mem::take(&mut buckets[slot]);
-        pending -= bucket.len();
-        for &i in &bucket {
-            let i = i as usize;
-            if field[i] != cur {
-                continue; // stale: reached more cheaply since
-            }
-            for (_, n) in g.floor_around(g.pos(i)) {
-                let (j, c) = (g.idx(n), cur + 1 + penalty(n));
-                if c < field[j] {
-                    field[j] = c;
-                    buckets[c as usize % ring].push(j as u32);
-                    pending += 1;
-                }
-            }
-        }
-        bucket.clear();
-        buckets[slot] = bucket;
-        cur += 1;
     }
 }

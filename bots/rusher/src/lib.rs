@@ -38,8 +38,6 @@ const ENEMY_PENALTY: u32 = 4;
 const DOOR_STEPS: u32 = 2;
 /// Our units this many steps from our core (or closer) answer them.
 const GUARD_STEPS: u32 = 8;
-/// Bucket ring size of the weighted search: more than the largest edge cost.
-const RING: usize = 2 + ENEMY_PENALTY as usize;
 
 pub struct Rusher {
     me: PlayerId,
@@ -108,7 +106,7 @@ impl Bot for Rusher {
             door: Vec::new(),
             dead: Vec::new(),
             field: Vec::new(),
-            buckets: vec![Vec::new(); RING],
+            buckets: Vec::new(),
             order: Vec::new(),
             rng: SplitMix64(info.seed),
         }
@@ -123,15 +121,18 @@ impl Bot for Rusher {
             .find(|c| !self.dead.contains(&c.owner))
             .map(|c| c.pos);
         match target {
-            Some(t) => weighted_field(
-                &self.grid,
-                &self.plan,
-                obs,
-                self.me,
-                t,
-                &mut self.field,
-                &mut self.buckets,
-            ),
+            Some(t) => {
+                // Own units are soft obstacles, enemy units a little harder.
+                let (plan, me) = (&self.plan, self.me);
+                let penalty = |cell| match plan.unit_at_cell(cell) {
+                    None => 0,
+                    Some(k) if obs.units[k].owner == me => OWN_PENALTY,
+                    Some(_) => ENEMY_PENALTY,
+                };
+                let (field, buckets) = (&mut self.field, &mut self.buckets);
+                self.grid
+                    .weighted_field(t, ENEMY_PENALTY, penalty, field, buckets);
+            }
             None => {
                 self.field.clear();
                 self.field.resize(self.grid.cell_count(), INF);
@@ -272,64 +273,6 @@ impl SplitMix64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-}
-
-/// The weighted distance to the floor around `target`, by Dial's algorithm:
-/// entering a cell costs 1, plus a penalty for a unit standing on it.
-fn weighted_field(
-    g: &Grid,
-    plan: &Plan,
-    obs: &Observation,
-    me: PlayerId,
-    target: Pos,
-    field: &mut Vec<u32>,
-    buckets: &mut [Vec<u32>],
-) {
-    let penalty = |p: Pos| match plan.unit_at(g, p) {
-        None => 0,
-        Some(k) if obs.units[k].owner == me => OWN_PENALTY,
-        Some(_) => ENEMY_PENALTY,
-    };
-    field.clear();
-    field.resize(g.cell_count(), INF);
-    buckets.iter_mut().for_each(Vec::clear);
-    let mut pending = 0usize;
-    for (_, p) in g.floor_around(target) {
-        let (i, c) = (g.idx(p), penalty(p));
-        if c < field[i] {
-            field[i] = c;
-            buckets[c as usize % RING].push(i as u32);
-            pending += 1;
-        }
-    }
-    let mut cur = 0u32;
-    while pending > 0 {
-        let slot = cur as usize % RING;
-        let bucket = core::mem::take(&mut buckets[slot]);
-        pending -= bucket.len();
-        for &i in &bucket {
-            let i = i as usize;
-            if field[i] != cur {
-                continue; // a stale entry: reached more cheaply since
-            }
-            for (_, n) in g.neighbours(g.pos(i)) {
-                if !g.walkable(n) {
-                    continue;
-                }
-                let (j, c) = (g.idx(n), cur + 1 + penalty(n));
-                if c < field[j] {
-                    field[j] = c;
-                    // c - cur is 1..RING-1, never this slot: safe to push.
-                    buckets[c as usize % RING].push(j as u32);
-                    pending += 1;
-                }
-            }
-        }
-        let mut bucket = bucket;
-        bucket.clear();
-        buckets[slot] = bucket;
-        cur += 1;
     }
 }
 

@@ -1,0 +1,111 @@
+//! The navigation helpers against brute force on a small map.
+
+use lockstep_sdk::nav::{Grid, INF};
+use lockstep_sdk::{CoreInfo, Direction, Limits, MatchInfo, PlayerId, Pos, Rules};
+
+const MAP: [&str; 6] = [
+    "A.#.....", "..#.##..", "..*.#...", "....#.#.", ".##...#.", "......#B",
+];
+
+fn info() -> MatchInfo {
+    let rules = Rules {
+        core_hp: 1,
+        unit_hp: 1,
+        unit_damage: 1,
+        unit_cost: 1,
+        start_energy: 0,
+        core_income: 0,
+        harvest_amount: 0,
+        unit_vision2: 0,
+        core_vision2: 0,
+        max_units: 1,
+    };
+    let limits = Limits {
+        max_ticks: 1,
+        init_fuel: 1,
+        tick_fuel: 1,
+        max_actions: 1,
+        max_output_bytes: 1,
+        max_log_lines: 1,
+        max_log_line_bytes: 1,
+        max_memory_bytes: 1,
+    };
+    MatchInfo {
+        abi_version: 1,
+        you: PlayerId(0),
+        players: 2,
+        seed: 0,
+        width: 8,
+        height: 6,
+        rows: MAP.iter().map(|r| r.to_string()).collect(),
+        sources: vec![Pos::new(2, 2)],
+        cores: vec![
+            CoreInfo {
+                owner: PlayerId(0),
+                pos: Pos::new(0, 0),
+            },
+            CoreInfo {
+                owner: PlayerId(1),
+                pos: Pos::new(7, 5),
+            },
+        ],
+        rules,
+        limits,
+    }
+}
+
+#[test]
+fn floor_next_lists_exactly_the_walkable_neighbours() {
+    let info = info();
+    let grid = Grid::new(&info);
+    for i in 0..grid.cell_count() {
+        let here = grid.pos(i);
+        let expected: Vec<u32> = Direction::ALL
+            .into_iter()
+            .filter_map(|d| here.step(d, 8, 6))
+            .filter(|&n| info.is_floor(n))
+            .map(|n| grid.idx(n) as u32)
+            .collect();
+        assert_eq!(grid.floor_next(i), expected.as_slice(), "cell {here:?}");
+    }
+}
+
+#[test]
+fn weighted_field_without_penalties_is_the_bfs_field_plus_one_step() {
+    let info = info();
+    let grid = Grid::new(&info);
+    let core_b = Pos::new(7, 5);
+    let mut bfs = Vec::new();
+    grid.bfs_field(grid.floor_around(core_b).map(|(_, p)| p), &mut bfs);
+    let (mut weighted, mut buckets) = (Vec::new(), Vec::new());
+    grid.weighted_field(core_b, 3, |_| 0, &mut weighted, &mut buckets);
+    assert_eq!(weighted, bfs);
+    assert_eq!(weighted[grid.idx(Pos::new(0, 1))], 14); // via (5,3), (3,4), (1,3)
+    assert_eq!(
+        weighted[grid.idx(Pos::new(2, 0))],
+        INF,
+        "walls are never reached"
+    );
+}
+
+#[test]
+fn weighted_field_routes_round_a_penalised_cell() {
+    let info = info();
+    let grid = Grid::new(&info);
+    let core_b = Pos::new(7, 5);
+    let (mut field, mut buckets) = (Vec::new(), Vec::new());
+    // A unit on (7,3), the only way out of B's corner, costs 3 extra.
+    let blocked = grid.idx(Pos::new(7, 3));
+    grid.weighted_field(
+        core_b,
+        3,
+        |i| if i == blocked { 3 } else { 0 },
+        &mut field,
+        &mut buckets,
+    );
+    let (mut plain, mut buckets2) = (Vec::new(), Vec::new());
+    grid.weighted_field(core_b, 3, |_| 0, &mut plain, &mut buckets2);
+    assert_eq!(field[blocked], plain[blocked] + 3);
+    let north = grid.idx(Pos::new(7, 0));
+    assert_eq!(field[north], plain[north] + 3);
+}
