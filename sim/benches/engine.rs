@@ -8,14 +8,17 @@
 //! `rusher_64x64/*`: the reference path-finding bot on the same recorded
 //! observations, natively (decode, think, encode, as in wasm) and in the
 //! sandbox. The ratio of the medians is the sandbox's overhead on real work.
+//! `idle_64x64/*`: the same messages through the idle bot (decode, encode,
+//! nothing else), the fixed part of that overhead.
 //!
 //! Run: `cargo bench -p lockstep-sim --bench engine`.
 
 use bot_harvester::Harvester;
+use bot_idle::Idle;
 use bot_rusher::Rusher;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lockstep_game::{Game, GameConfig, Map};
-use lockstep_sdk::{Action, Direction, Encoding, Limits, Observation, PlayerId, Pos, Runner};
+use lockstep_sdk::{Action, Bot, Direction, Encoding, Limits, Observation, PlayerId, Pos, Runner};
 use lockstep_sim::match_loop::{Entrant, Match, MatchConfig};
 use lockstep_sim::sandbox::{BotInstance, Sandbox, SandboxConfig};
 use std::hint::black_box;
@@ -175,22 +178,30 @@ fn recorded_rusher_game() -> (Vec<u8>, Vec<Vec<u8>>) {
 }
 
 fn rusher_native_vs_sandbox(c: &mut Criterion) {
+    let (info, observations) = recorded_rusher_game();
+    native_vs_sandbox::<Rusher>(c, "rusher", &info, &observations);
+    // The same messages through a bot that only decodes and encodes: the
+    // fixed part of each tick, without the path-finding.
+    native_vs_sandbox::<Idle>(c, "idle", &info, &observations);
+}
+
+/// `name` run natively and in the sandbox on the same recorded messages.
+fn native_vs_sandbox<B: Bot>(c: &mut Criterion, name: &str, info: &[u8], observations: &[Vec<u8>]) {
     let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let module = sandbox
-        .load(lockstep_sim::bundled::bundled_bot("rusher").unwrap().wasm)
+        .load(lockstep_sim::bundled::bundled_bot(name).unwrap().wasm)
         .unwrap();
-    let (info, observations) = recorded_rusher_game();
-    let mut group = c.benchmark_group("rusher_64x64");
+    let mut group = c.benchmark_group(format!("{name}_64x64"));
     group.throughput(Throughput::Elements(observations.len() as u64));
     group.bench_function("native", |b| {
         b.iter_batched(
             || {
-                let mut runner = Runner::<Rusher>::new(Encoding::Postcard);
-                runner.init(&info);
+                let mut runner = Runner::<B>::new(Encoding::Postcard);
+                runner.init(info);
                 runner
             },
             |mut runner| {
-                for obs in &observations {
+                for obs in observations {
                     black_box(runner.tick(obs));
                 }
                 runner
@@ -202,11 +213,11 @@ fn rusher_native_vs_sandbox(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut instance = BotInstance::new(&sandbox, &module, FUEL).unwrap();
-                assert!(instance.call_init(&info, FUEL).outcome.is_ok());
+                assert!(instance.call_init(info, FUEL).outcome.is_ok());
                 instance
             },
             |mut instance| {
-                for obs in &observations {
+                for obs in observations {
                     black_box(instance.call_tick(obs, FUEL));
                 }
                 instance

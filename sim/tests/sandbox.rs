@@ -339,6 +339,29 @@ fn garbage_bytes_and_wrong_abi_versions_are_refused() {
 }
 
 #[test]
+fn files_that_are_not_core_modules_are_refused_in_one_line() {
+    let sandbox = sandbox();
+    let message = |bytes: &[u8]| sandbox.load(bytes).unwrap_err().to_string();
+    let text = message(b"A........\n");
+    assert!(
+        text.contains("does not start with the WebAssembly header"),
+        "{text}"
+    );
+    assert!(text.contains("found `41 2e 2e 2e 2e 2e 2e 2e`"), "{text}");
+    let text = message(b"\0asm\x0d\0\x01\0");
+    assert!(text.contains("this is a WebAssembly component"), "{text}");
+    let text = message(b"\0asm\x02\0\0\0");
+    assert!(
+        text.contains("unsupported WebAssembly version `02 00 00 00`"),
+        "{text}"
+    );
+    let idle = bundled_bot("idle").unwrap().wasm;
+    let text = message(&idle[..idle.len() / 2]);
+    assert!(text.starts_with("not a valid WebAssembly module"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}
+
+#[test]
 fn start_function_that_loops_fails_instantiation_with_out_of_fuel() {
     let sandbox = sandbox();
     // Loads fine (the probe would also run the start function, so this module

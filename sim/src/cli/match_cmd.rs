@@ -6,7 +6,19 @@ use clap::{Args, ValueEnum};
 use lockstep_sim::match_loop::{MatchConfig, OverrunPolicy, run_match};
 use lockstep_sim::sandbox::{Sandbox, SandboxConfig};
 
+const EXAMPLES: &str = "\
+Examples:
+  lockstep match rusher harvester
+  lockstep match rusher random-walker --map random:48x48 --seed 7
+  lockstep match my_bot.wasm rusher harvester random-walker --map crossroads --json
+  lockstep match my_bot.wasm idle --fuel 5000000 --ticks 100
+
+Exit status: 0 when the match completes, whatever the bots did (crashes, time-outs
+and bad output are reported per bot); 1 for a bad argument, map or module; 2 for
+a usage error.";
+
 #[derive(Args)]
+#[command(after_long_help = EXAMPLES)]
 pub struct MatchArgs {
     /// Two to eight bots: bundled names (see `lockstep bots`) or paths to .wasm files.
     /// Seats are given in order: the first bot is player 0 (core A).

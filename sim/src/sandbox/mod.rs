@@ -69,8 +69,9 @@ impl Sandbox {
         if let Some(module) = self.cached(hash) {
             return Ok(module);
         }
+        module::check_header(bytes)?;
         let compiled = wasmtime::Module::new(&self.engine, bytes)
-            .map_err(|e| ModuleError::Invalid(instance::describe_error(&e)))?;
+            .map_err(|e| ModuleError::Invalid(one_line(&instance::describe_error(&e))))?;
         let problems = module::abi_problems(&compiled);
         if !problems.is_empty() {
             return Err(ModuleError::Abi(problems));
@@ -101,6 +102,11 @@ impl Sandbox {
         let mut instance = BotInstance::new(self, module, PROBE_FUEL).map_err(|e| e.to_string())?;
         module::parse_abi_word(instance.abi_word(PROBE_FUEL)?)
     }
+}
+
+/// A runtime message on one line: wasmtime's parser errors can span several.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The engine settings that make a game deterministic and a bot contained.

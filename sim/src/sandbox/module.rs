@@ -139,6 +139,38 @@ pub(crate) fn abi_problems(module: &Module) -> Vec<String> {
     problems
 }
 
+/// Refuses, with a message a bot author can act on, bytes that are not a core
+/// wasm module at all (before the runtime's parser gives a terser one).
+pub(crate) fn check_header(bytes: &[u8]) -> Result<(), ModuleError> {
+    let hex = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(ModuleError::Invalid(format!(
+            "the file does not start with the WebAssembly header `00 61 73 6d 01 00 00 00` \
+             (found `{}`, {} bytes in all); is it a .wasm file?",
+            hex(&bytes[..bytes.len().min(8)]),
+            bytes.len()
+        )));
+    }
+    match bytes[4..8] {
+        [1, 0, 0, 0] => Ok(()),
+        [_, _, 1, 0] => Err(ModuleError::Invalid(
+            "this is a WebAssembly component; Lockstep bots are core modules \
+             (build for wasm32-unknown-unknown, without the component model)"
+                .to_string(),
+        )),
+        _ => Err(ModuleError::Invalid(format!(
+            "unsupported WebAssembly version `{}` (expected `01 00 00 00`)",
+            hex(&bytes[4..8])
+        ))),
+    }
+}
+
 /// Reads `lockstep_abi()`'s word: the version must be 1 and the encoding known.
 pub(crate) fn parse_abi_word(word: i32) -> Result<Encoding, String> {
     let version = (word >> 8) as u32;
