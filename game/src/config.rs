@@ -16,18 +16,7 @@ impl Default for GameConfig {
     /// The v1 defaults, as documented in `docs/rules.md`.
     fn default() -> Self {
         GameConfig {
-            rules: Rules {
-                core_hp: 200,
-                unit_hp: 10,
-                unit_damage: 2,
-                unit_cost: 10,
-                start_energy: 30,
-                core_income: 1,
-                harvest_amount: 1,
-                unit_vision2: 25,
-                core_vision2: 49,
-                max_units: 50,
-            },
+            rules: Rules::default(),
             max_ticks: 500,
             max_actions: 256,
         }

@@ -14,6 +14,7 @@ pub mod abi;
 pub mod encoding;
 pub mod log;
 pub mod nav;
+pub mod testing;
 pub mod types;
 
 pub use abi::{ABI_VERSION, Bot, Runner};

@@ -134,6 +134,25 @@ pub struct Rules {
     pub max_units: u16,
 }
 
+impl Default for Rules {
+    /// The reference game's v1 numbers (`docs/rules.md`); the game's own
+    /// default configuration is built from these.
+    fn default() -> Self {
+        Rules {
+            core_hp: 200,
+            unit_hp: 10,
+            unit_damage: 2,
+            unit_cost: 10,
+            start_energy: 30,
+            core_income: 1,
+            harvest_amount: 1,
+            unit_vision2: 25,
+            core_vision2: 49,
+            max_units: 50,
+        }
+    }
+}
+
 /// The limits the host enforces on this bot (see `docs/abi.md`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {

@@ -1,57 +1,14 @@
 //! The navigation helpers against brute force on a small map.
 
 use lockstep_sdk::nav::{Grid, INF};
-use lockstep_sdk::{CoreInfo, Direction, Limits, MatchInfo, PlayerId, Pos, Rules};
+use lockstep_sdk::{Direction, MatchInfo, PlayerId, Pos};
 
 const MAP: [&str; 6] = [
     "A.#.....", "..#.##..", "..*.#...", "....#.#.", ".##...#.", "......#B",
 ];
 
 fn info() -> MatchInfo {
-    let rules = Rules {
-        core_hp: 1,
-        unit_hp: 1,
-        unit_damage: 1,
-        unit_cost: 1,
-        start_energy: 0,
-        core_income: 0,
-        harvest_amount: 0,
-        unit_vision2: 0,
-        core_vision2: 0,
-        max_units: 1,
-    };
-    let limits = Limits {
-        max_ticks: 1,
-        init_fuel: 1,
-        tick_fuel: 1,
-        max_actions: 1,
-        max_output_bytes: 1,
-        max_log_lines: 1,
-        max_log_line_bytes: 1,
-        max_memory_bytes: 1,
-    };
-    MatchInfo {
-        abi_version: 1,
-        you: PlayerId(0),
-        players: 2,
-        seed: 0,
-        width: 8,
-        height: 6,
-        rows: MAP.iter().map(|r| r.to_string()).collect(),
-        sources: vec![Pos::new(2, 2)],
-        cores: vec![
-            CoreInfo {
-                owner: PlayerId(0),
-                pos: Pos::new(0, 0),
-            },
-            CoreInfo {
-                owner: PlayerId(1),
-                pos: Pos::new(7, 5),
-            },
-        ],
-        rules,
-        limits,
-    }
+    lockstep_sdk::testing::match_info(&MAP, PlayerId(0))
 }
 
 #[test]

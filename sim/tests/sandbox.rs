@@ -1,9 +1,7 @@
 //! The sandbox on its own: bytes in, bytes out, fuel, outcomes. Real modules
 //! (the bundled bots, built from bots/) plus small hand-written WAT ones.
 
-use lockstep_sdk::{
-    Action, CoreInfo, Encoding, Limits, MatchInfo, Observation, PlayerId, Pos, Rules,
-};
+use lockstep_sdk::{Action, Encoding, MatchInfo, Observation, PlayerId};
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::sandbox::{
     BadOutput, BotInstance, ModuleError, Outcome, Sandbox, SandboxConfig, TrapKind,
@@ -20,52 +18,8 @@ fn sandbox() -> Sandbox {
 }
 
 fn match_info() -> MatchInfo {
-    let rows: Vec<String> = ["A.........", "..........", "..........", ".........B"]
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    MatchInfo {
-        abi_version: 1,
-        you: PlayerId(0),
-        players: 2,
-        seed: 42,
-        width: 10,
-        height: 4,
-        rows,
-        sources: vec![],
-        cores: vec![
-            CoreInfo {
-                owner: PlayerId(0),
-                pos: Pos::new(0, 0),
-            },
-            CoreInfo {
-                owner: PlayerId(1),
-                pos: Pos::new(9, 3),
-            },
-        ],
-        rules: Rules {
-            core_hp: 200,
-            unit_hp: 10,
-            unit_damage: 2,
-            unit_cost: 10,
-            start_energy: 30,
-            core_income: 1,
-            harvest_amount: 1,
-            unit_vision2: 25,
-            core_vision2: 49,
-            max_units: 50,
-        },
-        limits: Limits {
-            max_ticks: 100,
-            init_fuel: FUEL,
-            tick_fuel: FUEL,
-            max_actions: 256,
-            max_output_bytes: 65536,
-            max_log_lines: 16,
-            max_log_line_bytes: 256,
-            max_memory_bytes: 64 << 20,
-        },
-    }
+    let rows = ["A.........", "..........", "..........", ".........B"];
+    lockstep_sdk::testing::match_info(&rows, PlayerId(0))
 }
 
 fn observation(tick: u32) -> Observation {

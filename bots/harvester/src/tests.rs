@@ -1,84 +1,13 @@
 use super::*;
-use lockstep_sdk::CoreInfo;
-use lockstep_sdk::{CoreView, Direction, Limits, Rules, UnitView};
+use lockstep_sdk::testing::{core, unit};
+use lockstep_sdk::{CoreView, Direction, UnitView};
 
 pub fn info(rows: &[&str], you: u8) -> MatchInfo {
-    let mut sources = Vec::new();
-    let mut cores = Vec::new();
-    for (y, row) in rows.iter().enumerate() {
-        for (x, c) in row.bytes().enumerate() {
-            let pos = Pos::new(x as u16, y as u16);
-            match c {
-                b'*' => sources.push(pos),
-                b'A'..=b'H' => cores.push(CoreInfo {
-                    owner: PlayerId(c - b'A'),
-                    pos,
-                }),
-                _ => {}
-            }
-        }
-    }
-    cores.sort_by_key(|c| c.owner);
-    MatchInfo {
-        abi_version: 1,
-        you: PlayerId(you),
-        players: cores.len() as u8,
-        seed: 7,
-        width: rows[0].len() as u16,
-        height: rows.len() as u16,
-        rows: rows.iter().map(|r| r.to_string()).collect(),
-        sources,
-        cores,
-        rules: Rules {
-            core_hp: 200,
-            unit_hp: 10,
-            unit_damage: 2,
-            unit_cost: 10,
-            start_energy: 30,
-            core_income: 1,
-            harvest_amount: 1,
-            unit_vision2: 25,
-            core_vision2: 49,
-            max_units: 50,
-        },
-        limits: Limits {
-            max_ticks: 500,
-            init_fuel: 100_000_000,
-            tick_fuel: 10_000_000,
-            max_actions: 64,
-            max_output_bytes: 65536,
-            max_log_lines: 8,
-            max_log_line_bytes: 256,
-            max_memory_bytes: 64 << 20,
-        },
-    }
-}
-
-fn unit(id: u32, owner: u8, x: u16, y: u16) -> UnitView {
-    UnitView {
-        id: UnitId(id),
-        owner: PlayerId(owner),
-        pos: Pos::new(x, y),
-        hp: 10,
-    }
+    lockstep_sdk::testing::match_info(rows, PlayerId(you))
 }
 
 fn obs(energy: u32, units: Vec<UnitView>, cores: Vec<CoreView>) -> Observation {
-    Observation {
-        tick: 5,
-        energy,
-        units,
-        cores,
-        rejected: Vec::new(),
-    }
-}
-
-fn core(owner: u8, x: u16, y: u16) -> CoreView {
-    CoreView {
-        owner: PlayerId(owner),
-        pos: Pos::new(x, y),
-        hp: 200,
-    }
+    lockstep_sdk::testing::observation(5, energy, units, cores)
 }
 
 const MAP: [&str; 7] = [

@@ -83,52 +83,11 @@ lockstep_sdk::export_bot!(JsonWalker, Json);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_sdk::{CoreInfo, CoreView, Encoding, Limits, Rules, Runner, UnitId, UnitView};
+    use lockstep_sdk::{CoreView, Encoding, Runner, UnitId, UnitView};
 
     fn info() -> MatchInfo {
         let rows = ["#######", "#A....#", "#.....#", "#....B#", "#######"];
-        MatchInfo {
-            abi_version: 1,
-            you: PlayerId(0),
-            players: 2,
-            seed: 1,
-            width: 7,
-            height: 5,
-            rows: rows.iter().map(|r| r.to_string()).collect(),
-            sources: vec![],
-            cores: vec![
-                CoreInfo {
-                    owner: PlayerId(0),
-                    pos: Pos::new(1, 1),
-                },
-                CoreInfo {
-                    owner: PlayerId(1),
-                    pos: Pos::new(5, 3),
-                },
-            ],
-            rules: Rules {
-                core_hp: 200,
-                unit_hp: 10,
-                unit_damage: 2,
-                unit_cost: 10,
-                start_energy: 30,
-                core_income: 1,
-                harvest_amount: 1,
-                unit_vision2: 25,
-                core_vision2: 49,
-                max_units: 50,
-            },
-            limits: Limits {
-                max_ticks: 500,
-                init_fuel: 1 << 30,
-                tick_fuel: 1 << 24,
-                max_actions: 64,
-                max_output_bytes: 65536,
-                max_log_lines: 8,
-                max_log_line_bytes: 256,
-                max_memory_bytes: 64 << 20,
-            },
-        }
+        lockstep_sdk::testing::match_info(&rows, PlayerId(0))
     }
 
     #[test]
