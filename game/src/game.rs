@@ -167,11 +167,17 @@ impl Game {
         out.units.clear();
         out.cores.clear();
         out.rejected.clear();
+        out.eliminated.clear();
         out.energy = 0;
         let Ok((clock, players, view, board, rejections)) = self.observe.get(&self.world) else {
             return;
         };
         out.tick = clock.tick;
+        out.eliminated.extend(
+            (players.0.iter().enumerate())
+                .filter(|(_, state)| !state.alive)
+                .map(|(i, _)| PlayerId(i as u8)),
+        );
         let p = player.0 as usize;
         let Some(me) = players.0.get(p) else { return };
         out.energy = me.energy;

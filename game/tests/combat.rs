@@ -125,9 +125,10 @@ fn a_dead_core_eliminates_its_player_and_ends_the_game() {
     assert!(unit(&mut g, b1).is_none() && unit(&mut g, b2).is_none());
     assert!(g.is_over());
     assert_eq!(g.winner(), Some(P0));
-    // The eliminated player's observation: energy only.
+    // The eliminated player's observation: energy and the eliminations only.
     let obs = observe(&mut g, P1);
     assert!(obs.units.is_empty() && obs.cores.is_empty() && obs.rejected.is_empty());
+    assert_eq!(obs.eliminated, vec![P1]);
     assert_eq!(obs.energy, 30);
     // A finished game no longer steps.
     let hash = g.state_hash();
@@ -175,6 +176,15 @@ fn three_players_elimination_order_counts() {
     assert!(!g.scores()[1].alive);
     assert!(!g.is_over(), "two players still alive");
     assert_eq!(g.winner(), None);
+    // Everyone learns of the elimination, even C, which could not see B's core.
+    for player in [P0, lockstep_sdk::PlayerId(2)] {
+        assert_eq!(observe(&mut g, player).eliminated, vec![P1]);
+    }
+    let c_view = observe(&mut g, lockstep_sdk::PlayerId(2));
+    assert!(
+        c_view.cores.iter().all(|core| core.owner.0 == 2),
+        "B was out of C's sight"
+    );
     g.step();
     g.step();
     assert!(g.is_over());

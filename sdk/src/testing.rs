@@ -90,5 +90,6 @@ pub fn observation(
         units,
         cores,
         rejected: Vec::new(),
+        eliminated: Vec::new(),
     }
 }

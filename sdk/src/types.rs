@@ -289,6 +289,9 @@ pub struct Observation {
     pub cores: Vec<CoreView>,
     /// The previous tick's orders that did not take effect.
     pub rejected: Vec<Rejection>,
+    /// Players already out of the match (core destroyed), sorted by id.
+    /// Public: everyone learns of an elimination, seen or not.
+    pub eliminated: Vec<PlayerId>,
 }
 
 impl Observation {

@@ -70,8 +70,6 @@ pub struct Harvester {
     core: Pos,
     unit_cost: u32,
     max_units: u16,
-    unit_vision2: u32,
-    core_vision2: u32,
     max_ticks: u32,
     /// Floor cells next to a source, reachable from the core, with the source's side.
     spots: Vec<(Pos, Direction)>,
@@ -86,7 +84,6 @@ pub struct Harvester {
     home: Vec<u32>,
     /// Enemy cores, nearest first.
     targets: Vec<Target>,
-    dead: Vec<PlayerId>,
     /// Live units' roles, and the spot or post each one holds, by unit id.
     roles: Vec<(UnitId, Role, Option<usize>)>,
     plan: Plan,
@@ -142,8 +139,6 @@ impl Bot for Harvester {
             core,
             unit_cost: r.unit_cost,
             max_units: r.max_units,
-            unit_vision2: r.unit_vision2,
-            core_vision2: r.core_vision2,
             max_ticks: info.limits.max_ticks,
             spots,
             spot_at,
@@ -152,7 +147,6 @@ impl Bot for Harvester {
             rally,
             home,
             targets,
-            dead: Vec::new(),
             roles: Vec::new(),
         }
     }
@@ -160,7 +154,6 @@ impl Bot for Harvester {
     fn tick(&mut self, obs: &Observation) -> Vec<Action> {
         self.plan.begin(&self.grid, obs);
         self.pushed = core::mem::take(&mut self.push_next);
-        self.update_dead(obs);
         self.assign_roles(obs);
         self.mark_solid(obs);
         let threatened = self.find_threats(obs);
@@ -169,7 +162,7 @@ impl Bot for Harvester {
         let target = self
             .targets
             .iter()
-            .position(|t| !self.dead.contains(&t.owner));
+            .position(|t| !obs.eliminated.contains(&t.owner));
         let marching = self
             .roles
             .iter()
@@ -203,25 +196,6 @@ impl Bot for Harvester {
 }
 
 impl Harvester {
-    fn update_dead(&mut self, obs: &Observation) {
-        for t in &self.targets {
-            let visible = obs.cores.iter().any(|c| c.owner == t.owner);
-            let known_dead = self.dead.contains(&t.owner);
-            if visible && known_dead {
-                self.dead.retain(|&o| o != t.owner);
-            } else if !visible && !known_dead {
-                let seen = self.core.dist2(t.pos) < self.core_vision2
-                    || obs
-                        .my_units(self.me)
-                        .any(|u| u.pos.dist2(t.pos) < self.unit_vision2);
-                if seen {
-                    lockstep_sdk::log!("harvester: core of player {} is gone", t.owner.0);
-                    self.dead.push(t.owner);
-                }
-            }
-        }
-    }
-
     /// Forgets dead units, gives new ones a role, frees spots and posts.
     fn assign_roles(&mut self, obs: &Observation) {
         let old = core::mem::take(&mut self.roles);
@@ -303,7 +277,11 @@ impl Harvester {
     }
 
     fn maybe_launch_wave(&mut self, obs: &Observation) {
-        let Some(t) = self.targets.iter().find(|t| !self.dead.contains(&t.owner)) else {
+        let Some(t) = self
+            .targets
+            .iter()
+            .find(|t| !obs.eliminated.contains(&t.owner))
+        else {
             return;
         };
         let waiting = self

@@ -97,7 +97,7 @@ mod tests {
         assert_eq!(info_json[0], b'{');
         assert_eq!(runner.init(&info_json), 0);
         let obs = r#"{"tick":0,"energy":30,"units":[{"id":4,"owner":0,"pos":{"x":2,"y":1},"hp":10}],
-            "cores":[{"owner":0,"pos":{"x":1,"y":1},"hp":200}],"rejected":[]}"#;
+            "cores":[{"owner":0,"pos":{"x":1,"y":1},"hp":200}],"rejected":[],"eliminated":[]}"#;
         let out = runner.tick(obs.as_bytes());
         assert_eq!(
             core::str::from_utf8(out).unwrap(),
@@ -124,6 +124,7 @@ mod tests {
                 hp: 200,
             }],
             rejected: vec![],
+            eliminated: vec![],
         };
         assert_eq!(
             bot.tick(&obs),

@@ -38,6 +38,7 @@ fn observation() -> Observation {
             },
             reason: RejectReason::MoveCollided,
         }],
+        eliminated: vec![],
     }
 }
 
@@ -107,8 +108,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 const OBSERVATION_HEX: &str =
-    "07 19 02 03 00 02 01 0a 09 01 03 01 04 01 00 01 01 c8 01 01 01 01 03 01 05";
-const OBSERVATION_JSON: &str = r#"{"tick":7,"energy":25,"units":[{"id":3,"owner":0,"pos":{"x":2,"y":1},"hp":10},{"id":9,"owner":1,"pos":{"x":3,"y":1},"hp":4}],"cores":[{"owner":0,"pos":{"x":1,"y":1},"hp":200}],"rejected":[{"index":1,"action":{"Move":{"unit":3,"dir":"East"}},"reason":"MoveCollided"}]}"#;
+    "07 19 02 03 00 02 01 0a 09 01 03 01 04 01 00 01 01 c8 01 01 01 01 03 01 05 00";
+const OBSERVATION_JSON: &str = r#"{"tick":7,"energy":25,"units":[{"id":3,"owner":0,"pos":{"x":2,"y":1},"hp":10},{"id":9,"owner":1,"pos":{"x":3,"y":1},"hp":4}],"cores":[{"owner":0,"pos":{"x":1,"y":1},"hp":200}],"rejected":[{"index":1,"action":{"Move":{"unit":3,"dir":"East"}},"reason":"MoveCollided"}],"eliminated":[]}"#;
 const ACTIONS_HEX: &str = "02 02 03 01 00 02";
 const ACTIONS_JSON: &str = r#"[{"Attack":{"unit":3,"dir":"East"}},{"Spawn":{"dir":"South"}}]"#;
 const MATCH_INFO_HEX: &str = "01 00 02 ac 02 05 03 03 05 23 23 23 23 23 05 23 41 2a 42 23 05 23 23 23 23 23 01 02 01 02 00 01 01 01 03 01 c8 01 0a 02 0a 1e 01 01 19 31 32 f4 03 80 84 af 5f 80 da c4 09 40 80 80 04 10 80 02 80 80 80 20";

@@ -45,16 +45,12 @@ pub struct Rusher {
     core: Pos,
     unit_cost: u32,
     max_units: u16,
-    unit_vision2: u32,
-    core_vision2: u32,
     /// Steps from the floor around our core.
     home: Vec<u32>,
     /// BFS field from enemy units at our door, when there are any.
     door: Vec<u32>,
     /// Enemy cores, nearest first by walking distance from our core.
     targets: Vec<CoreInfo>,
-    /// Owners of enemy cores seen to be gone.
-    dead: Vec<PlayerId>,
     field: Vec<u32>,
     buckets: Vec<Vec<u32>>,
     plan: Plan,
@@ -99,12 +95,9 @@ impl Bot for Rusher {
             core,
             unit_cost: info.rules.unit_cost,
             max_units: info.rules.max_units,
-            unit_vision2: info.rules.unit_vision2,
-            core_vision2: info.rules.core_vision2,
             targets: targets.into_iter().map(|(_, c)| c).collect(),
             home,
             door: Vec::new(),
-            dead: Vec::new(),
             field: Vec::new(),
             buckets: Vec::new(),
             order: Vec::new(),
@@ -114,11 +107,10 @@ impl Bot for Rusher {
 
     fn tick(&mut self, obs: &Observation) -> Vec<Action> {
         self.plan.begin(&self.grid, obs);
-        self.update_dead(obs);
         let target = self
             .targets
             .iter()
-            .find(|c| !self.dead.contains(&c.owner))
+            .find(|c| !obs.eliminated.contains(&c.owner))
             .map(|c| c.pos);
         match target {
             Some(t) => {
@@ -166,27 +158,6 @@ impl Bot for Rusher {
 }
 
 impl Rusher {
-    /// An enemy core we should see but do not is gone: stop walking to it.
-    fn update_dead(&mut self, obs: &Observation) {
-        for c in &self.targets {
-            let visible = obs.cores.iter().any(|v| v.owner == c.owner);
-            let known_dead = self.dead.contains(&c.owner);
-            if visible && known_dead {
-                self.dead.retain(|&o| o != c.owner);
-            } else if !visible && !known_dead {
-                // Strictly inside vision, so a `<` or `<=` rule both agree.
-                let seen = self.core.dist2(c.pos) < self.core_vision2
-                    || obs
-                        .my_units(self.me)
-                        .any(|u| u.pos.dist2(c.pos) < self.unit_vision2);
-                if seen {
-                    lockstep_sdk::log!("rusher: core of player {} is gone", c.owner.0);
-                    self.dead.push(c.owner);
-                }
-            }
-        }
-    }
-
     fn act(&mut self, obs: &Observation, unit: UnitId, pos: Pos, defend: bool) {
         let (g, plan) = (&self.grid, &mut self.plan);
         if let Some(dir) = plan.enemy_core_next_to(obs, pos) {

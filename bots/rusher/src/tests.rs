@@ -215,20 +215,15 @@ fn a_lost_contest_sometimes_becomes_an_ambush() {
 }
 
 #[test]
-fn stops_walking_to_a_core_seen_to_be_gone() {
+fn stops_walking_to_an_eliminated_core_but_not_to_one_out_of_view() {
     let mut bot = Rusher::new(&info(&MAP, 0));
-    // Unit 1 stands right next to where core B was, and B is not in view: gone.
-    let o = obs(0, vec![unit(1, 0, 6, 3)], vec![core(0, 1, 1)]);
-    assert!(bot.tick(&o).is_empty());
-    assert_eq!(bot.dead, vec![PlayerId(1)]);
-    // Seen again (it was only out of view): the rush resumes.
-    let o = obs(
-        0,
-        vec![unit(1, 0, 6, 3)],
-        vec![core(0, 1, 1), core(1, 7, 3)],
-    );
+    // Core B is not in view: out of sight only, so the rush goes on.
+    let o = obs(0, vec![unit(1, 0, 4, 3)], vec![core(0, 1, 1)]);
     assert_eq!(bot.tick(&o).len(), 1);
-    assert!(bot.dead.is_empty());
+    // Player 1 is out: nothing left to walk to.
+    let mut o = obs(0, vec![unit(1, 0, 4, 3)], vec![core(0, 1, 1)]);
+    o.eliminated = vec![PlayerId(1)];
+    assert!(bot.tick(&o).is_empty());
 }
 
 #[test]
