@@ -181,3 +181,91 @@ fn bots_and_maps_are_listed() {
         assert!(text.contains(map), "{text}");
     }
 }
+
+#[test]
+fn check_says_ok_with_a_summary_for_a_good_bot() {
+    let out = lockstep(&["check", "rusher"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("ok\n"), "{text}");
+    for expected in [
+        "\n  bot                rusher\n",
+        "\n  abi                version 1, postcard encoding\n",
+        "bytes (limit 524,288)\n",
+        "MiB) initial, no maximum (growth stops at the 1,024-page limit)\n",
+        "\n  exports            memory, lockstep_abi, lockstep_alloc, lockstep_init, lockstep_tick",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+
+    let out = lockstep(&["check", "json-walker", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["problems"], serde_json::json!([]));
+    let summary = &json["summary"];
+    assert_eq!(summary["abi_version"], 1);
+    assert_eq!(summary["encoding"], "json");
+    assert!(summary["memory"]["initial_pages"].as_u64().unwrap() >= 1);
+    assert!(summary["size"].as_u64().unwrap() > 1000);
+    let exports = summary["exports"].as_array().unwrap();
+    assert!(exports.contains(&serde_json::json!({"name": "lockstep_tick", "kind": "func"})));
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_one() {
+    let dir = std::env::temp_dir().join(format!("lockstep-cli-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.wasm");
+    let module = r#"(module
+        (import "env" "abort" (func))
+        (memory (export "memory") 2000)
+        (func (export "lockstep_abi") (result i32) i32.const 256)
+        (func (export "lockstep_alloc") (param i32) (result i32) i32.const 0)
+        (func (export "lockstep_init") (param i32 i32) (result i32) i32.const 0))"#;
+    std::fs::write(&bad, wat::parse_str(module).unwrap()).unwrap();
+    let path = bad.to_str().unwrap();
+
+    let out = lockstep(&["check", path]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("refused: bad has 3 problems\n"), "{text}");
+    for expected in [
+        "\n  - import `env.abort` is not allowed: the only import a bot may have is `lockstep.log`\n",
+        "\n  - the memory starts at 2,000 pages (125 MiB); the limit is 1,024 pages (64 MiB) (at byte 0x",
+        "\n  - missing export `lockstep_tick`\n",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+
+    let out = lockstep(&["check", path, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert!(json["summary"].is_null());
+    let problems = json["problems"].as_array().unwrap();
+    let kinds: Vec<&str> = problems
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["abi", "limit", "abi"]);
+    assert_eq!(problems[1]["limit"], "memory_limit");
+    assert!(problems[0].get("limit").is_none());
+    assert!(
+        problems[2]["message"] == "missing export `lockstep_tick`",
+        "{problems:?}"
+    );
+
+    let junk = dir.join("junk.wasm");
+    std::fs::write(&junk, b"\0asm\x01\0\0\0garbage").unwrap();
+    let out = lockstep(&["check", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("refused: junk has 1 problem\n  - not a valid WebAssembly module: "),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    fails_with(&["check", "nobody"], "unknown bot 'nobody'");
+}

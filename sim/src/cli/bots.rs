@@ -4,6 +4,7 @@ use lockstep_game::Map;
 use lockstep_sim::bundled::{BUNDLED_BOTS, bundled_bot};
 use lockstep_sim::match_loop::Entrant;
 use lockstep_sim::sandbox::Sandbox;
+use std::borrow::Cow;
 use std::path::Path;
 
 pub fn list_bots() -> Result<(), String> {
@@ -36,31 +37,36 @@ pub fn list_maps() -> Result<(), String> {
     Ok(())
 }
 
-/// A BOT argument: a path to a `.wasm` file, or a bundled bot's name.
-pub fn load_entrant(sandbox: &Sandbox, arg: &str) -> Result<Entrant, String> {
+/// A BOT argument's name and bytes: a path to a `.wasm` file, or a bundled
+/// bot's name.
+pub fn bot_bytes(arg: &str) -> Result<(String, Cow<'static, [u8]>), String> {
     let path = Path::new(arg);
     let looks_like_path = arg.ends_with(".wasm") || arg.contains('/') || path.exists();
-    let (name, bytes): (String, std::borrow::Cow<'static, [u8]>) = if looks_like_path {
+    if looks_like_path {
         let bytes =
             std::fs::read(path).map_err(|e| format!("cannot read bot file '{arg}': {e}"))?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| arg.to_string());
-        (name, bytes.into())
-    } else {
-        let bot = bundled_bot(arg).ok_or_else(|| {
-            format!(
-                "unknown bot '{arg}': it is not a bundled bot ({}) and no file has that name",
-                BUNDLED_BOTS
-                    .iter()
-                    .map(|b| b.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-        (bot.name.to_string(), bot.wasm.into())
-    };
+        return Ok((name, bytes.into()));
+    }
+    let bot = bundled_bot(arg).ok_or_else(|| {
+        format!(
+            "unknown bot '{arg}': it is not a bundled bot ({}) and no file has that name",
+            BUNDLED_BOTS
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    Ok((bot.name.to_string(), bot.wasm.into()))
+}
+
+/// A BOT argument, loaded (so validated) as a match entrant.
+pub fn load_entrant(sandbox: &Sandbox, arg: &str) -> Result<Entrant, String> {
+    let (name, bytes) = bot_bytes(arg)?;
     let module = sandbox
         .load(&bytes)
         .map_err(|e| format!("bot '{arg}' was refused: {e}"))?;

@@ -1,6 +1,7 @@
 //! Command-line parsing and the commands' output. The work itself is in the library.
 
 mod bots;
+mod check;
 mod match_cmd;
 mod table;
 
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Play one match between two or more bots and print the standings.
     Match(match_cmd::MatchArgs),
+    /// Check a bot module as an upload would be checked: `ok`, or every problem.
+    Check(check::CheckArgs),
     /// List the bots bundled in this binary.
     Bots,
     /// List the maps bundled in this binary.
@@ -33,12 +36,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let outcome = match cli.command {
-        Command::Match(args) => match_cmd::run(args),
-        Command::Bots => bots::list_bots(),
-        Command::Maps => bots::list_maps(),
+        Command::Match(args) => match_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Check(args) => check::run(args),
+        Command::Bots => bots::list_bots().map(|()| ExitCode::SUCCESS),
+        Command::Maps => bots::list_maps().map(|()| ExitCode::SUCCESS),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE

@@ -1,5 +1,7 @@
 //! The sandbox's knobs. Fuel budgets are not here: they belong to each call.
 
+use super::ValidationLimits;
+
 /// Limits every bot instance runs under. The defaults suit the reference game;
 /// an admin raises them for heavier games, never per bot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -8,8 +10,11 @@ pub struct SandboxConfig {
     /// path-finding on a 128x128 map, small enough that 8 bots x a few
     /// concurrent matches fit in memory. `memory.grow` past it returns -1, as
     /// the wasm spec allows.
+    /// A module whose memory *starts* larger is refused at upload; one that
+    /// declares a larger *maximum* is accepted, its growth stops here.
     pub memory_limit: usize,
     /// Most elements in a bot's table. Default 10,000: Rust bots use a few hundred.
+    /// A module whose table starts larger is refused at upload.
     pub table_limit: usize,
     /// Native stack a bot may use, in bytes. Default 512 KiB (wasmtime's own
     /// default); deeper recursion traps with `stack_overflow`.
@@ -25,6 +30,9 @@ pub struct SandboxConfig {
     /// using this sandbox. Default 128 (16 concurrent 8-player matches). Each
     /// slot reserves address space, not memory.
     pub pool_instances: u32,
+    /// What a module must satisfy before it is compiled: size, counts,
+    /// function bodies. See [`ValidationLimits`] for each default.
+    pub validation: ValidationLimits,
 }
 
 impl Default for SandboxConfig {
@@ -37,6 +45,7 @@ impl Default for SandboxConfig {
             max_log_lines: 16,
             max_log_line_bytes: 256,
             pool_instances: 128,
+            validation: ValidationLimits::default(),
         }
     }
 }

@@ -6,19 +6,26 @@
 //! budget and comes back as a [`CallReport`], whatever the bot did.
 
 mod config;
+mod features;
 mod instance;
 mod module;
 mod outcome;
+mod shape;
+mod validate;
 
 pub use config::SandboxConfig;
 pub use instance::{BotInstance, InstantiateError};
 pub use module::{BotModule, ModuleError, ModuleHash};
 pub use outcome::{BadOutput, CallReport, Outcome, TrapKind};
+pub use validate::{
+    ExportSummary, MemoryPages, ModuleSummary, Problem, ProblemKind, ValidationLimits,
+};
 
 use instance::HostState;
 use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{
     Caller, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,
 };
@@ -64,22 +71,26 @@ impl Sandbox {
     }
 
     /// Validates and compiles `bytes`, or returns the cached module with the same hash.
+    ///
+    /// The one path every module takes, upload or `lockstep check`: the header,
+    /// then the validator (features, limits, ABI imports and exports; so
+    /// nothing refused ever reaches the compiler), then compilation, then
+    /// `lockstep_abi()` is probed.
     pub fn load(&self, bytes: &[u8]) -> Result<BotModule, ModuleError> {
         let hash = ModuleHash::of(bytes);
         if let Some(module) = self.cached(hash) {
             return Ok(module);
         }
         module::check_header(bytes)?;
+        let summary =
+            validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)?;
         let compiled = wasmtime::Module::new(&self.engine, bytes)
             .map_err(|e| ModuleError::Invalid(one_line(&instance::describe_error(&e))))?;
-        let problems = module::abi_problems(&compiled);
-        if !problems.is_empty() {
-            return Err(ModuleError::Abi(problems));
-        }
         let mut module = BotModule {
             hash,
             encoding: lockstep_sdk::Encoding::Postcard,
             size: bytes.len(),
+            summary,
             module: compiled,
         };
         module.encoding = self
@@ -126,12 +137,10 @@ fn engine_config(config: &SandboxConfig) -> Config {
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         // Determinism: NaN bits are canonical, nothing host-dependent is enabled.
         .cranelift_nan_canonicalization(true)
-        .wasm_relaxed_simd(false)
-        .wasm_shared_everything_threads(false)
-        .wasm_memory64(false)
-        .wasm_multi_memory(false)
-        .wasm_custom_page_sizes(false)
-        .wasm_wide_arithmetic(false);
+        // Exactly the features the upload validator allows, and no others
+        // (no threads, relaxed SIMD, memory64, multi-memory, GC, ...).
+        .wasm_features(WasmFeatures::all(), false)
+        .wasm_features(features::ALLOWED_FEATURES, true);
     c
 }
 

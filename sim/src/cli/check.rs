@@ -1,0 +1,194 @@
+//! `lockstep check`: a module through the very checks an upload goes through
+//! (`Sandbox::load`), with every problem or a summary.
+
+use super::bots::bot_bytes;
+use clap::Args;
+use lockstep_sim::sandbox::{BotModule, Problem, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use std::fmt::Write;
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  lockstep check my_bot.wasm
+  lockstep check rusher
+  lockstep check my_bot.wasm --json
+
+Checks the module exactly as an upload is checked: the header, the WebAssembly
+features Lockstep allows, the upload-time limits (docs/limits.md), ABI v1's
+imports and exports (docs/abi.md), then it is compiled and `lockstep_abi()` is
+called. Every problem is listed, not just the first.
+
+Exit status: 0 when the module would be accepted; 1 when it would be refused
+(the problems are on stdout) or the file cannot be read; 2 for a usage error.";
+
+#[derive(Args)]
+#[command(after_long_help = EXAMPLES)]
+pub struct CheckArgs {
+    /// A path to a .wasm file, or a bundled bot's name (see `lockstep bots`).
+    #[arg(value_name = "BOT")]
+    bot: String,
+
+    /// Print one JSON object: `ok`, `problems` (each with `kind`, `message`
+    /// and, for a limit, the config field `limit`) and `summary` (null when
+    /// refused).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+    let (name, bytes) = bot_bytes(&args.bot)?;
+    let config = SandboxConfig::default();
+    let sandbox = Sandbox::new(config.clone())?;
+    let verdict = sandbox.load(&bytes);
+    let text = match (&verdict, args.json) {
+        (Ok(module), true) => json_report(&[], Some(summary_json(module))),
+        (Err(error), true) => json_report(&error.problems(), None),
+        (Ok(module), false) => ok_text(&name, module, &config),
+        (Err(error), false) => problems_text(&name, &error.problems()),
+    };
+    print!("{text}");
+    Ok(if verdict.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn ok_text(name: &str, module: &BotModule, config: &SandboxConfig) -> String {
+    let summary = &module.summary;
+    let limits = &config.validation;
+    let memory = summary.memory;
+    let limit_pages = config.memory_limit as u64 >> 16;
+    let maximum = match memory.maximum {
+        Some(max) if max <= limit_pages => format!("maximum {} pages", count(max)),
+        Some(max) => format!(
+            "maximum {} pages (growth stops at the {}-page limit)",
+            count(max),
+            count(limit_pages)
+        ),
+        None => format!(
+            "no maximum (growth stops at the {}-page limit)",
+            count(limit_pages)
+        ),
+    };
+    let exports: Vec<String> = summary
+        .exports
+        .iter()
+        .map(|e| e.name.escape_debug().to_string())
+        .collect();
+    let rows = [
+        ("bot", name.to_string()),
+        (
+            "size",
+            format!(
+                "{} bytes (limit {})",
+                count(module.size as u64),
+                count(limits.max_module_bytes as u64)
+            ),
+        ),
+        (
+            "code",
+            format!(
+                "{} bytes (limit {})",
+                count(summary.code_bytes.into()),
+                count(limits.max_code_bytes.into())
+            ),
+        ),
+        (
+            "functions",
+            format!(
+                "{} (limit {})",
+                count(summary.functions.into()),
+                count(limits.max_functions.into())
+            ),
+        ),
+        (
+            "block-local pairs",
+            format!(
+                "{} (limit {})",
+                count(summary.block_local_pairs),
+                count(limits.max_block_local_pairs)
+            ),
+        ),
+        (
+            "memory",
+            format!(
+                "{} pages ({:.1} MiB) initial, {maximum}",
+                count(memory.initial),
+                memory.initial as f64 / 16.0
+            ),
+        ),
+        (
+            "abi",
+            format!(
+                "version {}, {} encoding",
+                lockstep_sdk::abi::ABI_VERSION,
+                module.encoding.name()
+            ),
+        ),
+        ("exports", exports.join(", ")),
+        ("hash", module.hash.to_hex()),
+    ];
+    let mut out = String::from("ok\n");
+    for (label, value) in rows {
+        let _ = writeln!(out, "  {label:<18} {value}");
+    }
+    out
+}
+
+fn problems_text(name: &str, problems: &[Problem]) -> String {
+    let plural = if problems.len() == 1 { "" } else { "s" };
+    let mut out = format!("refused: {name} has {} problem{plural}\n", problems.len());
+    for problem in problems {
+        let _ = writeln!(out, "  - {problem}");
+    }
+    out
+}
+
+fn json_report(problems: &[Problem], summary: Option<Value>) -> String {
+    let problems: Vec<Value> = problems
+        .iter()
+        .map(|p| {
+            let mut problem = json!({"kind": p.kind, "message": p.to_string()});
+            if let Some(limit) = p.limit {
+                problem["limit"] = json!(limit);
+            }
+            problem
+        })
+        .collect();
+    let report = json!({
+        "ok": summary.is_some(),
+        "problems": problems,
+        "summary": summary,
+    });
+    format!("{report:#}\n")
+}
+
+fn summary_json(module: &BotModule) -> Value {
+    let s = &module.summary;
+    json!({
+        "size": module.size,
+        "hash": module.hash.to_hex(),
+        "abi_version": lockstep_sdk::abi::ABI_VERSION,
+        "encoding": module.encoding.name(),
+        "memory": {"initial_pages": s.memory.initial, "maximum_pages": s.memory.maximum},
+        "code_bytes": s.code_bytes,
+        "functions": s.functions,
+        "block_local_pairs": s.block_local_pairs,
+        "exports": s.exports,
+    })
+}
+
+/// `1234567` as `1,234,567`.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
