@@ -101,8 +101,12 @@ fn build_bots(root: &Path, bots: &[BotCrate], target_dir: &Path) {
 }
 
 fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
+    // `cargo` from PATH (rustup's proxy) run in the workspace root, with the
+    // outer build's toolchain variables removed: the bots are always built by
+    // the toolchain pinned in rust-toolchain.toml, so their bytes and hashes
+    // never depend on the toolchain that builds the host (e.g. nightly for
+    // `cargo fuzz`).
+    let mut command = Command::new("cargo");
     command
         .current_dir(root)
         .args(["build", "--profile", "bot", "--target", WASM_TARGET])
@@ -115,13 +119,7 @@ fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
         let key = key.to_string_lossy();
         let keep = matches!(
             key.as_ref(),
-            "PATH"
-                | "HOME"
-                | "CARGO_HOME"
-                | "RUSTUP_HOME"
-                | "RUSTUP_TOOLCHAIN"
-                | "RUSTC"
-                | "TMPDIR"
+            "PATH" | "HOME" | "CARGO_HOME" | "RUSTUP_HOME" | "TMPDIR"
         ) || key.starts_with("CARGO_NET_")
             || key.starts_with("CARGO_HTTP_")
             || key.starts_with("CARGO_REGISTRIES_")
@@ -132,7 +130,7 @@ fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
     }
     let output = command
         .output()
-        .unwrap_or_else(|e| panic!("could not run cargo to build the bots: {e}"));
+        .unwrap_or_else(|e| panic!("could not run `cargo` (from PATH) to build the bots: {e}"));
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let hint = if stderr.contains("target may not be installed")

@@ -344,3 +344,26 @@ fn the_same_bytes_load_once() {
     assert_eq!(a.hash, b.hash);
     assert_eq!(a.hash.to_hex().len(), 64);
 }
+
+#[test]
+fn the_watchdog_stops_a_call_that_outlasts_it() {
+    let sandbox = Sandbox::new(SandboxConfig {
+        pool_instances: 4,
+        watchdog_ms: 20,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let wasm = wat_module(
+        r#"(func (export "lockstep_tick") (param i32 i32) (result i64)
+            (loop $spin (br $spin)) unreachable)"#,
+    );
+    let module = sandbox.load(&wasm).unwrap();
+    let mut instance = BotInstance::new(&sandbox, &module, FUEL).unwrap();
+    // Ten billion fuel is most of a second of this loop: the 20 ms watchdog
+    // stops it first. (Were it broken, the outcome would be OutOfFuel.)
+    let report = instance.call_tick(&[0], 10_000_000_000);
+    assert_eq!(report.outcome, Outcome::Watchdog);
+    assert!(report.fuel_used < 10_000_000_000);
+    // The instance is usable after, with a fresh deadline.
+    assert_eq!(instance.call_tick(&[0], FUEL).outcome, Outcome::OutOfFuel);
+}

@@ -3,7 +3,8 @@
 
 use lockstep_game::GameConfig;
 
-/// What happens to a bot whose call ran out of fuel or trapped.
+/// What happens to a bot whose call ran out of fuel, was stopped by the
+/// watchdog, or trapped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrunPolicy {

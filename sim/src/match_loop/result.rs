@@ -38,6 +38,8 @@ pub struct PlayerResult {
     pub cutoffs: u32,
     /// Calls that trapped.
     pub traps: u32,
+    /// Calls stopped by the wall-clock watchdog (never in a normal game).
+    pub watchdogs: u32,
     /// Calls whose output was out of bounds, too large or undecodable, or
     /// whose `lockstep_alloc` returned a bad pointer.
     pub bad_outputs: u32,
@@ -110,6 +112,7 @@ impl PlayerResult {
             ticks_played: 0,
             cutoffs: 0,
             traps: 0,
+            watchdogs: 0,
             bad_outputs: 0,
             invalid_actions: 0,
             resets: 0,
@@ -127,6 +130,7 @@ impl PlayerResult {
         match outcome {
             Outcome::Ok => {}
             Outcome::OutOfFuel => self.cutoffs += 1,
+            Outcome::Watchdog => self.watchdogs += 1,
             Outcome::Trap { .. } => self.traps += 1,
             Outcome::BadAlloc { .. } | Outcome::BadOutput { .. } | Outcome::InitFailed { .. } => {
                 self.bad_outputs += 1

@@ -165,7 +165,10 @@ impl<'s> Match<'s> {
             observer.bot_tick(tick, done.seat, &done.report, &outcome, &actions);
             seat.result.record_tick(tick, &done.report, &outcome);
             seat.needs_reset = self.config.overrun == OverrunPolicy::Reset
-                && matches!(outcome, Outcome::OutOfFuel | Outcome::Trap { .. });
+                && matches!(
+                    outcome,
+                    Outcome::OutOfFuel | Outcome::Watchdog | Outcome::Trap { .. }
+                );
             seat.instance = Some(done.instance);
             seat.input = done.input;
         }

@@ -30,6 +30,13 @@ pub struct SandboxConfig {
     /// using this sandbox. Default 128 (16 concurrent 8-player matches). Each
     /// slot reserves address space, not memory.
     pub pool_instances: u32,
+    /// Wall-clock backstop for one call, in milliseconds. Fuel decides every
+    /// normal game; this only stops a bot that makes a unit of fuel cost far
+    /// more time than ordinary code (outcome `watchdog`, which no longer
+    /// replays exactly). Default 2,000 ms: about 1,500 times the wall time of
+    /// the default tick budget spent on ordinary code, and 150 times the
+    /// default init budget's. Raise it with the budgets. Checked every 10 ms.
+    pub watchdog_ms: u64,
     /// What a module must satisfy before it is compiled: size, counts,
     /// function bodies. See [`ValidationLimits`] for each default.
     pub validation: ValidationLimits,
@@ -45,6 +52,7 @@ impl Default for SandboxConfig {
             max_log_lines: 16,
             max_log_line_bytes: 256,
             pool_instances: 128,
+            watchdog_ms: 2_000,
             validation: ValidationLimits::default(),
         }
     }

@@ -23,8 +23,11 @@ impl HostState {
         }
         let line = match bytes {
             Some(bytes) => {
-                let text = String::from_utf8_lossy(bytes);
-                let mut end = text.len().min(self.max_log_line_bytes as usize);
+                // Cut first: the bot pays one call's fuel for any length, so the
+                // host's work must not grow with it.
+                let max = self.max_log_line_bytes as usize;
+                let text = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]);
+                let mut end = text.len().min(max);
                 while !text.is_char_boundary(end) {
                     end -= 1;
                 }
@@ -45,6 +48,8 @@ pub struct BotInstance {
     tick: TypedFunc<(i32, i32), i64>,
     abi: TypedFunc<(), i32>,
     max_output_bytes: u32,
+    /// Epoch ticks a call may last before the watchdog stops it.
+    watchdog_ticks: u64,
     output: Vec<u8>,
 }
 
@@ -100,6 +105,8 @@ impl BotInstance {
         store.limiter(|state| &mut state.limits);
         let fail = |e: Error| InstantiateError::of(&e);
         store.set_fuel(start_fuel).map_err(fail)?;
+        let watchdog_ticks = sandbox.watchdog_ticks();
+        store.set_epoch_deadline(watchdog_ticks);
         let instance: Instance = sandbox
             .linker()
             .instantiate(&mut store, &module.module)
@@ -127,6 +134,7 @@ impl BotInstance {
             tick,
             abi,
             max_output_bytes: config.max_output_bytes,
+            watchdog_ticks,
             output: Vec::new(),
         })
     }
@@ -134,6 +142,7 @@ impl BotInstance {
     /// Calls `lockstep_abi()` with a small budget (used when a module is loaded).
     pub(crate) fn abi_word(&mut self, fuel: u64) -> Result<i32, String> {
         self.store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        self.store.set_epoch_deadline(self.watchdog_ticks);
         self.abi
             .call(&mut self.store, ())
             .map_err(|e| format!("`{EXPORT_ABI}()` failed: {}", describe_error(&e)))
@@ -176,6 +185,7 @@ impl BotInstance {
         let state = self.store.data_mut();
         state.logs.clear();
         state.logs_dropped = 0;
+        self.store.set_epoch_deadline(self.watchdog_ticks);
         let outcome = match self.store.set_fuel(fuel) {
             Ok(()) => self.write_input(message).and_then(|ptr| match ptr {
                 Ok(ptr) => run(self, ptr as i32, message.len() as i32),
@@ -250,6 +260,7 @@ fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>
 fn outcome_of_error(error: &Error) -> Outcome {
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::OutOfFuel) => Outcome::OutOfFuel,
+        Some(wasmtime::Trap::Interrupt) => Outcome::Watchdog,
         Some(trap) => Outcome::Trap {
             trap: TrapKind::from_trap(trap),
         },

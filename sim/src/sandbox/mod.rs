@@ -6,6 +6,7 @@
 //! budget and comes back as a [`CallReport`], whatever the bot did.
 
 mod config;
+mod costs;
 mod features;
 mod instance;
 mod module;
@@ -25,6 +26,8 @@ use instance::HostState;
 use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{
     Caller, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,
@@ -34,12 +37,49 @@ use wasmtime::{
 /// being checked at load time. Enough for any honest start function.
 const PROBE_FUEL: u64 = 10_000_000;
 
+/// How often the watchdog's clock ticks (wasmtime's epoch).
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
 /// The engine, the host functions and the compiled-module cache.
 pub struct Sandbox {
     engine: Engine,
     linker: Linker<HostState>,
     config: SandboxConfig,
     modules: Mutex<HashMap<ModuleHash, BotModule>>,
+    _ticker: EpochTicker,
+}
+
+/// The watchdog's clock: a thread that advances the engine's epoch every
+/// `EPOCH_TICK`, stopped when the sandbox is dropped.
+struct EpochTicker {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> std::io::Result<EpochTicker> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("lockstep-watchdog".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(EpochTicker {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        drop(self.stop.take()); // disconnects: the thread's next wait ends it
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Sandbox {
@@ -50,11 +90,14 @@ impl Sandbox {
         linker
             .func_wrap(IMPORT_MODULE, IMPORT_LOG, host_log)
             .map_err(|e| format!("could not define `{IMPORT_MODULE}.{IMPORT_LOG}`: {e}"))?;
+        let ticker = EpochTicker::start(engine.clone())
+            .map_err(|e| format!("could not start the watchdog thread: {e}"))?;
         Ok(Sandbox {
             engine,
             linker,
             config,
             modules: Mutex::new(HashMap::new()),
+            _ticker: ticker,
         })
     }
 
@@ -68,6 +111,15 @@ impl Sandbox {
 
     pub(crate) fn linker(&self) -> &Linker<HostState> {
         &self.linker
+    }
+
+    /// The watchdog's deadline in epoch ticks: `watchdog_ms`, rounded up, plus
+    /// one for the tick already under way when a call starts.
+    pub(crate) fn watchdog_ticks(&self) -> u64 {
+        self.config
+            .watchdog_ms
+            .div_ceil(EPOCH_TICK.as_millis() as u64)
+            + 1
     }
 
     /// Validates and compiles `bytes`, or returns the cached module with the same hash.
@@ -133,6 +185,9 @@ fn engine_config(config: &SandboxConfig) -> Config {
 
     let mut c = Config::new();
     c.consume_fuel(true)
+        // The watchdog's backstop; fuel, not this, decides normal games.
+        .epoch_interruption(true)
+        .operator_cost(costs::operator_costs())
         .max_wasm_stack(config.max_wasm_stack)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         // Determinism: NaN bits are canonical, nothing host-dependent is enabled.
@@ -146,6 +201,9 @@ fn engine_config(config: &SandboxConfig) -> Config {
 
 /// `lockstep.log(ptr, len)`: one line into the bot's log for this call.
 fn host_log(mut caller: Caller<'_, HostState>, ptr: i32, len: i32) {
+    // Paid up front; a bot that cannot pay is cut off at its next fuel check.
+    let remaining = caller.get_fuel().unwrap_or(0);
+    let _ = caller.set_fuel(remaining.saturating_sub(costs::LOG_CALL_FUEL));
     let Some(memory) = caller
         .get_export(EXPORT_MEMORY)
         .and_then(|export| export.into_memory())

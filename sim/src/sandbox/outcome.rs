@@ -11,6 +11,9 @@ pub enum Outcome {
     Ok,
     /// The fuel budget ran out; the call was cut off.
     OutOfFuel,
+    /// The wall-clock backstop stopped the call (see `SandboxConfig::watchdog_ms`).
+    /// Never reached by ordinary code within its fuel budget.
+    Watchdog,
     /// The bot trapped (a Rust bot's panic is `unreachable`).
     Trap { trap: TrapKind },
     /// `lockstep_alloc` returned a range outside the bot's memory.
@@ -36,6 +39,7 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Ok => f.write_str("ok"),
             Outcome::OutOfFuel => f.write_str("out of fuel"),
+            Outcome::Watchdog => f.write_str("stopped by the wall-clock watchdog"),
             Outcome::Trap { trap } => write!(f, "trap: {trap}"),
             Outcome::BadAlloc {
                 ptr,
