@@ -162,6 +162,21 @@ fn memory_growth_stops_at_the_cap() {
 }
 
 #[test]
+fn a_trap_after_refused_growth_is_reported_as_out_of_memory() {
+    // What a Rust bot's allocator does at the cap: growth refused, then abort.
+    let bot = Bot {
+        tick: "(loop $grow
+                   (br_if $grow (i32.ne (memory.grow (i32.const 64)) (i32.const -1))))
+               unreachable",
+        ..BASE
+    };
+    let outcome = Outcome::MemoryExhausted {
+        trap: TrapKind::Unreachable,
+    };
+    check("memory-exhausted", bot, Some((0, outcome)));
+}
+
+#[test]
 fn table_growth_stops_at_the_cap() {
     let bot = Bot {
         extra: "(table 1 funcref)",

@@ -131,7 +131,7 @@ impl PlayerResult {
             Outcome::Ok => {}
             Outcome::OutOfFuel => self.cutoffs += 1,
             Outcome::Watchdog => self.watchdogs += 1,
-            Outcome::Trap { .. } => self.traps += 1,
+            Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } => self.traps += 1,
             Outcome::BadAlloc { .. } | Outcome::BadOutput { .. } | Outcome::InitFailed { .. } => {
                 self.bad_outputs += 1
             }

@@ -167,7 +167,10 @@ impl<'s> Match<'s> {
             seat.needs_reset = self.config.overrun == OverrunPolicy::Reset
                 && matches!(
                     outcome,
-                    Outcome::OutOfFuel | Outcome::Watchdog | Outcome::Trap { .. }
+                    Outcome::OutOfFuel
+                        | Outcome::Watchdog
+                        | Outcome::Trap { .. }
+                        | Outcome::MemoryExhausted { .. }
                 );
             seat.instance = Some(done.instance);
             seat.input = done.input;

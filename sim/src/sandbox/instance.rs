@@ -3,15 +3,55 @@
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
 use super::{BotModule, Sandbox};
 use lockstep_sdk::abi::{EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_MEMORY, EXPORT_TICK};
-use wasmtime::{Error, Instance, Memory, Store, StoreLimits, StoreLimitsBuilder, TypedFunc};
+use wasmtime::{
+    Error, Instance, Memory, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
+};
 
 /// Per-instance host state: the limits and this call's log.
 pub(crate) struct HostState {
     limits: StoreLimits,
+    /// A `memory.grow` was refused during this call (the cap was reached).
+    memory_refused: bool,
     logs: Vec<String>,
     logs_dropped: u32,
     max_log_lines: u32,
     max_log_line_bytes: u32,
+}
+
+/// The store's limits, noting when growth is refused, so that a trap that
+/// follows (an allocator giving up) can be reported as what it is.
+impl ResourceLimiter for HostState {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
+        let allowed = self.limits.memory_growing(current, desired, max)?;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
+        self.limits.table_growing(current, desired, max)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
 }
 
 impl HostState {
@@ -96,13 +136,14 @@ impl BotInstance {
             sandbox.engine(),
             HostState {
                 limits,
+                memory_refused: false,
                 logs: Vec::new(),
                 logs_dropped: 0,
                 max_log_lines: config.max_log_lines,
                 max_log_line_bytes: config.max_log_line_bytes,
             },
         );
-        store.limiter(|state| &mut state.limits);
+        store.limiter(|state| state);
         let fail = |e: Error| InstantiateError::of(&e);
         store.set_fuel(start_fuel).map_err(fail)?;
         let watchdog_ticks = sandbox.watchdog_ticks();
@@ -185,6 +226,7 @@ impl BotInstance {
         let state = self.store.data_mut();
         state.logs.clear();
         state.logs_dropped = 0;
+        state.memory_refused = false;
         self.store.set_epoch_deadline(self.watchdog_ticks);
         let outcome = match self.store.set_fuel(fuel) {
             Ok(()) => self.write_input(message).and_then(|ptr| match ptr {
@@ -194,6 +236,12 @@ impl BotInstance {
             Err(e) => Err(e),
         }
         .unwrap_or_else(|e| outcome_of_error(&e));
+        let outcome = match outcome {
+            Outcome::Trap { trap } if self.store.data().memory_refused => {
+                Outcome::MemoryExhausted { trap }
+            }
+            other => other,
+        };
         let fuel_used = fuel.saturating_sub(self.store.get_fuel().unwrap_or(0));
         let state = self.store.data_mut();
         CallReport {

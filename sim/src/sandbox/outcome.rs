@@ -16,6 +16,9 @@ pub enum Outcome {
     Watchdog,
     /// The bot trapped (a Rust bot's panic is `unreachable`).
     Trap { trap: TrapKind },
+    /// The bot trapped after a `memory.grow` was refused at the memory limit
+    /// in the same call: almost always its allocator giving up.
+    MemoryExhausted { trap: TrapKind },
     /// `lockstep_alloc` returned a range outside the bot's memory.
     BadAlloc {
         ptr: u32,
@@ -41,6 +44,12 @@ impl fmt::Display for Outcome {
             Outcome::OutOfFuel => f.write_str("out of fuel"),
             Outcome::Watchdog => f.write_str("stopped by the wall-clock watchdog"),
             Outcome::Trap { trap } => write!(f, "trap: {trap}"),
+            Outcome::MemoryExhausted { trap } => {
+                write!(
+                    f,
+                    "out of memory (the memory limit refused to grow; then trap: {trap})"
+                )
+            }
             Outcome::BadAlloc {
                 ptr,
                 len,
