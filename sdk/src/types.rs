@@ -201,14 +201,19 @@ pub struct MatchInfo {
     pub limits: Limits,
 }
 
+/// The character at `pos` of a map given as rows (`#` for anything off the
+/// grid): the one reading of the map format, for `MatchInfo` and the game.
+pub fn map_cell(rows: &[String], pos: Pos) -> u8 {
+    rows.get(pos.y as usize)
+        .and_then(|row| row.as_bytes().get(pos.x as usize))
+        .copied()
+        .unwrap_or(b'#')
+}
+
 impl MatchInfo {
     /// The map character at `pos` (`#` for anything off the grid).
     pub fn cell(&self, pos: Pos) -> u8 {
-        self.rows
-            .get(pos.y as usize)
-            .and_then(|row| row.as_bytes().get(pos.x as usize))
-            .copied()
-            .unwrap_or(b'#')
+        map_cell(&self.rows, pos)
     }
 
     /// Whether a unit may ever stand on `pos`: floor only (walls, sources and

@@ -213,11 +213,7 @@ impl Map {
 
     /// The character at `pos` (`#` off the grid).
     pub fn cell(&self, pos: Pos) -> u8 {
-        self.rows
-            .get(pos.y as usize)
-            .and_then(|row| row.as_bytes().get(pos.x as usize))
-            .copied()
-            .unwrap_or(b'#')
+        lockstep_sdk::map_cell(&self.rows, pos)
     }
 
     pub fn is_floor(&self, pos: Pos) -> bool {
