@@ -128,9 +128,31 @@ fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
             command.env_remove(key.as_ref());
         }
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("could not run `cargo` (from PATH) to build the bots: {e}"));
+    let output = match command.output() {
+        // No `cargo` on PATH (cargo run by absolute path): fall back to the
+        // cargo running this build, which rust-toolchain.toml still steers
+        // when it is rustup's proxy.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let outer = env::var_os("CARGO").expect("cargo sets CARGO for build scripts");
+            let mut fallback = Command::new(outer);
+            fallback.args(command.get_args()).current_dir(root);
+            for (key, value) in command.get_envs() {
+                match value {
+                    Some(value) => fallback.env(key, value),
+                    None => fallback.env_remove(key),
+                };
+            }
+            // Without rustup's proxy on PATH the outer toolchain is the only one known.
+            for key in ["RUSTC", "RUSTUP_TOOLCHAIN"] {
+                if let Some(value) = env::var_os(key) {
+                    fallback.env(key, value);
+                }
+            }
+            fallback.output()
+        }
+        other => other,
+    }
+    .unwrap_or_else(|e| panic!("could not run cargo to build the bots: {e}"));
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let hint = if stderr.contains("target may not be installed")
