@@ -108,19 +108,6 @@ fn the_order_players_submit_in_does_not_matter() {
     assert_eq!(run(false), run(true));
 }
 
-fn play_limits() -> lockstep_sdk::Limits {
-    lockstep_sdk::Limits {
-        max_ticks: 0,
-        init_fuel: 0,
-        tick_fuel: 0,
-        max_actions: 0,
-        max_output_bytes: 0,
-        max_log_lines: 0,
-        max_log_line_bytes: 0,
-        max_memory_bytes: 64 << 20,
-    }
-}
-
 #[test]
 fn match_info_describes_the_map_and_rules() {
     let g = new_game("crossroads", 2, 0);

@@ -168,10 +168,9 @@ impl TestBot {
     }
 }
 
-/// Plays `game` to the end (or `ticks` steps) with one `TestBot` per player,
-/// returning the state hash after every step.
-pub fn play(game: &mut Game, salt: u64, ticks: u32) -> Vec<[u8; 32]> {
-    let limits = lockstep_sdk::Limits {
+/// Limits for `MatchInfo`s in games without a sandbox: the game ignores them.
+pub fn play_limits() -> lockstep_sdk::Limits {
+    lockstep_sdk::Limits {
         max_ticks: 0,
         init_fuel: 0,
         tick_fuel: 0,
@@ -180,7 +179,13 @@ pub fn play(game: &mut Game, salt: u64, ticks: u32) -> Vec<[u8; 32]> {
         max_log_lines: 0,
         max_log_line_bytes: 0,
         max_memory_bytes: 64 << 20,
-    };
+    }
+}
+
+/// Plays `game` to the end (or `ticks` steps) with one `TestBot` per player,
+/// returning the state hash after every step.
+pub fn play(game: &mut Game, salt: u64, ticks: u32) -> Vec<[u8; 32]> {
+    let limits = play_limits();
     let mut bots: Vec<TestBot> = (0..game.players())
         .map(|p| TestBot {
             info: game.match_info(PlayerId(p as u8), salt, limits.clone()),
