@@ -6,9 +6,9 @@
 use lockstep_sdk::Action;
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
-    Entrant, MatchConfig, MatchObserver, MatchResult, run_match_observed,
+    BotTick, Entrant, MatchConfig, MatchObserver, MatchResult, run_match_observed,
 };
-use lockstep_sim::sandbox::{BadOutput, CallReport, Outcome, Sandbox, SandboxConfig, TrapKind};
+use lockstep_sim::sandbox::{BadOutput, Outcome, Sandbox, SandboxConfig, TrapKind};
 use std::sync::OnceLock;
 use support::wat_bot::{BASE, Bot};
 
@@ -27,9 +27,11 @@ fn sandbox() -> &'static Sandbox {
 struct SeatLog(usize, Vec<(u32, u64, Outcome, Vec<Action>)>);
 
 impl MatchObserver for SeatLog {
-    fn bot_tick(&mut self, tick: u32, seat: usize, r: &CallReport, o: &Outcome, a: &[Action]) {
-        if seat == self.0 {
-            self.1.push((tick, r.fuel_used, o.clone(), a.to_vec()));
+    fn bot_tick(&mut self, call: &BotTick<'_>) {
+        if call.seat == self.0 {
+            let (tick, fuel) = (call.tick, call.report.fuel_used);
+            self.1
+                .push((tick, fuel, call.outcome.clone(), call.actions.to_vec()));
         }
     }
 }

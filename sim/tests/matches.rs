@@ -1,11 +1,11 @@
 //! Whole matches with real bots: determinism, hostile bots, strategy sanity.
 
-use lockstep_sdk::Action;
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
-    Entrant, MatchConfig, MatchObserver, MatchResult, OverrunPolicy, run_match, run_match_observed,
+    BotTick, Entrant, MatchConfig, MatchObserver, MatchResult, OverrunPolicy, run_match,
+    run_match_observed,
 };
-use lockstep_sim::sandbox::{CallReport, Outcome, Sandbox, SandboxConfig, TrapKind};
+use lockstep_sim::sandbox::{Outcome, Sandbox, SandboxConfig, TrapKind};
 use std::sync::OnceLock;
 
 /// One sandbox for the whole test binary: the compiled-module cache is shared.
@@ -81,15 +81,13 @@ fn another_seed_gives_another_game() {
 struct FuelLog(Vec<(u32, usize, u64, Outcome)>);
 
 impl MatchObserver for FuelLog {
-    fn bot_tick(
-        &mut self,
-        tick: u32,
-        seat: usize,
-        report: &CallReport,
-        outcome: &Outcome,
-        _: &[Action],
-    ) {
-        self.0.push((tick, seat, report.fuel_used, outcome.clone()));
+    fn bot_tick(&mut self, call: &BotTick<'_>) {
+        self.0.push((
+            call.tick,
+            call.seat,
+            call.report.fuel_used,
+            call.outcome.clone(),
+        ));
     }
 }
 

@@ -39,20 +39,34 @@ pub enum MatchError {
     WorkerDied(u32),
 }
 
-/// Sees each bot call of a match as it is applied (in seat order), e.g. to
-/// record a replay or per-tick fuel. The default methods do nothing.
+/// One bot's tick as the match loop applied it.
+#[derive(Clone, Copy, Debug)]
+pub struct BotTick<'a> {
+    pub tick: u32,
+    pub seat: usize,
+    /// The fuel this call could spend this tick (tick budget, plus the
+    /// bucket or tick 0's init remainder).
+    pub budget: u64,
+    pub report: &'a CallReport,
+    /// The outcome after decoding the output (`report.outcome` unless the
+    /// output did not decode).
+    pub outcome: &'a Outcome,
+    /// The orders submitted to the game: empty unless the outcome is `Ok`.
+    pub actions: &'a [Action],
+}
+
+/// Sees a match as it is played, in a deterministic order, e.g. to record a
+/// replay or per-tick fuel. The default methods do nothing.
 pub trait MatchObserver {
-    /// One bot's tick: its report, the outcome after decoding, and the orders
-    /// submitted (empty unless the outcome is `Ok`).
-    fn bot_tick(
-        &mut self,
-        _tick: u32,
-        _seat: usize,
-        _report: &CallReport,
-        _outcome: &Outcome,
-        _actions: &[Action],
-    ) {
-    }
+    /// A bot's instantiation and `lockstep_init` (tick 0 before its first
+    /// call, or the tick of a `reset`), reported before that tick's calls.
+    fn bot_init(&mut self, _tick: u32, _seat: usize, _report: &CallReport) {}
+
+    /// One bot's tick, in seat order.
+    fn bot_tick(&mut self, _call: &BotTick<'_>) {}
+
+    /// The tick has been stepped; `state_hash` is the world's hash after it.
+    fn tick_end(&mut self, _tick: u32, _state_hash: &[u8; 32]) {}
 }
 
 impl MatchObserver for () {}

@@ -1,9 +1,9 @@
 //! A match in progress, one tick at a time.
 
 use super::pool::{Job, WorkerPool};
-use super::{Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
+use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
 use super::{PlayerResult, ScoreView};
-use crate::sandbox::{BadOutput, BotInstance, Outcome, Sandbox};
+use crate::sandbox::{BadOutput, BotInstance, CallReport, Outcome, Sandbox};
 use lockstep_game::{Game, Map};
 use lockstep_sdk::{Action, Limits, Observation, PlayerId};
 use rand_chacha::ChaCha8Rng;
@@ -23,6 +23,8 @@ struct Seat {
     init_message: Vec<u8>,
     input: Vec<u8>,
     result: PlayerResult,
+    /// The last (re)start's report, until the observer has seen it.
+    unreported_init: Option<CallReport>,
 }
 
 /// A match being played: the game, the bots' instances, the worker pool.
@@ -73,6 +75,7 @@ impl<'s> Match<'s> {
                         entrant.module.hash.to_hex(),
                         entrant.module.encoding.to_string(),
                     ),
+                    unreported_init: None,
                 };
                 start(sandbox, &mut seat, config.init_fuel);
                 seat
@@ -115,6 +118,9 @@ impl<'s> Match<'s> {
                 seat.needs_reset = false;
                 seat.result.resets += 1;
                 start(self.sandbox, seat, self.config.init_fuel);
+            }
+            if let Some(report) = seat.unreported_init.take() {
+                observer.bot_init(tick, index, &report);
             }
             let Some(instance) = seat.instance.take() else {
                 continue;
@@ -162,7 +168,14 @@ impl<'s> Match<'s> {
             if !outcome.is_ok() {
                 debug!(seat = done.seat, tick, %outcome, "bot call failed");
             }
-            observer.bot_tick(tick, done.seat, &done.report, &outcome, &actions);
+            observer.bot_tick(&BotTick {
+                tick,
+                seat: done.seat,
+                budget: self.config.tick_fuel,
+                report: &done.report,
+                outcome: &outcome,
+                actions: &actions,
+            });
             seat.result.record_tick(tick, &done.report, &outcome);
             seat.needs_reset = self.config.overrun == OverrunPolicy::Reset
                 && matches!(
@@ -176,6 +189,7 @@ impl<'s> Match<'s> {
             seat.input = done.input;
         }
         self.game.step();
+        observer.tick_end(tick, &self.game.state_hash());
         Ok(())
     }
 
@@ -214,12 +228,19 @@ fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64) {
         Ok(mut instance) => {
             let report = instance.call_init(&seat.init_message, init_fuel);
             seat.result.keep_logs(None, &report);
-            seat.result.init = report.outcome;
+            seat.result.init = report.outcome.clone();
             seat.instance = Some(instance);
+            seat.unreported_init = Some(report);
         }
         Err(e) => {
             debug!(seat = seat.result.seat, error = %e, "bot could not be instantiated");
-            seat.result.init = e.outcome;
+            seat.result.init = e.outcome.clone();
+            seat.unreported_init = Some(CallReport {
+                outcome: e.outcome,
+                fuel_used: 0,
+                logs: Vec::new(),
+                logs_dropped: 0,
+            });
         }
     }
 }

@@ -1,10 +1,10 @@
 //! What one call into a bot came to. An outcome, never a panic.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How a call into a bot ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// Returned in budget with well-formed output.
@@ -65,7 +65,7 @@ impl fmt::Display for Outcome {
 }
 
 /// Why output bytes were refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
 pub enum BadOutput {
     /// `ptr..ptr+len` is not inside the bot's memory.
@@ -100,7 +100,7 @@ impl fmt::Display for BadOutput {
 }
 
 /// The kind of a trap, named as in the wasm spec where it has a name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrapKind {
     Unreachable,
@@ -156,7 +156,7 @@ impl fmt::Display for TrapKind {
 }
 
 /// Everything one call produced, besides its output bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallReport {
     pub outcome: Outcome,
     /// Fuel consumed, including `lockstep_alloc`. Equal to the budget on `OutOfFuel`.
