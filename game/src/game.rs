@@ -4,6 +4,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemState;
 use lockstep_sdk::{
     ABI_VERSION, Action, CoreInfo, CoreView, Limits, MatchInfo, Observation, PlayerId, Pos, UnitId,
+    UnitView,
 };
 
 use crate::hash;
@@ -274,6 +275,28 @@ impl Game {
             }
             _ => [0; 32],
         }
+    }
+
+    /// Every unit and every core, unfogged, by id and player id: for replays
+    /// and viewers. Never give this to a bot. A destroyed core has 0 hit points.
+    pub fn full_view(&self) -> (Vec<UnitView>, Vec<CoreView>) {
+        let w = &self.world;
+        let units = w
+            .get_resource::<View>()
+            .map(|v| v.units.clone())
+            .unwrap_or_default();
+        let cores = match (w.get_resource::<Players>(), w.get_resource::<Board>()) {
+            (Some(players), Some(board)) => (players.0.iter().zip(&board.cores))
+                .enumerate()
+                .map(|(i, (state, &pos))| CoreView {
+                    owner: PlayerId(i as u8),
+                    pos,
+                    hp: if state.alive { state.core_hp } else { 0 },
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        (units, cores)
     }
 
     /// Orders of `player` that did not take effect, over the whole match.

@@ -10,6 +10,11 @@
 //! schedule is single-threaded, chained, and refuses to build with ambiguities;
 //! the only randomness (map generation) is a seeded `ChaCha8Rng`.
 
+/// The version of the rules in `docs/rules.md`. Bumped by any change that can
+/// make the same orders play out differently; replays record it, and one made
+/// under other rules is refused rather than misread.
+pub const RULES_VERSION: u32 = 1;
+
 mod config;
 mod error;
 mod game;

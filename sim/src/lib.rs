@@ -2,4 +2,5 @@
 
 pub mod bundled;
 pub mod match_loop;
+pub mod replay;
 pub mod sandbox;

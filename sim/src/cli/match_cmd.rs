@@ -3,8 +3,11 @@
 use super::bots::load_entrant;
 use super::table;
 use clap::{Args, ValueEnum};
-use lockstep_sim::match_loop::{MatchConfig, OverrunPolicy, run_match};
+use lockstep_sim::match_loop::{Entrant, MatchConfig, MatchResult, OverrunPolicy, run_match};
+use lockstep_sim::replay::play_recorded;
 use lockstep_sim::sandbox::{Sandbox, SandboxConfig};
+use std::io::BufWriter;
+use std::path::Path;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -12,6 +15,7 @@ Examples:
   lockstep match rusher random-walker --map random:48x48 --seed 7
   lockstep match my_bot.wasm rusher harvester random-walker --map crossroads --json
   lockstep match my_bot.wasm idle --fuel 5000000 --ticks 100
+  lockstep match my_bot.wasm rusher --overrun resume --bucket 40000000
 
 Exit status: 0 when the match completes, whatever the bots did (crashes, time-outs
 and bad output are reported per bot); 1 for a bad argument, map or module; 2 for
@@ -42,21 +46,32 @@ pub struct MatchArgs {
     #[arg(long, default_value_t = MatchConfig::default().tick_fuel)]
     fuel: u64,
 
-    /// Fuel budget for instantiation and for `lockstep_init`, each.
+    /// Fuel budget for instantiation and for `lockstep_init`, each. What
+    /// `lockstep_init` leaves is added to the bot's first tick.
     #[arg(long, default_value_t = MatchConfig::default().init_fuel)]
     init_fuel: u64,
+
+    /// Most fuel a bot may save up: unused tick fuel goes into its bucket,
+    /// and a tick may spend --fuel plus the whole bucket. 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = MatchConfig::default().bucket_cap)]
+    bucket: u64,
 
     /// Threads running the bots. Any value plays the same match.
     #[arg(long, default_value_t = 1)]
     threads: usize,
 
-    /// What happens to a bot that runs out of fuel or traps.
+    /// What happens to a bot that runs out of fuel or traps (docs/limits.md).
     #[arg(long, value_enum, default_value_t = Overrun::Skip)]
     overrun: Overrun,
 
     /// Print the result as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+
+    /// Record the match to FILE as it is played (see docs/replay.md), to check
+    /// with `lockstep replay verify` or watch with `lockstep replay html`.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -65,6 +80,9 @@ enum Overrun {
     Skip,
     /// Drop the tick's orders; start a fresh instance next tick.
     Reset,
+    /// Out of fuel: suspend the call and continue it next tick; its orders
+    /// count on the tick it finishes. Traps: as skip.
+    Resume,
 }
 
 pub fn run(args: MatchArgs) -> Result<(), String> {
@@ -76,10 +94,12 @@ pub fn run(args: MatchArgs) -> Result<(), String> {
         seed: args.seed,
         tick_fuel: args.fuel,
         init_fuel: args.init_fuel,
+        bucket_cap: args.bucket,
         threads: args.threads,
         overrun: match args.overrun {
             Overrun::Skip => OverrunPolicy::Skip,
             Overrun::Reset => OverrunPolicy::Reset,
+            Overrun::Resume => OverrunPolicy::Resume,
         },
         ..MatchConfig::default()
     };
@@ -95,7 +115,10 @@ pub fn run(args: MatchArgs) -> Result<(), String> {
         .iter()
         .map(|bot| load_entrant(&sandbox, bot))
         .collect::<Result<Vec<_>, _>>()?;
-    let result = run_match(&sandbox, &entrants, &config).map_err(|e| e.to_string())?;
+    let result = match &args.replay {
+        None => run_match(&sandbox, &entrants, &config).map_err(|e| e.to_string())?,
+        Some(path) => record(&sandbox, &entrants, &config, path)?,
+    };
     if args.json {
         let json = serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?;
         println!("{json}");
@@ -103,4 +126,32 @@ pub fn run(args: MatchArgs) -> Result<(), String> {
         print!("{}", table::standings(&result));
     }
     Ok(())
+}
+
+/// Plays the match writing its replay to `FILE.part`, renamed to `FILE` once
+/// complete: a crash or a failed match leaves no half-written replay at `FILE`.
+fn record(
+    sandbox: &Sandbox,
+    entrants: &[Entrant],
+    config: &MatchConfig,
+    path: &Path,
+) -> Result<MatchResult, String> {
+    let partial = super::replay_cmd::partial_path(path);
+    let cannot = |e: std::io::Error| format!("cannot write replay '{}': {e}", path.display());
+    let file = std::fs::File::create(&partial).map_err(cannot)?;
+    let recorded = play_recorded(sandbox, entrants, config, BufWriter::new(file), &mut ());
+    let (result, hash) = match recorded {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(format!("replay '{}': {e}", path.display()));
+        }
+    };
+    std::fs::rename(&partial, path).map_err(cannot)?;
+    eprintln!(
+        "replay written to {} (replay hash {})",
+        path.display(),
+        lockstep_sim::sandbox::ModuleHash(hash).to_hex()
+    );
+    Ok(result)
 }

@@ -3,6 +3,8 @@
 mod bots;
 mod check;
 mod match_cmd;
+mod replay_cmd;
+mod replay_show;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,8 @@ struct Cli {
 enum Command {
     /// Play one match between two or more bots and print the standings.
     Match(match_cmd::MatchArgs),
+    /// Check, inspect or watch a recorded match (`lockstep match --replay FILE`).
+    Replay(replay_cmd::ReplayArgs),
     /// Check a bot module as an upload would be checked: `ok`, or every problem.
     Check(check::CheckArgs),
     /// List the bots bundled in this binary.
@@ -37,6 +41,7 @@ pub fn main() -> ExitCode {
     init_tracing();
     let outcome = match cli.command {
         Command::Match(args) => match_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => replay_cmd::run(args),
         Command::Check(args) => check::run(args),
         Command::Bots => bots::list_bots().map(|()| ExitCode::SUCCESS),
         Command::Maps => bots::list_maps().map(|()| ExitCode::SUCCESS),

@@ -1,6 +1,6 @@
 //! The human-readable standings.
 
-use lockstep_sim::match_loop::MatchResult;
+use lockstep_sim::match_loop::{MatchResult, OverrunPolicy};
 use std::fmt::Write;
 
 /// Fuel as a short figure: 1234 → 1.2k, 12345678 → 12.3M.
@@ -23,9 +23,18 @@ pub fn standings(result: &MatchResult) -> String {
         "map {}, seed {}, {} ticks: {verdict}\n",
         result.map, result.seed, result.ticks
     );
+    // Suspended ticks only exist under `resume`: the column only then.
+    let resume = result.overrun == OverrunPolicy::Resume;
+    let suspended = |count: String| {
+        if resume {
+            format!(" {count:>9}")
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         out,
-        "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}",
+        "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
         "seat",
         "bot",
         "result",
@@ -37,7 +46,8 @@ pub fn standings(result: &MatchResult) -> String {
         "cutoffs",
         "traps",
         "bad out",
-        "invalid"
+        "invalid",
+        suspended("suspended".into())
     );
     for p in &result.players {
         let standing = if result.winner == Some(p.seat) {
@@ -55,7 +65,7 @@ pub fn standings(result: &MatchResult) -> String {
             .unwrap_or(0);
         let _ = writeln!(
             out,
-            "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}",
+            "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
             p.seat,
             p.bot,
             standing,
@@ -67,7 +77,8 @@ pub fn standings(result: &MatchResult) -> String {
             p.cutoffs,
             p.traps,
             p.bad_outputs,
-            p.invalid_actions
+            p.invalid_actions,
+            suspended(p.suspensions.to_string())
         );
     }
     let mut notes = String::new();
@@ -85,6 +96,19 @@ pub fn standings(result: &MatchResult) -> String {
     }
     if !notes.is_empty() {
         let _ = write!(out, "\nproblems:\n{notes}");
+    }
+    if result.bucket_cap > 0 {
+        let _ = writeln!(
+            out,
+            "\nbucket: at most {} saved;{}",
+            short(result.bucket_cap),
+            result
+                .players
+                .iter()
+                .map(|p| format!(" seat {} saved up to {}", p.seat, short(p.bucket_max)))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
     }
     let _ = writeln!(out, "\nfinal state hash {}", result.final_hash);
     out

@@ -4,7 +4,8 @@
 use lockstep_game::GameConfig;
 
 /// What happens to a bot whose call ran out of fuel, was stopped by the
-/// watchdog, or trapped.
+/// watchdog, or trapped. `docs/limits.md` ("Budgets and overrun policies")
+/// says exactly what a bot observes under each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrunPolicy {
@@ -20,7 +21,10 @@ pub enum OverrunPolicy {
     /// continues next tick with a fresh budget, and its orders are applied on
     /// the tick it finishes (Battlecode semantics). The bot is not called
     /// with new observations while suspended. Traps and the watchdog are
-    /// handled as under `skip`.
+    /// handled as under `skip`. Budgets are granted in whole segments of
+    /// `tick_fuel`: a tick whose budget is larger (tick 0's init remainder,
+    /// the bucket) runs as many whole segments as fit. A call still
+    /// suspended when the match ends is dropped.
     Resume,
 }
 
@@ -33,24 +37,34 @@ pub struct MatchConfig {
     /// Seeds the random map generator and each bot's `MatchInfo::seed`.
     /// Default 0.
     pub seed: u64,
-    /// Fuel for each `lockstep_tick` call (its `lockstep_alloc` included).
-    /// Default 20,000,000: about 1.3 ms of ordinary code on the reference
-    /// machine, several times what the bundled path-finder needs on a 64x64 map.
+    /// Fuel for each `lockstep_tick` call (its `lockstep_alloc` included):
+    /// the budget of every tick, before the bucket and the init remainder.
+    /// Under `resume`, also the size of a segment. Default 20,000,000: about
+    /// 1.3 ms of ordinary code on the reference machine, several times what
+    /// the bundled path-finder needs on a 64x64 map.
     pub tick_fuel: u64,
     /// Fuel for instantiation (the start function) and for `lockstep_init`,
-    /// each; what `lockstep_init` leaves unused is added to tick 0's budget.
-    /// Default 200,000,000: room to precompute tables once.
+    /// each. What `lockstep_init` leaves unused (the init remainder) is added
+    /// to the budget of the next tick's call only: tick 0, or the tick after
+    /// a `reset`'s re-initialisation. Default 200,000,000: room to precompute
+    /// tables once, whether in `lockstep_init` or in the first tick.
     pub init_fuel: u64,
-    /// Unused tick fuel carries over into a per-bot bucket holding at most
-    /// this much; a tick may spend `tick_fuel` plus the whole bucket. 0 (the
-    /// default) turns the bucket off: every tick gets exactly `tick_fuel`.
+    /// The most fuel a bot's bucket holds. Each tick the bot may spend
+    /// `tick_fuel` plus its whole bucket; afterwards the bucket becomes
+    /// `min(bucket_cap, bucket + tick_fuel - used)` (fuel from the init
+    /// remainder counts as spent first, and never fills the bucket). So a bot
+    /// that uses less than `tick_fuel` on quiet ticks saves up for a burst.
+    /// Ticks a bot does not play (out of the match) fill nothing. Default 0:
+    /// no bucket, every tick gets exactly `tick_fuel`, the simplest rule.
     pub bucket_cap: u64,
     /// Threads running bot calls. Any value gives the same game; 1 runs the
     /// bots on the calling thread. Default 1. Not recorded in replays: it
     /// cannot change a game.
     #[serde(skip, default = "one_thread")]
     pub threads: usize,
-    /// What to do with a bot that runs out of fuel or traps. Default `skip`.
+    /// What to do with a bot that runs out of fuel or traps. Default `skip`:
+    /// the cheapest (plain calls, no fibers) and the easiest for a bot to
+    /// reason about: every tick is a fresh call with the current observation.
     pub overrun: OverrunPolicy,
     /// The rules' numbers, the tick limit and the per-tick order cap.
     pub game: GameConfig,

@@ -44,8 +44,9 @@ pub enum MatchError {
 pub struct BotTick<'a> {
     pub tick: u32,
     pub seat: usize,
-    /// The fuel this call could spend this tick (tick budget, plus the
-    /// bucket or tick 0's init remainder).
+    /// The fuel this call could spend this tick: the tick budget, plus the
+    /// bucket and (on tick 0 or after a reset) the init remainder; under
+    /// `resume`, that rounded down to whole tick budgets.
     pub budget: u64,
     pub report: &'a CallReport,
     /// The outcome after decoding the output (`report.outcome` unless the

@@ -1,20 +1,26 @@
 //! The worker pool that runs one tick's bot calls in parallel.
 //!
 //! Each job owns the bot's instance for the length of the call and hands it
-//! back with the report, so no instance is ever shared between threads.
+//! back with the report, so no instance is ever shared between threads. An
+//! instance with a suspended call (`resume` policy) moves with it: the call's
+//! future owns the store and is `Send`, and nothing of it is tied to the
+//! thread that last ran it (wasmtime saves its per-thread state when a fiber
+//! is suspended and restores it on whichever thread resumes it).
 //! Results are collected by seat, so the caller applies them in player-id order
 //! whatever thread finished first.
 
+use super::runner::Grant;
 use crate::sandbox::{BotInstance, CallReport};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::thread::JoinHandle;
 
-/// One bot call: the instance, its input message and its budget.
+/// One bot call: the instance, its input message (empty when a suspended
+/// call continues) and what it may spend.
 pub struct Job {
     pub seat: usize,
     pub instance: BotInstance,
     pub input: Vec<u8>,
-    pub fuel: u64,
+    pub grant: Grant,
 }
 
 /// A finished job: the instance and input buffer come back for reuse.
@@ -22,6 +28,7 @@ pub struct Done {
     pub seat: usize,
     pub instance: BotInstance,
     pub input: Vec<u8>,
+    pub grant: Grant,
     pub report: CallReport,
 }
 
@@ -30,13 +37,20 @@ fn run(job: Job) -> Done {
         seat,
         mut instance,
         input,
-        fuel,
+        grant,
     } = job;
-    let report = instance.call_tick(&input, fuel);
+    let report = match grant {
+        Grant::Fuel(fuel) => instance.call_tick(&input, fuel),
+        Grant::Segments {
+            segment_fuel,
+            segments,
+        } => instance.call_tick_resumable(&input, segment_fuel, segments),
+    };
     Done {
         seat,
         instance,
         input,
+        grant,
         report,
     }
 }

@@ -1,5 +1,6 @@
 //! What a finished match reports: standings, per-bot stats, the final hash.
 
+use super::OverrunPolicy;
 use crate::sandbox::{CallReport, Outcome};
 use lockstep_game::Score;
 use serde::Serialize;
@@ -17,6 +18,10 @@ pub struct MatchResult {
     pub map: String,
     pub seed: u64,
     pub tick_fuel: u64,
+    /// The match's `MatchConfig::bucket_cap` (0: no bucket).
+    pub bucket_cap: u64,
+    /// The match's overrun policy.
+    pub overrun: OverrunPolicy,
     pub players: Vec<PlayerResult>,
 }
 
@@ -32,10 +37,19 @@ pub struct PlayerResult {
     pub fuel_total: u64,
     /// The most fuel one tick used.
     pub fuel_max_tick: u64,
-    /// `lockstep_tick` calls made.
+    /// The largest budget one tick had: `tick_fuel`, plus the bucket or
+    /// tick 0's init remainder (under `resume`, whole segments only).
+    pub budget_max: u64,
+    /// The most fuel the bucket held at the end of a tick (at most `bucket_cap`).
+    pub bucket_max: u64,
+    /// Ticks the bot ran: `lockstep_tick` calls made (under `resume`, a
+    /// suspended call continuing counts on each tick it runs).
     pub ticks_played: u32,
     /// Calls cut off for running out of fuel.
     pub cutoffs: u32,
+    /// Ticks at the end of which a call was suspended (`resume` policy);
+    /// not failures.
+    pub suspensions: u32,
     /// Calls that trapped.
     pub traps: u32,
     /// Calls stopped by the wall-clock watchdog (never in a normal game).
@@ -49,7 +63,7 @@ pub struct PlayerResult {
     pub resets: u32,
     /// How `lockstep_init` (or instantiation) went.
     pub init: Outcome,
-    /// The first tick that did not end `ok`, and how it ended.
+    /// The first tick whose call failed (neither `ok` nor `suspended`), and how.
     pub first_failure: Option<TickFailure>,
     /// The last log lines, oldest first (at most [`LOG_TAIL`]).
     pub log_tail: Vec<LogLine>,
@@ -109,8 +123,11 @@ impl PlayerResult {
             },
             fuel_total: 0,
             fuel_max_tick: 0,
+            budget_max: 0,
+            bucket_max: 0,
             ticks_played: 0,
             cutoffs: 0,
+            suspensions: 0,
             traps: 0,
             watchdogs: 0,
             bad_outputs: 0,
@@ -122,13 +139,21 @@ impl PlayerResult {
         }
     }
 
-    /// Folds one tick call's report into the totals.
-    pub(crate) fn record_tick(&mut self, tick: u32, report: &CallReport, outcome: &Outcome) {
+    /// Folds one tick's call (made with `budget`) into the totals.
+    pub(crate) fn record_tick(
+        &mut self,
+        tick: u32,
+        budget: u64,
+        report: &CallReport,
+        outcome: &Outcome,
+    ) {
         self.ticks_played += 1;
         self.fuel_total += report.fuel_used;
         self.fuel_max_tick = self.fuel_max_tick.max(report.fuel_used);
+        self.budget_max = self.budget_max.max(budget);
         match outcome {
             Outcome::Ok => {}
+            Outcome::Suspended => self.suspensions += 1,
             Outcome::OutOfFuel => self.cutoffs += 1,
             Outcome::Watchdog => self.watchdogs += 1,
             Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } => self.traps += 1,
@@ -136,7 +161,7 @@ impl PlayerResult {
                 self.bad_outputs += 1
             }
         }
-        if !outcome.is_ok() && self.first_failure.is_none() {
+        if outcome.is_failure() && self.first_failure.is_none() {
             self.first_failure = Some(TickFailure {
                 tick,
                 outcome: outcome.clone(),

@@ -1,9 +1,14 @@
 //! A match in progress, one tick at a time.
 
+mod budget;
+
+pub use budget::Grant;
+
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
 use super::{PlayerResult, ScoreView};
 use crate::sandbox::{BadOutput, BotInstance, CallReport, Outcome, Sandbox};
+use budget::FuelAccount;
 use lockstep_game::{Game, Map};
 use lockstep_sdk::{Action, Limits, Observation, PlayerId};
 use rand_chacha::ChaCha8Rng;
@@ -22,6 +27,8 @@ struct Seat {
     needs_reset: bool,
     init_message: Vec<u8>,
     input: Vec<u8>,
+    /// The bucket and the init remainder.
+    fuel: FuelAccount,
     result: PlayerResult,
     /// The last (re)start's report, until the observer has seen it.
     unreported_init: Option<CallReport>,
@@ -53,7 +60,22 @@ impl<'s> Match<'s> {
             return Err(MatchError::PlayerCount(players));
         }
         let map = Map::resolve(&config.map, players, config.seed)?;
-        let game = Game::new(&map, players, &config.game)?;
+        Match::on_map(sandbox, entrants, config, &map)
+    }
+
+    /// [`Match::new`] on a map already in hand (`config.map` is only its
+    /// name then), e.g. the one a replay recorded.
+    pub fn on_map(
+        sandbox: &'s Sandbox,
+        entrants: &[Entrant],
+        config: &MatchConfig,
+        map: &Map,
+    ) -> Result<Match<'s>, MatchError> {
+        let players = entrants.len();
+        if !(2..=8).contains(&players) {
+            return Err(MatchError::PlayerCount(players));
+        }
+        let game = Game::new(map, players, &config.game)?;
         let pool = WorkerPool::new(config.threads, sandbox.config().max_wasm_stack + (2 << 20))?;
         let limits = limits(config, sandbox);
         let mut seeds = ChaCha8Rng::seed_from_u64(config.seed);
@@ -69,6 +91,7 @@ impl<'s> Match<'s> {
                     needs_reset: false,
                     init_message: lockstep_sdk::encode(entrant.module.encoding, &info),
                     input: Vec::new(),
+                    fuel: FuelAccount::default(),
                     result: PlayerResult::new(
                         index,
                         entrant.name.clone(),
@@ -103,6 +126,9 @@ impl<'s> Match<'s> {
     }
 
     /// Plays one tick: observe, run every live bot, submit in seat order, step.
+    ///
+    /// Under `resume`, a bot whose call is suspended is not observed: its
+    /// call continues, and its orders are submitted on the tick it ends.
     pub fn play_tick(&mut self, observer: &mut dyn MatchObserver) -> Result<(), MatchError> {
         let tick = self.game.tick();
         let _match = self.span.clone().entered();
@@ -125,17 +151,20 @@ impl<'s> Match<'s> {
             let Some(instance) = seat.instance.take() else {
                 continue;
             };
-            self.game
-                .observe(PlayerId(index as u8), &mut self.observation);
             let mut input = std::mem::take(&mut seat.input);
             input.clear();
-            let encoding = seat.entrant.module.encoding;
-            lockstep_sdk::encode_into(encoding, &self.observation, &mut input);
+            if !instance.is_suspended() {
+                self.game
+                    .observe(PlayerId(index as u8), &mut self.observation);
+                let encoding = seat.entrant.module.encoding;
+                lockstep_sdk::encode_into(encoding, &self.observation, &mut input);
+            }
+            let resume = self.config.overrun == OverrunPolicy::Resume;
             jobs.push(Job {
                 seat: index,
                 instance,
                 input,
-                fuel: self.config.tick_fuel,
+                grant: seat.fuel.grant(self.config.tick_fuel, resume),
             });
         }
 
@@ -165,18 +194,23 @@ impl<'s> Match<'s> {
                 }
                 other => other.clone(),
             };
-            if !outcome.is_ok() {
+            if outcome.is_failure() {
                 debug!(seat = done.seat, tick, %outcome, "bot call failed");
             }
+            let budget = done.grant.budget();
             observer.bot_tick(&BotTick {
                 tick,
                 seat: done.seat,
-                budget: self.config.tick_fuel,
+                budget,
                 report: &done.report,
                 outcome: &outcome,
                 actions: &actions,
             });
-            seat.result.record_tick(tick, &done.report, &outcome);
+            seat.result
+                .record_tick(tick, budget, &done.report, &outcome);
+            let (tick_fuel, cap) = (self.config.tick_fuel, self.config.bucket_cap);
+            seat.fuel.settle(tick_fuel, cap, done.report.fuel_used);
+            seat.result.bucket_max = seat.result.bucket_max.max(seat.fuel.bucket());
             seat.needs_reset = self.config.overrun == OverrunPolicy::Reset
                 && matches!(
                     outcome,
@@ -216,6 +250,8 @@ impl<'s> Match<'s> {
             map: self.map_name,
             seed: self.config.seed,
             tick_fuel: self.config.tick_fuel,
+            bucket_cap: self.config.bucket_cap,
+            overrun: self.config.overrun,
             players,
         }
     }
@@ -227,6 +263,7 @@ fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64) {
     match BotInstance::new(sandbox, &seat.entrant.module, init_fuel) {
         Ok(mut instance) => {
             let report = instance.call_init(&seat.init_message, init_fuel);
+            seat.fuel.initialised(init_fuel, report.fuel_used);
             seat.result.keep_logs(None, &report);
             seat.result.init = report.outcome.clone();
             seat.instance = Some(instance);

@@ -1,21 +1,63 @@
 //! One bot's live instance: its store, its exports, and the calls into it.
+//! The calls here run to their end; `suspend.rs` adds the suspendable tick
+//! call of the `resume` policy.
 
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
+use super::suspend::Suspended;
 use super::{BotModule, Sandbox};
 use lockstep_sdk::abi::{EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_MEMORY, EXPORT_TICK};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::{
     Error, Instance, Memory, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
 };
 
-/// Per-instance host state: the limits and this call's log.
+/// Per-instance host state: the limits and the way to this call's log.
 pub(crate) struct HostState {
     limits: StoreLimits,
     /// A `memory.grow` was refused during this call (the cap was reached).
-    memory_refused: bool,
-    logs: Vec<String>,
-    logs_dropped: u32,
+    pub(super) memory_refused: bool,
+    shared: Arc<Shared>,
     max_log_lines: u32,
     max_log_line_bytes: u32,
+}
+
+/// What the host reads and writes while a call may be suspended inside a
+/// future that owns the store: the log, and the watchdog's deadline.
+#[derive(Default)]
+pub(crate) struct Shared {
+    log: Mutex<CallLog>,
+    /// For suspendable calls: the reading of the sandbox's clock at which the
+    /// watchdog stops the segment that is running (see `suspend.rs`).
+    pub(super) deadline: AtomicU64,
+}
+
+/// The log lines of one call, or of one tick's part of a suspendable call.
+#[derive(Default)]
+struct CallLog {
+    lines: Vec<String>,
+    dropped: u32,
+}
+
+impl Shared {
+    fn log(&self) -> std::sync::MutexGuard<'_, CallLog> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn clear_log(&self) {
+        let mut log = self.log();
+        log.lines.clear();
+        log.dropped = 0;
+    }
+
+    /// The lines logged since the last take, and how many were dropped.
+    pub(super) fn take_log(&self) -> (Vec<String>, u32) {
+        let mut log = self.log();
+        (
+            std::mem::take(&mut log.lines),
+            std::mem::replace(&mut log.dropped, 0),
+        )
+    }
 }
 
 /// The store's limits, noting when growth is refused, so that a trap that
@@ -57,8 +99,9 @@ impl ResourceLimiter for HostState {
 impl HostState {
     /// `lockstep.log`: keeps the first lines of the call, each cut to the cap.
     pub(crate) fn log(&mut self, bytes: Option<&[u8]>) {
-        if self.logs.len() >= self.max_log_lines as usize {
-            self.logs_dropped += 1;
+        let mut log = self.shared.log();
+        if log.lines.len() >= self.max_log_lines as usize {
+            log.dropped += 1;
             return;
         }
         let line = match bytes {
@@ -75,22 +118,39 @@ impl HostState {
             }
             None => "[lockstep] log(ptr, len) pointed outside the bot's memory".to_string(),
         };
-        self.logs.push(line);
+        log.lines.push(line);
     }
 }
 
-/// A running bot. Owned by one match; moved to a worker thread for each call.
+/// A running bot. Owned by one match; moved to a worker thread for each call
+/// (with its suspended call, if any: the future is `Send`).
 pub struct BotInstance {
-    store: Store<HostState>,
-    memory: Memory,
-    alloc: TypedFunc<i32, i32>,
+    /// `None` only while a tick call is suspended: its future owns the store.
+    pub(super) store: Option<Store<HostState>>,
+    pub(super) exports: Exports,
+    pub(super) max_output_bytes: u32,
+    /// Epoch ticks a call (or a segment of a suspendable one) may last
+    /// before the watchdog stops it.
+    pub(super) watchdog_ticks: u64,
+    pub(super) output: Vec<u8>,
+    pub(super) shared: Arc<Shared>,
+    /// The sandbox's epoch count, for the watchdog of suspendable calls.
+    pub(super) clock: Arc<AtomicU64>,
+    /// The suspended tick call, if any (`resume` policy).
+    pub(super) suspended: Option<Suspended>,
+    /// The store has been set up for suspendable calls: from then on every
+    /// call into it must be one (a wasmtime rule).
+    pub(super) resumable: bool,
+}
+
+/// The exports a call needs: handles into the store, cheap to clone.
+#[derive(Clone)]
+pub(super) struct Exports {
+    pub(super) memory: Memory,
+    pub(super) alloc: TypedFunc<i32, i32>,
     init: TypedFunc<(i32, i32), i32>,
-    tick: TypedFunc<(i32, i32), i64>,
+    pub(super) tick: TypedFunc<(i32, i32), i64>,
     abi: TypedFunc<(), i32>,
-    max_output_bytes: u32,
-    /// Epoch ticks a call may last before the watchdog stops it.
-    watchdog_ticks: u64,
-    output: Vec<u8>,
 }
 
 /// An instance could not be created: the start function failed or the pool is full.
@@ -132,13 +192,13 @@ impl BotInstance {
             .memories(1)
             .tables(1)
             .build();
+        let shared = Arc::new(Shared::default());
         let mut store = Store::new(
             sandbox.engine(),
             HostState {
                 limits,
                 memory_refused: false,
-                logs: Vec::new(),
-                logs_dropped: 0,
+                shared: Arc::clone(&shared),
                 max_log_lines: config.max_log_lines,
                 max_log_line_bytes: config.max_log_line_bytes,
             },
@@ -168,31 +228,39 @@ impl BotInstance {
         let tick = func(&mut store, EXPORT_TICK)?.typed(&store).map_err(fail)?;
         let abi = func(&mut store, EXPORT_ABI)?.typed(&store).map_err(fail)?;
         Ok(BotInstance {
-            store,
-            memory,
-            alloc,
-            init,
-            tick,
-            abi,
+            store: Some(store),
+            exports: Exports {
+                memory,
+                alloc,
+                init,
+                tick,
+                abi,
+            },
             max_output_bytes: config.max_output_bytes,
             watchdog_ticks,
             output: Vec::new(),
+            shared,
+            clock: Arc::clone(sandbox.clock()),
+            suspended: None,
+            resumable: false,
         })
     }
 
     /// Calls `lockstep_abi()` with a small budget (used when a module is loaded).
     pub(crate) fn abi_word(&mut self, fuel: u64) -> Result<i32, String> {
-        self.store.set_fuel(fuel).map_err(|e| e.to_string())?;
-        self.store.set_epoch_deadline(self.watchdog_ticks);
-        self.abi
-            .call(&mut self.store, ())
+        let store = sync_store(&mut self.store, self.resumable);
+        store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        store.set_epoch_deadline(self.watchdog_ticks);
+        self.exports
+            .abi
+            .call(store, ())
             .map_err(|e| format!("`{EXPORT_ABI}()` failed: {}", describe_error(&e)))
     }
 
     /// `lockstep_init(MatchInfo)` with `fuel`.
     pub fn call_init(&mut self, message: &[u8], fuel: u64) -> CallReport {
-        self.call(message, fuel, |this, ptr, len| {
-            let status = this.init.call(&mut this.store, (ptr, len))?;
+        self.call(message, fuel, |store, exports, _, ptr, len| {
+            let status = exports.init.call(store, (ptr, len))?;
             Ok(if status == 0 {
                 Outcome::Ok
             } else {
@@ -203,9 +271,16 @@ impl BotInstance {
 
     /// `lockstep_tick(Observation)` with `fuel`; on `Ok`, [`Self::output`] holds the bytes.
     pub fn call_tick(&mut self, message: &[u8], fuel: u64) -> CallReport {
-        self.call(message, fuel, |this, ptr, len| {
-            let word = this.tick.call(&mut this.store, (ptr, len))?;
-            Ok(this.read_output(word))
+        let max_output_bytes = self.max_output_bytes;
+        self.call(message, fuel, |store, exports, output, ptr, len| {
+            let word = exports.tick.call(&mut *store, (ptr, len))?;
+            Ok(read_output(
+                store,
+                exports.memory,
+                max_output_bytes,
+                word,
+                output,
+            ))
         })
     }
 
@@ -220,82 +295,131 @@ impl BotInstance {
         &mut self,
         message: &[u8],
         fuel: u64,
-        run: impl FnOnce(&mut Self, i32, i32) -> Result<Outcome, Error>,
+        run: impl FnOnce(
+            &mut Store<HostState>,
+            &Exports,
+            &mut Vec<u8>,
+            i32,
+            i32,
+        ) -> Result<Outcome, Error>,
     ) -> CallReport {
-        self.output.clear();
-        let state = self.store.data_mut();
-        state.logs.clear();
-        state.logs_dropped = 0;
-        state.memory_refused = false;
-        self.store.set_epoch_deadline(self.watchdog_ticks);
-        let outcome = match self.store.set_fuel(fuel) {
-            Ok(()) => self.write_input(message).and_then(|ptr| match ptr {
-                Ok(ptr) => run(self, ptr as i32, message.len() as i32),
-                Err(bad_alloc) => Ok(bad_alloc),
-            }),
-            Err(e) => Err(e),
-        }
-        .unwrap_or_else(|e| outcome_of_error(&e));
-        let outcome = match outcome {
-            Outcome::Trap { trap } if self.store.data().memory_refused => {
-                Outcome::MemoryExhausted { trap }
-            }
-            other => other,
-        };
-        let fuel_used = fuel.saturating_sub(self.store.get_fuel().unwrap_or(0));
-        let state = self.store.data_mut();
+        let BotInstance {
+            store,
+            exports,
+            output,
+            shared,
+            watchdog_ticks,
+            resumable,
+            ..
+        } = self;
+        output.clear();
+        shared.clear_log();
+        let store = sync_store(store, *resumable);
+        store.data_mut().memory_refused = false;
+        store.set_epoch_deadline(*watchdog_ticks);
+        let len = message.len() as i32;
+        let outcome = store
+            .set_fuel(fuel)
+            .and_then(|()| exports.alloc.call(&mut *store, len))
+            .and_then(
+                |ptr| match write_input(store, exports.memory, ptr as u32, message) {
+                    Ok(ptr) => run(store, exports, output, ptr as i32, len),
+                    Err(bad_alloc) => Ok(bad_alloc),
+                },
+            )
+            .unwrap_or_else(|e| outcome_of_error(&e));
+        let outcome = exhausted_or(outcome, store.data().memory_refused);
+        let fuel_used = fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+        let (logs, logs_dropped) = shared.take_log();
         CallReport {
             outcome,
             fuel_used,
-            logs: std::mem::take(&mut state.logs),
-            logs_dropped: state.logs_dropped,
+            logs,
+            logs_dropped,
         }
     }
+}
 
-    /// Asks the bot for a buffer and copies `message` into it.
-    fn write_input(&mut self, message: &[u8]) -> Result<Result<u32, Outcome>, Error> {
-        let len = message.len() as u32;
-        let ptr = self.alloc.call(&mut self.store, len as i32)? as u32;
-        let data = self.memory.data_mut(&mut self.store);
-        let memory_bytes = data.len() as u64;
-        match range(ptr, len, data.len()) {
-            Some(range) => {
-                data[range].copy_from_slice(message);
-                Ok(Ok(ptr))
-            }
-            None => Ok(Err(Outcome::BadAlloc {
+/// The store, for a call that runs to its end.
+///
+/// # Panics
+/// If a tick call is suspended or the store was set up for suspendable calls
+/// (`resumable`): the match loop never mixes the two kinds of call on one
+/// instance.
+fn sync_store(store: &mut Option<Store<HostState>>, resumable: bool) -> &mut Store<HostState> {
+    assert!(
+        !resumable,
+        "this instance runs suspendable calls only (`call_tick_resumable`)"
+    );
+    store
+        .as_mut()
+        .expect("a store is only missing while a call is suspended")
+}
+
+/// Copies `message` into the buffer `lockstep_alloc` returned at `ptr`, or
+/// the `BadAlloc` outcome if that buffer is not inside the bot's memory.
+pub(super) fn write_input(
+    store: &mut Store<HostState>,
+    memory: Memory,
+    ptr: u32,
+    message: &[u8],
+) -> Result<u32, Outcome> {
+    let len = message.len() as u32;
+    let data = memory.data_mut(store);
+    let memory_bytes = data.len() as u64;
+    match range(ptr, len, data.len()) {
+        Some(range) => {
+            data[range].copy_from_slice(message);
+            Ok(ptr)
+        }
+        None => Err(Outcome::BadAlloc {
+            ptr,
+            len,
+            memory_bytes,
+        }),
+    }
+}
+
+/// Copies the `(ptr << 32) | len` output out of the bot into `output`, with
+/// bounds and size checks.
+pub(super) fn read_output(
+    store: &Store<HostState>,
+    memory: Memory,
+    max_output_bytes: u32,
+    word: i64,
+    output: &mut Vec<u8>,
+) -> Outcome {
+    let (ptr, len) = lockstep_sdk::abi::unpack_output(word);
+    if len > max_output_bytes {
+        return Outcome::BadOutput {
+            reason: BadOutput::TooLarge {
+                len,
+                max: max_output_bytes,
+            },
+        };
+    }
+    let data = memory.data(store);
+    match range(ptr, len, data.len()) {
+        Some(range) => {
+            output.extend_from_slice(&data[range]);
+            Outcome::Ok
+        }
+        None => Outcome::BadOutput {
+            reason: BadOutput::OutOfBounds {
                 ptr,
                 len,
-                memory_bytes,
-            })),
-        }
-    }
-
-    /// Copies the `(ptr << 32) | len` output out of the bot, with bounds and size checks.
-    fn read_output(&mut self, word: i64) -> Outcome {
-        let (ptr, len) = lockstep_sdk::abi::unpack_output(word);
-        if len > self.max_output_bytes {
-            return Outcome::BadOutput {
-                reason: BadOutput::TooLarge {
-                    len,
-                    max: self.max_output_bytes,
-                },
-            };
-        }
-        let data = self.memory.data(&self.store);
-        match range(ptr, len, data.len()) {
-            Some(range) => {
-                self.output.extend_from_slice(&data[range]);
-                Outcome::Ok
-            }
-            None => Outcome::BadOutput {
-                reason: BadOutput::OutOfBounds {
-                    ptr,
-                    len,
-                    memory_bytes: data.len() as u64,
-                },
+                memory_bytes: data.len() as u64,
             },
-        }
+        },
+    }
+}
+
+/// A trap after a refused `memory.grow` in the same call is reported as what
+/// it almost always is: the bot's allocator giving up.
+pub(super) fn exhausted_or(outcome: Outcome, memory_refused: bool) -> Outcome {
+    match outcome {
+        Outcome::Trap { trap } if memory_refused => Outcome::MemoryExhausted { trap },
+        other => other,
     }
 }
 
@@ -305,7 +429,7 @@ fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>
     (end <= memory_len).then_some(start..end)
 }
 
-fn outcome_of_error(error: &Error) -> Outcome {
+pub(super) fn outcome_of_error(error: &Error) -> Outcome {
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::OutOfFuel) => Outcome::OutOfFuel,
         Some(wasmtime::Trap::Interrupt) => Outcome::Watchdog,

@@ -3,7 +3,9 @@
 //! A [`Sandbox`] owns one wasmtime engine (deterministic configuration, fuel on,
 //! pooling allocator) and a cache of compiled modules by content hash. A
 //! [`BotInstance`] is one bot in one match; each call into it gets a fresh fuel
-//! budget and comes back as a [`CallReport`], whatever the bot did.
+//! budget and comes back as a [`CallReport`], whatever the bot did. Under the
+//! `resume` overrun policy a tick call can instead be suspended when its fuel
+//! runs out and continued later (`suspend.rs`).
 
 mod config;
 mod costs;
@@ -12,6 +14,7 @@ mod instance;
 mod module;
 mod outcome;
 mod shape;
+mod suspend;
 mod validate;
 
 pub use config::SandboxConfig;
@@ -25,8 +28,9 @@ pub use validate::{
 use instance::HostState;
 use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{
@@ -40,18 +44,26 @@ const PROBE_FUEL: u64 = 10_000_000;
 /// How often the watchdog's clock ticks (wasmtime's epoch).
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Stack for a suspendable call's fiber beyond the wasm stack itself: room for
+/// the host's own frames (libcalls, `lockstep.log`, trap handling). Wasmtime's
+/// default headroom.
+const FIBER_HOST_STACK: usize = 1536 << 10;
+
 /// The engine, the host functions and the compiled-module cache.
 pub struct Sandbox {
     engine: Engine,
     linker: Linker<HostState>,
     config: SandboxConfig,
     modules: Mutex<HashMap<ModuleHash, BotModule>>,
-    _ticker: EpochTicker,
+    ticker: EpochTicker,
 }
 
 /// The watchdog's clock: a thread that advances the engine's epoch every
-/// `EPOCH_TICK`, stopped when the sandbox is dropped.
+/// `EPOCH_TICK`, stopped when the sandbox is dropped. It counts the ticks in
+/// `clock` too, right after the engine's (whose own count is not public), for
+/// the watchdog of suspendable calls.
 struct EpochTicker {
+    clock: Arc<AtomicU64>,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -59,14 +71,18 @@ struct EpochTicker {
 impl EpochTicker {
     fn start(engine: Engine) -> std::io::Result<EpochTicker> {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let clock = Arc::new(AtomicU64::new(0));
+        let ticks = Arc::clone(&clock);
         let thread = std::thread::Builder::new()
             .name("lockstep-watchdog".into())
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
                     engine.increment_epoch();
+                    ticks.fetch_add(1, Ordering::Relaxed);
                 }
             })?;
         Ok(EpochTicker {
+            clock,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -97,7 +113,7 @@ impl Sandbox {
             linker,
             config,
             modules: Mutex::new(HashMap::new()),
-            _ticker: ticker,
+            ticker,
         })
     }
 
@@ -120,6 +136,11 @@ impl Sandbox {
             .watchdog_ms
             .div_ceil(EPOCH_TICK.as_millis() as u64)
             + 1
+    }
+
+    /// The epoch ticks counted so far (never ahead of the engine's epoch).
+    pub(crate) fn clock(&self) -> &Arc<AtomicU64> {
+        &self.ticker.clock
     }
 
     /// Validates and compiles `bytes`, or returns the cached module with the same hash.
@@ -178,6 +199,9 @@ fn engine_config(config: &SandboxConfig) -> Config {
     pool.total_core_instances(config.pool_instances)
         .total_memories(config.pool_instances)
         .total_tables(config.pool_instances)
+        // A suspendable call runs on a fiber stack from the pool, held while
+        // the call runs or is suspended: at most one per instance.
+        .total_stacks(config.pool_instances)
         .max_memory_size(config.memory_limit)
         .table_elements(config.table_limit)
         .max_memories_per_module(1)
@@ -189,6 +213,7 @@ fn engine_config(config: &SandboxConfig) -> Config {
         .epoch_interruption(true)
         .operator_cost(costs::operator_costs())
         .max_wasm_stack(config.max_wasm_stack)
+        .async_stack_size(config.max_wasm_stack + FIBER_HOST_STACK)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         // Determinism: NaN bits are canonical, nothing host-dependent is enabled.
         .cranelift_nan_canonicalization(true)

@@ -29,11 +29,20 @@ pub enum Outcome {
     BadOutput { reason: BadOutput },
     /// `lockstep_init` returned a non-zero status.
     InitFailed { status: i32 },
+    /// Under the `resume` overrun policy: the tick's fuel ran out and the call
+    /// was suspended, to continue next tick. Not a failure; no orders this tick.
+    Suspended,
 }
 
 impl Outcome {
     pub fn is_ok(&self) -> bool {
         matches!(self, Outcome::Ok)
+    }
+
+    /// Whether the call failed: anything but `Ok` and `Suspended` (a suspended
+    /// call has not ended yet).
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Outcome::Ok | Outcome::Suspended)
     }
 }
 
@@ -60,6 +69,7 @@ impl fmt::Display for Outcome {
             ),
             Outcome::BadOutput { reason } => write!(f, "bad output: {reason}"),
             Outcome::InitFailed { status } => write!(f, "lockstep_init returned {status}"),
+            Outcome::Suspended => f.write_str("suspended (the call continues next tick)"),
         }
     }
 }
@@ -159,9 +169,12 @@ impl fmt::Display for TrapKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallReport {
     pub outcome: Outcome,
-    /// Fuel consumed, including `lockstep_alloc`. Equal to the budget on `OutOfFuel`.
+    /// Fuel consumed, including `lockstep_alloc`. Equal to the budget on
+    /// `OutOfFuel`; on `Suspended`, the whole segments run this tick. Never
+    /// more than the call's budget for this tick.
     pub fuel_used: u64,
-    /// Lines the bot logged during the call, capped by the sandbox config.
+    /// Lines the bot logged during the call (under `resume`: during this
+    /// tick's part of it), capped by the sandbox config.
     pub logs: Vec<String>,
     /// Log lines past the cap, counted but not kept.
     pub logs_dropped: u32,

@@ -1,0 +1,196 @@
+//! `lockstep replay verify|show|html|json`.
+
+use super::replay_show;
+use clap::{Args, Subcommand};
+use lockstep_sim::bundled::BUNDLED_BOTS;
+use lockstep_sim::replay::{ReplayReader, VerifyError, render_html, verify, viewer_json};
+use lockstep_sim::sandbox::ModuleHash;
+use std::collections::HashMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const EXAMPLES: &str = "\
+Examples:
+  lockstep match rusher harvester --replay game.replay
+  lockstep replay verify game.replay
+  lockstep replay verify game.replay --bots ./my-bots
+  lockstep replay show game.replay
+  lockstep replay show game.replay --tick 40
+  lockstep replay html game.replay -o game.html
+
+Exit status: 0 when the command did its job (for `verify`: every tick matched);
+1 when `verify` found a divergence, or the replay cannot be read (the message
+says where and why); 2 for a usage error.";
+
+#[derive(Args)]
+#[command(after_long_help = EXAMPLES)]
+pub struct ReplayArgs {
+    #[command(subcommand)]
+    command: ReplayCommand,
+}
+
+#[derive(Subcommand)]
+enum ReplayCommand {
+    /// Play the match again with the same modules and check every tick.
+    ///
+    /// Bundled bots are found by their module hash; other modules are looked
+    /// for in --bots DIR (every .wasm file in it) and at the path the bot was
+    /// entered under. The first tick that differs is named, with what differs.
+    Verify {
+        /// The replay file.
+        file: PathBuf,
+        /// A folder of .wasm files to find the match's modules in.
+        #[arg(long, value_name = "DIR")]
+        bots: Option<PathBuf>,
+        /// Threads running the bots. Any value must verify the same.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+    /// Print a replay's summary, or with --tick one tick in full.
+    Show {
+        /// The replay file.
+        file: PathBuf,
+        /// Show this tick: the whole world, each bot's orders, outcome, fuel and logs.
+        #[arg(long, value_name = "N")]
+        tick: Option<u32>,
+    },
+    /// Write one self-contained HTML file that plays the replay in a browser.
+    Html {
+        /// The replay file.
+        file: PathBuf,
+        /// Where to write the page.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Write the viewer's JSON data (for assets/viewer/index.html's file picker).
+    Json {
+        /// The replay file.
+        file: PathBuf,
+        /// Where to write the JSON.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
+    match args.command {
+        ReplayCommand::Verify {
+            file,
+            bots,
+            threads,
+        } => run_verify(&file, bots.as_deref(), threads),
+        ReplayCommand::Show { file, tick } => {
+            replay_show::show(&file, tick).map(|()| ExitCode::SUCCESS)
+        }
+        ReplayCommand::Html { file, output } => {
+            let json = viewer_data(&file)?;
+            write_output(&output, render_html(&json).as_bytes())?;
+            println!("wrote {} (open it in any browser)", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ReplayCommand::Json { file, output } => {
+            write_output(&output, viewer_data(&file)?.as_bytes())?;
+            println!("wrote {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn open(file: &Path) -> Result<ReplayReader<BufReader<std::fs::File>>, String> {
+    ReplayReader::open(file).map_err(|e| format!("replay '{}': {e}", file.display()))
+}
+
+fn viewer_data(file: &Path) -> Result<String, String> {
+    viewer_json(open(file)?).map_err(|e| format!("replay '{}': {e}", file.display()))
+}
+
+/// Writes next to the destination, then renames: no half-written page.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let partial = partial_path(path);
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!("could not write '{}': {e}", path.display())
+        })
+}
+
+/// `FILE.part`, beside `FILE`.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+fn run_verify(file: &Path, dir: Option<&Path>, threads: usize) -> Result<ExitCode, String> {
+    if threads == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    let reader = open(file)?;
+    let candidates = module_candidates(dir, reader.header())?;
+    let started = Instant::now();
+    let report =
+        verify(reader, &|hash| candidates.get(hash).cloned(), threads).map_err(|e| match e {
+            VerifyError::Replay(e) => format!("replay '{}': {e}", file.display()),
+            other => format!("replay '{}': {other}", file.display()),
+        })?;
+    let seconds = started.elapsed().as_secs_f64();
+    match report.divergence {
+        None => {
+            let hash = report
+                .summary
+                .map(|s| ModuleHash(s.replay_hash).to_hex())
+                .unwrap_or_default();
+            println!(
+                "ok: all {} ticks match the recording, and so does the result ({:.2} s)",
+                report.ticks_matched, seconds
+            );
+            println!("replay hash {hash}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(d) => {
+            eprintln!(
+                "DIVERGED at tick {} (ticks 0..{} matched): {}",
+                d.tick, report.ticks_matched, d.what
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Modules that might be the match's: the bundled bots, every .wasm in `dir`,
+/// and each bot's recorded name if it is a readable path. By blake3 hash.
+fn module_candidates(
+    dir: Option<&Path>,
+    header: &lockstep_sim::replay::ReplayHeader,
+) -> Result<HashMap<[u8; 32], Vec<u8>>, String> {
+    let mut found = HashMap::new();
+    let mut add = |bytes: Vec<u8>| {
+        found.insert(ModuleHash::of(&bytes).0, bytes);
+    };
+    for bot in BUNDLED_BOTS {
+        add(bot.wasm.to_vec());
+    }
+    if let Some(dir) = dir {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read --bots folder '{}': {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "wasm") {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+                add(bytes);
+            }
+        }
+    }
+    // A bot entered as a file is recorded under its file stem.
+    for player in &header.players {
+        let path = PathBuf::from(format!("{}.wasm", player.bot));
+        if let Ok(bytes) = std::fs::read(&path) {
+            add(bytes);
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,223 @@
+//! `lockstep replay show`: a replay's summary, or one tick in full.
+
+use super::replay_cmd::open;
+use lockstep_sdk::{Action, PlayerId};
+use lockstep_sim::replay::{BotRecord, ReplayHeader, Resim, TickRecord};
+use lockstep_sim::sandbox::ModuleHash;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Per-seat totals over the whole replay.
+#[derive(Default)]
+struct Totals {
+    calls: u32,
+    fuel: u64,
+    fuel_max: u64,
+    orders: u64,
+    failures: u32,
+    first_failure: Option<(u32, String)>,
+    log_lines: u64,
+}
+
+pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
+    let mut reader = open(file)?;
+    let fail = |e: lockstep_sim::replay::ReplayError| format!("replay '{}': {e}", file.display());
+    let header = reader.header().clone();
+    if let Some(wanted) = tick {
+        let mut resim = Resim::new(&header).map_err(fail)?;
+        while let Some(record) = reader.next_tick().map_err(fail)? {
+            if record.tick == wanted {
+                print!("{}", tick_text(&header, &resim, &record));
+                return Ok(());
+            }
+            resim.apply(&record).map_err(fail)?;
+        }
+        let played = reader.summary().map_or(0, |s| s.ticks);
+        return Err(format!(
+            "replay '{}' has ticks 0 to {}; there is no tick {wanted}",
+            file.display(),
+            played.saturating_sub(1)
+        ));
+    }
+    let mut totals: Vec<Totals> = header.players.iter().map(|_| Totals::default()).collect();
+    while let Some(record) = reader.next_tick().map_err(fail)? {
+        for bot in &record.bots {
+            let t = &mut totals[bot.seat as usize];
+            t.calls += 1;
+            t.fuel += bot.fuel;
+            t.fuel_max = t.fuel_max.max(bot.fuel);
+            t.orders += bot.actions.len() as u64;
+            t.log_lines += bot.logs.len() as u64;
+            if !bot.outcome.is_ok() && bot.outcome.kind != "suspended" {
+                t.failures += 1;
+                t.first_failure
+                    .get_or_insert((record.tick, bot.outcome.to_string()));
+            }
+        }
+    }
+    let summary = reader.summary().cloned().ok_or("no summary")?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let c = &header.config;
+    let mut out = String::new();
+    let _ = writeln!(out, "replay     {} ({bytes} bytes)", file.display());
+    let _ = writeln!(
+        out,
+        "recorded   lockstep {}, wasmtime {}, rules v{}, ABI v{}",
+        header.engine_version, header.wasmtime_version, header.rules_version, header.abi_version
+    );
+    let _ = writeln!(
+        out,
+        "map        {} ({}x{}), seed {}",
+        header.map.name,
+        header.map.rows.first().map_or(0, |r| r.len()),
+        header.map.rows.len(),
+        c.seed
+    );
+    let bucket = match c.bucket_cap {
+        0 => "off".to_string(),
+        cap => format!("up to {cap}"),
+    };
+    let _ = writeln!(
+        out,
+        "budgets    tick {} fuel, init {}, bucket {bucket}, overrun {}",
+        c.tick_fuel,
+        c.init_fuel,
+        serde_json::to_value(c.overrun)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    );
+    let verdict = match summary.winner {
+        Some(w) => format!("seat {w} ({}) wins", header.players[w as usize].bot),
+        None => "draw".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "result     {verdict} after {} ticks (limit {})",
+        summary.ticks, c.game.max_ticks
+    );
+    let _ = writeln!(
+        out,
+        "\n{:<4} {:<16} {:<8} {:<12} {:>5} {:>5} {:>12} {:>11} {:>7} {:>8}",
+        "seat",
+        "bot",
+        "encoding",
+        "module",
+        "alive",
+        "units",
+        "fuel/call",
+        "fuel max",
+        "orders",
+        "failures"
+    );
+    for (seat, (player, t)) in header.players.iter().zip(&totals).enumerate() {
+        let score = &summary.scores[seat];
+        let _ = writeln!(
+            out,
+            "{:<4} {:<16} {:<8} {:<12} {:>5} {:>5} {:>12} {:>11} {:>7} {:>8}",
+            seat,
+            player.bot,
+            player.encoding,
+            &ModuleHash(player.module_hash).to_hex()[..12],
+            if score.alive { "yes" } else { "no" },
+            score.units,
+            t.fuel.checked_div(u64::from(t.calls)).unwrap_or(0),
+            t.fuel_max,
+            t.orders,
+            t.failures
+        );
+    }
+    for (seat, t) in totals.iter().enumerate() {
+        if let Some((tick, what)) = &t.first_failure {
+            let _ = writeln!(out, "seat {seat}: first failure at tick {tick}: {what}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nfinal hash  {}\nreplay hash {}",
+        ModuleHash(summary.final_hash).to_hex(),
+        ModuleHash(summary.replay_hash).to_hex()
+    );
+    print!("{out}");
+    Ok(())
+}
+
+/// One tick: the world the bots saw, then what each bot did.
+fn tick_text(header: &ReplayHeader, resim: &Resim, record: &TickRecord) -> String {
+    let world = resim.world();
+    let mut out = String::new();
+    let _ = writeln!(out, "tick {} of {}", record.tick, header.map.name);
+    for (seat, player) in header.players.iter().enumerate() {
+        let score = &world.scores[seat];
+        let owner = PlayerId(seat as u8);
+        let core = world.cores.iter().find(|c| c.owner == owner);
+        let _ = writeln!(
+            out,
+            "\nseat {seat} {} — energy {}, core {}",
+            player.bot,
+            score.energy,
+            match core {
+                Some(c) if c.hp > 0 => format!("({},{}) {} hp", c.pos.x, c.pos.y, c.hp),
+                _ => "destroyed".to_string(),
+            }
+        );
+        let units: Vec<String> = (world.units.iter())
+            .filter(|u| u.owner == owner)
+            .map(|u| format!("#{} ({},{}) {}hp", u.id.0, u.pos.x, u.pos.y, u.hp))
+            .collect();
+        let _ = writeln!(out, "  units ({}): {}", units.len(), units.join(", "));
+        for init in record.inits.iter().filter(|i| i.seat as usize == seat) {
+            let _ = writeln!(out, "  (re)started: {}, {} fuel", init.outcome, init.fuel);
+            for line in &init.logs {
+                let _ = writeln!(out, "  init log: {line}");
+            }
+        }
+        match record.bots.iter().find(|b| b.seat as usize == seat) {
+            Some(bot) => bot_text(&mut out, bot),
+            None => {
+                let _ = writeln!(out, "  not called this tick");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nstate hash after the tick: {}",
+        &ModuleHash(pad(&record.state_hash)).to_hex()[..32]
+    );
+    out
+}
+
+fn bot_text(out: &mut String, bot: &BotRecord) {
+    let _ = writeln!(
+        out,
+        "  call: {}, {} of {} fuel",
+        bot.outcome, bot.fuel, bot.budget
+    );
+    if bot.actions.is_empty() {
+        let _ = writeln!(out, "  orders: none");
+    }
+    for action in &bot.actions {
+        let _ = writeln!(out, "  order: {}", action_text(action));
+    }
+    for line in &bot.logs {
+        let _ = writeln!(out, "  log: {line}");
+    }
+    if bot.logs_dropped > 0 {
+        let _ = writeln!(out, "  ({} more log lines dropped)", bot.logs_dropped);
+    }
+}
+
+fn action_text(action: &Action) -> String {
+    match action {
+        Action::Spawn { dir } => format!("spawn {dir:?}"),
+        Action::Move { unit, dir } => format!("unit #{} move {dir:?}", unit.0),
+        Action::Attack { unit, dir } => format!("unit #{} attack {dir:?}", unit.0),
+        Action::Harvest { unit, dir } => format!("unit #{} harvest {dir:?}", unit.0),
+    }
+}
+
+fn pad(prefix: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    out[..prefix.len()].copy_from_slice(prefix);
+    out
+}

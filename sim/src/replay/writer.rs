@@ -1,0 +1,203 @@
+//! Writing a replay while the match is played.
+
+use super::format::{
+    MapRecord, PlayerRecord, ReplayHeader, SandboxLimits, ScoreRecord, Summary, TickRecord,
+};
+use super::frame::{FrameKind, FrameWriter};
+use super::recorder::TickRecorder;
+use super::{ENGINE_VERSION, WASMTIME_VERSION};
+use crate::match_loop::{BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver};
+use crate::match_loop::{MatchResult, ScoreView};
+use crate::sandbox::{CallReport, Sandbox};
+use lockstep_game::{Map, RULES_VERSION};
+use std::io::{self, Write};
+
+/// Writes each tick as it ends: memory stays flat however long the match.
+/// I/O errors cannot stop the match from inside an observer; the first one is
+/// kept and returned by [`Self::finish`].
+pub struct ReplayWriter<W: Write> {
+    frames: FrameWriter<W>,
+    recorder: TickRecorder,
+    ticks: u32,
+    error: Option<io::Error>,
+}
+
+impl ReplayHeader {
+    /// The header for `entrants` playing `map` (as resolved for them) under
+    /// `config` in `sandbox`.
+    pub fn new(
+        config: &MatchConfig,
+        sandbox: &Sandbox,
+        map: &Map,
+        entrants: &[Entrant],
+    ) -> ReplayHeader {
+        let played = map
+            .with_players(entrants.len())
+            .unwrap_or_else(|_| map.clone());
+        ReplayHeader {
+            engine_version: ENGINE_VERSION.to_string(),
+            wasmtime_version: WASMTIME_VERSION.to_string(),
+            rules_version: RULES_VERSION,
+            abi_version: lockstep_sdk::ABI_VERSION.into(),
+            config: config.clone(),
+            sandbox: SandboxLimits::of(sandbox.config()),
+            map: MapRecord {
+                name: played.name.clone(),
+                rows: played.rows.clone(),
+            },
+            players: entrants
+                .iter()
+                .map(|e| PlayerRecord {
+                    bot: e.name.clone(),
+                    module_hash: e.module.hash.0,
+                    encoding: e.module.encoding.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<W: Write> ReplayWriter<W> {
+    pub fn new(inner: W, header: &ReplayHeader) -> io::Result<ReplayWriter<W>> {
+        let mut frames = FrameWriter::new(inner)?;
+        frames.write(FrameKind::Header, header)?;
+        Ok(ReplayWriter {
+            frames,
+            recorder: TickRecorder::default(),
+            ticks: 0,
+            error: None,
+        })
+    }
+
+    /// Writes one tick frame (the observer does this by itself).
+    pub fn write_tick(&mut self, record: &TickRecord) -> io::Result<()> {
+        self.frames.write(FrameKind::Tick, record)?;
+        self.ticks = record.tick + 1;
+        Ok(())
+    }
+
+    /// Writes the summary and flushes. Returns the writer and the replay hash.
+    pub fn finish(mut self, result: &MatchResult) -> io::Result<(W, [u8; 32])> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let replay_hash = self.frames.hash();
+        let summary = Summary {
+            ticks: self.ticks,
+            winner: result.winner.map(|w| w as u8),
+            final_hash: parse_hex(&result.final_hash).ok_or_else(|| {
+                io::Error::other("the result's final hash is not 32 bytes of hex")
+            })?,
+            scores: result
+                .players
+                .iter()
+                .map(|p| score_record(&p.score))
+                .collect(),
+            replay_hash,
+        };
+        self.frames.write(FrameKind::Summary, &summary)?;
+        let mut inner = self.frames.into_inner();
+        inner.flush()?;
+        Ok((inner, replay_hash))
+    }
+}
+
+fn score_record(score: &ScoreView) -> ScoreRecord {
+    ScoreRecord {
+        alive: score.alive,
+        eliminated_at: score.eliminated_at,
+        core_hp: score.core_hp,
+        units: score.units,
+        energy: score.energy,
+    }
+}
+
+pub(crate) fn parse_hex(hex: &str) -> Option<[u8; 32]> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let text = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(out)
+}
+
+impl<W: Write> MatchObserver for ReplayWriter<W> {
+    fn bot_init(&mut self, tick: u32, seat: usize, report: &CallReport) {
+        self.recorder.bot_init(tick, seat, report);
+    }
+
+    fn bot_tick(&mut self, call: &BotTick<'_>) {
+        self.recorder.bot_tick(call);
+    }
+
+    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+        self.recorder.tick_end(tick, state_hash);
+        if let Some(record) = self.recorder.take()
+            && self.error.is_none()
+            && let Err(e) = self.write_tick(&record)
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// A recorded match could not be played or written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Match(#[from] MatchError),
+    #[error("could not write the replay: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Plays a match, writing its replay to `out` as it goes. Returns the result
+/// and the replay hash (blake3 of the file before its summary frame), which is
+/// the same for the same modules and config on any machine, with any
+/// `config.threads`.
+pub fn play_recorded<W: Write>(
+    sandbox: &Sandbox,
+    entrants: &[Entrant],
+    config: &MatchConfig,
+    out: W,
+    observer: &mut dyn MatchObserver,
+) -> Result<(MatchResult, [u8; 32]), RecordError> {
+    let players = entrants.len();
+    if !(2..=8).contains(&players) {
+        return Err(MatchError::PlayerCount(players).into());
+    }
+    let map = Map::resolve(&config.map, players, config.seed).map_err(MatchError::from)?;
+    let header = ReplayHeader::new(config, sandbox, &map, entrants);
+    let mut writer = ReplayWriter::new(out, &header)?;
+    let mut game = Match::on_map(sandbox, entrants, config, &map)?;
+    let mut both = Both(&mut writer, observer);
+    while !game.is_over() {
+        game.play_tick(&mut both)?;
+    }
+    let result = game.finish();
+    let (_, hash) = writer.finish(&result)?;
+    Ok((result, hash))
+}
+
+/// Two observers, told in turn.
+pub(crate) struct Both<'a, 'b>(pub &'a mut dyn MatchObserver, pub &'b mut dyn MatchObserver);
+
+impl MatchObserver for Both<'_, '_> {
+    fn bot_init(&mut self, tick: u32, seat: usize, report: &CallReport) {
+        self.0.bot_init(tick, seat, report);
+        self.1.bot_init(tick, seat, report);
+    }
+
+    fn bot_tick(&mut self, call: &BotTick<'_>) {
+        self.0.bot_tick(call);
+        self.1.bot_tick(call);
+    }
+
+    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+        self.0.tick_end(tick, state_hash);
+        self.1.tick_end(tick, state_hash);
+    }
+}

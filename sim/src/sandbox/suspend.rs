@@ -1,0 +1,250 @@
+//! The suspendable tick call of the `resume` overrun policy.
+//!
+//! A call that runs out of its tick's fuel is suspended, not killed, and
+//! continues at the next tick from where it stopped. Wasmtime does this with
+//! fibers: the store's fuel is set to a reserve that never runs out and
+//! `fuel_async_yield_interval(segment_fuel)` makes the call yield each time
+//! it has spent exactly `segment_fuel` more (wasmtime refuels *before* it
+//! yields, so every segment is one whole interval, and the interval cannot
+//! change during the call). The call is `TypedFunc::call_async`, polled by
+//! hand with a no-op waker: each `Pending` is one segment spent. No executor,
+//! no other kind of yield (no async host functions, limiter or epoch yield).
+//!
+//! While suspended, the future owns the store, so the host reaches the call
+//! only through [`Shared`](super::instance::Shared): the log lines of this
+//! tick's segments, and the watchdog's deadline. The watchdog times each
+//! segment, not the whole call: before each poll the host moves the deadline
+//! to `now + watchdog`, and the store's epoch callback (installed when the
+//! store becomes suspendable) checks it whenever the engine's epoch passes the
+//! store's own deadline, which is never later than ours.
+//!
+//! A store that has made a suspendable call must make only suspendable calls
+//! from then on (wasmtime's rule), so the `skip` and `reset` policies never
+//! come here and keep their plain synchronous calls.
+
+use super::instance::{
+    BotInstance, Exports, HostState, exhausted_or, outcome_of_error, read_output, write_input,
+};
+use super::outcome::{CallReport, Outcome};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Waker};
+use wasmtime::{Error, Store, UpdateDeadline};
+
+/// The fuel a suspendable call starts with: more than any match can spend,
+/// so the call is only ever suspended, never cut off for fuel.
+const RESERVE: u64 = u64::MAX / 4;
+
+type CallFuture = Pin<Box<dyn Future<Output = Finished> + Send>>;
+
+/// A tick call waiting for its next segment.
+pub(crate) struct Suspended {
+    /// Owns the store until the call ends.
+    future: CallFuture,
+    /// The call's segment size (the yield interval it started with).
+    segment_fuel: u64,
+    /// Fuel reported so far on the ticks the call was suspended at.
+    charged: u64,
+}
+
+/// A suspendable call that has ended: the store comes back with the outcome.
+struct Finished {
+    store: Store<HostState>,
+    outcome: Result<Outcome, Error>,
+    output: Vec<u8>,
+}
+
+impl BotInstance {
+    /// Whether a tick call is suspended, waiting to continue.
+    pub fn is_suspended(&self) -> bool {
+        self.suspended.is_some()
+    }
+
+    /// `lockstep_tick` under the `resume` policy: a call that can be suspended.
+    ///
+    /// With no call suspended, starts one with `message` (input written as by
+    /// [`Self::call_tick`]); with one suspended, ignores `message` and
+    /// continues it. Runs at most `segments` segments of exactly
+    /// `segment_fuel` each (a suspended call keeps the size it started with).
+    /// Returns `Suspended` if the call has not ended by then, with the
+    /// segments' fuel as `fuel_used`; otherwise the call's outcome (on `Ok`,
+    /// [`Self::output`] holds the bytes), with the fuel this tick's segments
+    /// used. Logs are those of this tick's segments. The watchdog times each
+    /// segment on its own.
+    ///
+    /// Once an instance has made such a call, it can make no other kind.
+    /// With `segment_fuel` or `segments` 0 nothing runs: a new call is cut off
+    /// `OutOfFuel`, a suspended one stays suspended.
+    pub fn call_tick_resumable(
+        &mut self,
+        message: &[u8],
+        segment_fuel: u64,
+        segments: u32,
+    ) -> CallReport {
+        self.shared.clear_log();
+        if self.suspended.is_none() {
+            if segment_fuel == 0 || segments == 0 {
+                return self.report(Outcome::OutOfFuel, 0);
+            }
+            if let Err(e) = self.start(message, segment_fuel) {
+                return self.report(outcome_of_error(&e), 0);
+            }
+        }
+        if segments == 0 {
+            return self.report(Outcome::Suspended, 0);
+        }
+        self.poll(segments)
+    }
+
+    fn report(&mut self, outcome: Outcome, fuel_used: u64) -> CallReport {
+        let (logs, logs_dropped) = self.shared.take_log();
+        CallReport {
+            outcome,
+            fuel_used,
+            logs,
+            logs_dropped,
+        }
+    }
+
+    /// Sets the store up for a suspendable call and wraps the call in a future.
+    fn start(&mut self, message: &[u8], segment_fuel: u64) -> Result<(), Error> {
+        let mut store = self
+            .store
+            .take()
+            .expect("no call is suspended, so the instance holds its store");
+        if !self.resumable {
+            let (clock, shared) = (Arc::clone(&self.clock), Arc::clone(&self.shared));
+            store.epoch_deadline_callback(move |_| {
+                let now = clock.load(Ordering::Relaxed);
+                let deadline = shared.deadline.load(Ordering::Relaxed);
+                Ok(if now >= deadline {
+                    UpdateDeadline::Interrupt
+                } else {
+                    UpdateDeadline::Continue(deadline - now)
+                })
+            });
+        }
+        let fuel = store
+            .fuel_async_yield_interval(Some(segment_fuel))
+            .and_then(|()| store.set_fuel(RESERVE));
+        self.resumable = true;
+        if let Err(e) = fuel {
+            self.store = Some(store);
+            return Err(e);
+        }
+        store.data_mut().memory_refused = false;
+        store.set_epoch_deadline(self.watchdog_ticks);
+        self.output.clear();
+        let future = Box::pin(run(
+            store,
+            self.exports.clone(),
+            self.max_output_bytes,
+            message.to_vec(),
+            std::mem::take(&mut self.output),
+        ));
+        self.suspended = Some(Suspended {
+            future,
+            segment_fuel,
+            charged: 0,
+        });
+        Ok(())
+    }
+
+    /// Runs the suspended call for up to `segments` segments.
+    fn poll(&mut self, segments: u32) -> CallReport {
+        let call = self
+            .suspended
+            .as_mut()
+            .expect("a call was started or is suspended");
+        let mut context = Context::from_waker(Waker::noop());
+        let mut ran = 0u32;
+        let finished = loop {
+            // The watchdog's whole deadline for each segment.
+            let now = self.clock.load(Ordering::Relaxed);
+            self.shared
+                .deadline
+                .store(now + self.watchdog_ticks, Ordering::Relaxed);
+            ran += 1;
+            match call.future.as_mut().poll(&mut context) {
+                Poll::Ready(finished) => break Some(finished),
+                Poll::Pending if ran < segments => {}
+                Poll::Pending => break None,
+            }
+        };
+        let granted = u64::from(ran) * call.segment_fuel;
+        let Some(Finished {
+            store,
+            outcome,
+            output,
+        }) = finished
+        else {
+            call.charged += granted;
+            return self.report(Outcome::Suspended, granted);
+        };
+        // The whole call used `RESERVE - fuel left`; the earlier ticks were
+        // charged whole segments. What a segment ran past its end before the
+        // next fuel check (a few units, as in a call cut off `OutOfFuel`) is
+        // not reported: a tick never reports more than it was granted.
+        let used = RESERVE.saturating_sub(store.get_fuel().unwrap_or(0));
+        let fuel_used = used.saturating_sub(call.charged).min(granted);
+        let outcome = outcome.unwrap_or_else(|e| outcome_of_error(&e));
+        let outcome = exhausted_or(outcome, store.data().memory_refused);
+        self.suspended = None;
+        self.store = Some(store);
+        self.output = output;
+        self.report(outcome, fuel_used)
+    }
+}
+
+/// The whole suspendable call, owning everything it touches.
+async fn run(
+    mut store: Store<HostState>,
+    exports: Exports,
+    max_output_bytes: u32,
+    message: Vec<u8>,
+    mut output: Vec<u8>,
+) -> Finished {
+    let outcome = call(
+        &mut store,
+        &exports,
+        max_output_bytes,
+        &message,
+        &mut output,
+    )
+    .await;
+    Finished {
+        store,
+        outcome,
+        output,
+    }
+}
+
+/// `lockstep_alloc`, the input, `lockstep_tick`, the output: as in
+/// `BotInstance::call_tick`, each wasm call able to yield.
+async fn call(
+    store: &mut Store<HostState>,
+    exports: &Exports,
+    max_output_bytes: u32,
+    message: &[u8],
+    output: &mut Vec<u8>,
+) -> Result<Outcome, Error> {
+    let len = message.len() as i32;
+    let ptr = exports.alloc.call_async(&mut *store, len).await? as u32;
+    let ptr = match write_input(store, exports.memory, ptr, message) {
+        Ok(ptr) => ptr,
+        Err(bad_alloc) => return Ok(bad_alloc),
+    };
+    let word = exports
+        .tick
+        .call_async(&mut *store, (ptr as i32, len))
+        .await?;
+    Ok(read_output(
+        store,
+        exports.memory,
+        max_output_bytes,
+        word,
+        output,
+    ))
+}
