@@ -165,7 +165,12 @@ fn tick_text(header: &ReplayHeader, resim: &Resim, record: &TickRecord) -> Strin
             .filter(|u| u.owner == owner)
             .map(|u| format!("#{} ({},{}) {}hp", u.id.0, u.pos.x, u.pos.y, u.hp))
             .collect();
-        let _ = writeln!(out, "  units ({}): {}", units.len(), units.join(", "));
+        let listed = if units.is_empty() {
+            "none".to_string()
+        } else {
+            units.join(", ")
+        };
+        let _ = writeln!(out, "  units ({}): {listed}", units.len());
         for init in record.inits.iter().filter(|i| i.seat as usize == seat) {
             let _ = writeln!(out, "  (re)started: {}, {} fuel", init.outcome, init.fuel);
             for line in &init.logs {

@@ -6,41 +6,70 @@ use super::format::{BotRecord, ReplayHeader, Summary};
 use super::reader::ReplayReader;
 use super::resim::Resim;
 use super::{FORMAT_VERSION, ReplayError};
+use lockstep_sdk::Action;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Read;
 
-/// Reads the whole replay and returns the viewer's JSON document.
+/// Reads the whole replay and returns the viewer's JSON document. Each tick
+/// is serialised as it is read: memory follows the output, not a tree of it.
 pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, ReplayError> {
     let header = reader.header().clone();
     let mut resim = Resim::new(&header)?;
     let players = header.players.len();
-    let mut ticks = Vec::new();
+    let mut out = String::from("{\"format\":\"lockstep-viewer/1\",\"header\":");
+    out.push_str(&header_json(&header).to_string());
+    out.push_str(",\"ticks\":[");
+    let mut first = true;
     while let Some(record) = reader.next_tick()? {
         let world = resim.world();
         let rejected_before: Vec<u64> = (0..players).map(|s| resim.rejected_total(s)).collect();
         resim.apply(&record)?;
-        let bots: Vec<Value> = (0..players)
-            .map(|seat| {
-                let rejected = resim.rejected_total(seat) - rejected_before[seat];
-                bot_json(
-                    record.bots.iter().find(|b| b.seat as usize == seat),
-                    rejected,
-                )
-            })
-            .collect();
-        ticks.push(json!({
-            "tick": record.tick,
-            "units": world.units.iter()
-                .map(|u| json!([u.id.0, u.owner.0, u.pos.x, u.pos.y, u.hp]))
-                .collect::<Vec<_>>(),
-            "cores": world.cores.iter()
-                .map(|c| json!([c.owner.0, c.pos.x, c.pos.y, c.hp]))
-                .collect::<Vec<_>>(),
-            "energy": world.scores.iter().map(|s| s.energy).collect::<Vec<_>>(),
-            "scores": world.scores.iter().map(|s| s.units).collect::<Vec<_>>(),
-            "bots": bots,
-            "hash": hex(&record.state_hash),
-        }));
+        let tick = TickJson {
+            tick: record.tick,
+            units: world
+                .units
+                .iter()
+                .map(|u| {
+                    [
+                        u.id.0,
+                        u32::from(u.owner.0),
+                        u32::from(u.pos.x),
+                        u32::from(u.pos.y),
+                        u32::from(u.hp),
+                    ]
+                })
+                .collect(),
+            cores: world
+                .cores
+                .iter()
+                .map(|c| {
+                    [
+                        u32::from(c.owner.0),
+                        u32::from(c.pos.x),
+                        u32::from(c.pos.y),
+                        u32::from(c.hp),
+                    ]
+                })
+                .collect(),
+            energy: world.scores.iter().map(|s| s.energy).collect(),
+            scores: world.scores.iter().map(|s| s.units).collect(),
+            bots: (0..players)
+                .map(|seat| {
+                    let rejected = resim.rejected_total(seat) - rejected_before[seat];
+                    BotJson::new(
+                        record.bots.iter().find(|b| b.seat as usize == seat),
+                        rejected,
+                    )
+                })
+                .collect(),
+            hash: hex(&record.state_hash),
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&serde_json::to_string(&tick).map_err(|e| ReplayError::Io(e.to_string()))?);
     }
     let summary = reader
         .summary()
@@ -49,13 +78,63 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
             offset: 0,
             what: "no summary".into(),
         })?;
-    let document = json!({
-        "format": "lockstep-viewer/1",
-        "header": header_json(&header),
-        "ticks": ticks,
-        "result": result_json(&header, &summary),
-    });
-    Ok(document.to_string())
+    out.push_str("],\"result\":");
+    out.push_str(&result_json(&header, &summary).to_string());
+    out.push('}');
+    Ok(out)
+}
+
+/// One tick for the viewer (see `docs/replay.md`, "Viewer data").
+#[derive(Serialize)]
+struct TickJson<'a> {
+    tick: u32,
+    /// `[id, owner, x, y, hp]`
+    units: Vec<[u32; 5]>,
+    /// `[owner, x, y, hp]`
+    cores: Vec<[u32; 4]>,
+    energy: Vec<u32>,
+    scores: Vec<u32>,
+    bots: Vec<BotJson<'a>>,
+    hash: String,
+}
+
+#[derive(Serialize)]
+struct BotJson<'a> {
+    called: bool,
+    outcome: &'a str,
+    detail: &'a str,
+    fuel: u64,
+    budget: u64,
+    actions: &'a [Action],
+    rejected: u64,
+    logs: &'a [String],
+}
+
+impl<'a> BotJson<'a> {
+    fn new(record: Option<&'a BotRecord>, rejected: u64) -> BotJson<'a> {
+        match record {
+            Some(bot) => BotJson {
+                called: true,
+                outcome: &bot.outcome.kind,
+                detail: &bot.outcome.detail,
+                fuel: bot.fuel,
+                budget: bot.budget,
+                actions: &bot.actions,
+                rejected,
+                logs: &bot.logs,
+            },
+            None => BotJson {
+                called: false,
+                outcome: "",
+                detail: "",
+                fuel: 0,
+                budget: 0,
+                actions: &[],
+                rejected,
+                logs: &[],
+            },
+        }
+    }
 }
 
 fn header_json(header: &ReplayHeader) -> Value {
@@ -86,25 +165,6 @@ fn header_json(header: &ReplayHeader) -> Value {
             "encoding": p.encoding,
         })).collect::<Vec<_>>(),
     })
-}
-
-fn bot_json(record: Option<&BotRecord>, rejected: u64) -> Value {
-    match record {
-        Some(bot) => json!({
-            "called": true,
-            "outcome": bot.outcome.kind,
-            "detail": bot.outcome.detail,
-            "fuel": bot.fuel,
-            "budget": bot.budget,
-            "actions": bot.actions,
-            "rejected": rejected,
-            "logs": bot.logs,
-        }),
-        None => json!({
-            "called": false, "outcome": "", "detail": "", "fuel": 0, "budget": 0,
-            "actions": [], "rejected": rejected, "logs": [],
-        }),
-    }
 }
 
 fn result_json(header: &ReplayHeader, summary: &Summary) -> Value {
