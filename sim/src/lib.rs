@@ -4,3 +4,6 @@ pub mod bundled;
 pub mod match_loop;
 pub mod replay;
 pub mod sandbox;
+pub mod settings;
+pub mod tournament;
+pub mod tune;

@@ -269,3 +269,39 @@ fn check_lists_every_problem_and_exits_one() {
 
     fails_with(&["check", "nobody"], "unknown bot 'nobody'");
 }
+
+#[test]
+fn the_admin_config_applies_and_flags_override_it() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        "[budget]\ntick_fuel = 3_000_000\nbucket_cap = 1_000\n[match]\nmax_ticks = 25\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+    let out = lockstep(&["match", "rusher", "idle", "--config", good, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ticks"], 25);
+    assert_eq!(json["tick_fuel"], 3_000_000);
+    // A flag wins over the file.
+    let out = lockstep(&[
+        "--config", good, "match", "rusher", "idle", "--ticks", "7", "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ticks"], 7);
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[limits]\nmemory_bytes = 12\n").unwrap();
+    fails_with(
+        &["match", "rusher", "idle", "--config", bad.to_str().unwrap()],
+        "bad.toml': [limits] memory_bytes = 12 is out of range: allowed 65536 to 4294967296",
+    );
+    std::fs::write(&bad, "[budget]\nticks = 5\n").unwrap();
+    fails_with(
+        &["check", "rusher", "--config", bad.to_str().unwrap()],
+        "line 2, column 1: unknown field `ticks`, expected one of `tick_fuel`, `init_fuel`, `bucket_cap`, `overrun` (in [budget])",
+    );
+}

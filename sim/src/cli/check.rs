@@ -4,6 +4,7 @@
 use super::bots::bot_bytes;
 use clap::Args;
 use lockstep_sim::sandbox::{BotModule, Problem, Sandbox, SandboxConfig};
+use lockstep_sim::settings::Settings;
 use serde_json::{Value, json};
 use std::fmt::Write;
 use std::process::ExitCode;
@@ -36,9 +37,9 @@ pub struct CheckArgs {
     json: bool,
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+pub fn run(args: CheckArgs, settings: &Settings) -> Result<ExitCode, String> {
     let (name, bytes) = bot_bytes(&args.bot)?;
-    let config = SandboxConfig::default();
+    let config = settings.sandbox.clone();
     let sandbox = Sandbox::new(config.clone())?;
     let verdict = sandbox.load(&bytes);
     let text = match (&verdict, args.json) {

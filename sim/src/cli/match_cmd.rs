@@ -5,7 +5,8 @@ use super::table;
 use clap::{Args, ValueEnum};
 use lockstep_sim::match_loop::{Entrant, MatchConfig, MatchResult, OverrunPolicy, run_match};
 use lockstep_sim::replay::play_recorded;
-use lockstep_sim::sandbox::{Sandbox, SandboxConfig};
+use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::settings::Settings;
 use std::io::BufWriter;
 use std::path::Path;
 
@@ -37,32 +38,38 @@ pub struct MatchArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
 
-    /// Tick limit; the score decides a match still running then. [default: 500]
+    /// Tick limit; the score decides a match still running then.
+    /// [default: the config's `[match] max_ticks`, 500]
     #[arg(long)]
     ticks: Option<u32>,
 
     /// Fuel budget for each bot's tick. About 15 units per nanosecond of
     /// ordinary code; the count is the same on every machine.
-    #[arg(long, default_value_t = MatchConfig::default().tick_fuel)]
-    fuel: u64,
+    /// [default: the config's `[budget] tick_fuel`, 20000000]
+    #[arg(long)]
+    fuel: Option<u64>,
 
     /// Fuel budget for instantiation and for `lockstep_init`, each. What
     /// `lockstep_init` leaves is added to the bot's first tick.
-    #[arg(long, default_value_t = MatchConfig::default().init_fuel)]
-    init_fuel: u64,
+    /// [default: the config's `[budget] init_fuel`, 200000000]
+    #[arg(long)]
+    init_fuel: Option<u64>,
 
     /// Most fuel a bot may save up: unused tick fuel goes into its bucket,
     /// and a tick may spend --fuel plus the whole bucket. 0 turns it off.
-    #[arg(long, value_name = "N", default_value_t = MatchConfig::default().bucket_cap)]
-    bucket: u64,
+    /// [default: the config's `[budget] bucket_cap`, 0]
+    #[arg(long, value_name = "N")]
+    bucket: Option<u64>,
 
     /// Threads running the bots. Any value plays the same match.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// [default: the config's `[match] threads`, 1]
+    #[arg(long)]
+    threads: Option<usize>,
 
     /// What happens to a bot that runs out of fuel or traps (docs/limits.md).
-    #[arg(long, value_enum, default_value_t = Overrun::Skip)]
-    overrun: Overrun,
+    /// [default: the config's `[budget] overrun`, skip]
+    #[arg(long, value_enum)]
+    overrun: Option<Overrun>,
 
     /// Print the result as one JSON object instead of a table.
     #[arg(long)]
@@ -85,31 +92,45 @@ enum Overrun {
     Resume,
 }
 
-pub fn run(args: MatchArgs) -> Result<(), String> {
-    if args.threads == 0 {
-        return Err("--threads must be at least 1".into());
-    }
+pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
     let mut config = MatchConfig {
-        map: args.map,
+        map: args.map.clone(),
         seed: args.seed,
-        tick_fuel: args.fuel,
-        init_fuel: args.init_fuel,
-        bucket_cap: args.bucket,
-        threads: args.threads,
-        overrun: match args.overrun {
+        ..settings.match_config.clone()
+    };
+    if let Some(fuel) = args.fuel {
+        config.tick_fuel = fuel;
+    }
+    if let Some(fuel) = args.init_fuel {
+        config.init_fuel = fuel;
+    }
+    if let Some(cap) = args.bucket {
+        config.bucket_cap = cap;
+    }
+    if let Some(threads) = args.threads {
+        config.threads = threads;
+    }
+    if let Some(overrun) = args.overrun {
+        config.overrun = match overrun {
             Overrun::Skip => OverrunPolicy::Skip,
             Overrun::Reset => OverrunPolicy::Reset,
             Overrun::Resume => OverrunPolicy::Resume,
-        },
-        ..MatchConfig::default()
-    };
+        };
+    }
     if let Some(ticks) = args.ticks {
-        if ticks == 0 {
-            return Err("--ticks must be at least 1".into());
-        }
         config.game.max_ticks = ticks;
     }
-    let sandbox = Sandbox::new(SandboxConfig::default())?;
+    for (flag, zero) in [
+        ("--threads", config.threads == 0),
+        ("--ticks", config.game.max_ticks == 0),
+        ("--fuel", config.tick_fuel == 0),
+        ("--init-fuel", config.init_fuel == 0),
+    ] {
+        if zero {
+            return Err(format!("{flag} must be at least 1"));
+        }
+    }
+    let sandbox = Sandbox::new(settings.sandbox.clone())?;
     let entrants = args
         .bots
         .iter()

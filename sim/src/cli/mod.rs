@@ -6,8 +6,12 @@ mod match_cmd;
 mod replay_cmd;
 mod replay_show;
 mod table;
+mod tournament_cmd;
+mod tournament_table;
+mod tune_cmd;
 
 use clap::{Parser, Subcommand};
+use lockstep_sim::settings::Settings;
 use std::process::ExitCode;
 
 /// Play Lockstep bot matches on this machine.
@@ -20,6 +24,12 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// The admin config: budgets, overrun policy, tick limit, threads and
+    /// limits (see assets/lockstep.toml, which holds the defaults and says
+    /// what each key does). Flags of a command override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -30,6 +40,10 @@ enum Command {
     Replay(replay_cmd::ReplayArgs),
     /// Check a bot module as an upload would be checked: `ok`, or every problem.
     Check(check::CheckArgs),
+    /// Measure bots' fuel per tick and this machine's speed; recommend a tick budget.
+    Tune(tune_cmd::TuneArgs),
+    /// Play many matches between bots, in parallel, and rank them (resumable).
+    Tournament(tournament_cmd::TournamentArgs),
     /// List the bots bundled in this binary.
     Bots,
     /// List the maps bundled in this binary.
@@ -39,10 +53,21 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    let settings = match Settings::load_or_defaults(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let outcome = match cli.command {
-        Command::Match(args) => match_cmd::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Replay(args) => replay_cmd::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Match(args) => match_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => replay_cmd::run(args, &settings),
+        Command::Check(args) => check::run(args, &settings),
+        Command::Tune(args) => tune_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS),
+        Command::Tournament(args) => {
+            tournament_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bots => bots::list_bots().map(|()| ExitCode::SUCCESS),
         Command::Maps => bots::list_maps().map(|()| ExitCode::SUCCESS),
     };

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use lockstep_sim::bundled::BUNDLED_BOTS;
 use lockstep_sim::replay::{ReplayReader, VerifyError, render_html, verify, viewer_json};
 use lockstep_sim::sandbox::ModuleHash;
+use lockstep_sim::settings::Settings;
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -45,8 +46,10 @@ enum ReplayCommand {
         #[arg(long, value_name = "DIR")]
         bots: Option<PathBuf>,
         /// Threads running the bots. Any value must verify the same.
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
+        /// [default: the config's `[match] threads`, 1] (the rest of the
+        /// config does not apply: a replay is re-run under its own settings)
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Print a replay's summary, or with --tick one tick in full.
     Show {
@@ -74,13 +77,16 @@ enum ReplayCommand {
     },
 }
 
-pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
+pub fn run(args: ReplayArgs, settings: &Settings) -> Result<ExitCode, String> {
     match args.command {
         ReplayCommand::Verify {
             file,
             bots,
             threads,
-        } => run_verify(&file, bots.as_deref(), threads),
+        } => {
+            let threads = threads.unwrap_or(settings.match_config.threads);
+            run_verify(&file, bots.as_deref(), threads)
+        }
         ReplayCommand::Show { file, tick } => {
             replay_show::show(&file, tick).map(|()| ExitCode::SUCCESS)
         }

@@ -1,0 +1,253 @@
+//! `lockstep tournament`.
+
+use super::bots::load_entrant;
+use super::tournament_table;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::settings::Settings;
+use lockstep_sim::tournament::{
+    self, Format, MatchRecord, Plan, Progress, REPLAYS_DIR, Report, ResultsFile, RunOptions,
+    TournamentSpec,
+};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+const EXAMPLES: &str = "\
+Examples:
+  lockstep tournament rusher harvester random-walker idle
+  lockstep tournament rusher harvester json-walker --maps duel,crossroads,random:48x48 --games-per-pair 3
+  lockstep tournament my_bot.wasm rusher harvester --threads 2 --out runs/mine --replays
+  lockstep tournament a.wasm b.wasm c.wasm d.wasm e.wasm --format swiss --rounds 4 --json
+  lockstep tournament rusher harvester random-walker idle json-walker --ticks 60 --games-per-pair 25
+
+Every pair plays every map, --games-per-pair times in each seat order, with the same
+seed in both orders. Results are appended to OUT/results.jsonl as each match ends: run
+the same command again after an interruption (even kill -9) to resume; finished matches
+are not played again and the standings come out exactly as in an uninterrupted run.
+The results hash is the same for any --threads. See docs/tournament.md.
+
+Exit status: 0 when the tournament completes, whatever the bots did; 1 for a bad
+argument, map, module or results file; 2 for a usage error.";
+
+#[derive(Args)]
+#[command(after_long_help = EXAMPLES)]
+pub struct TournamentArgs {
+    /// Two or more bots: bundled names (see `lockstep bots`) or paths to .wasm
+    /// files. Their order breaks ties.
+    #[arg(required = true, value_name = "BOT")]
+    bots: Vec<String>,
+
+    /// How bots are paired: everyone against everyone, or Swiss rounds.
+    #[arg(long, value_enum, default_value_t = FormatArg::RoundRobin)]
+    format: FormatArg,
+
+    /// Swiss only: the number of rounds. [default: ceil(log2(bots))]
+    #[arg(long, value_name = "N")]
+    rounds: Option<u32>,
+
+    /// Games a pair plays on each map in each seat order (so 2 x N x maps per pair).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    games_per_pair: u32,
+
+    /// Comma-separated maps: bundled names (see `lockstep maps`), map files,
+    /// or random:WxH (a new map for each game number, the same for every pair).
+    #[arg(long, value_name = "LIST", default_value = "duel,random:32x32")]
+    maps: String,
+
+    /// The tournament seed; each match's seed derives from it.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+
+    /// Tick limit of each match. [default: the config's `[match] max_ticks`, 500]
+    #[arg(long, value_name = "N")]
+    ticks: Option<u32>,
+
+    /// Matches played at once, one thread each. Any value gives the same results.
+    /// [default: the config's `[match] threads`, 1]
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+
+    /// Folder for results.jsonl, the reports and replays; the same folder
+    /// resumes. [default: ./tournament-ID, ID a fingerprint of the tournament]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Record every match played into OUT/replays/ (see docs/replay.md).
+    #[arg(long)]
+    replays: bool,
+
+    /// Print the report as one JSON object instead of tables; no progress bar.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// Every pair of bots meets.
+    RoundRobin,
+    /// Rounds of pairs with close scores, no rematch where avoidable.
+    Swiss,
+}
+
+pub fn run(args: TournamentArgs, settings: &Settings) -> Result<(), String> {
+    let spec = spec(&args, settings)?;
+    let threads = args.threads.unwrap_or(settings.match_config.threads);
+    let sandbox = Sandbox::new(settings.sandbox.clone())?;
+    let bots = args
+        .bots
+        .iter()
+        .map(|bot| load_entrant(&sandbox, bot))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = Plan::new(&spec, &bots, &sandbox).map_err(|e| e.to_string())?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("tournament-{}", plan.id())));
+    let options = RunOptions {
+        threads,
+        replays: args.replays.then(|| out.join(REPLAYS_DIR)),
+    };
+    options.check(&sandbox).map_err(|e| e.to_string())?;
+    let mut results = ResultsFile::open(&out, &plan).map_err(|e| e.to_string())?;
+    let done = results.done().len() as u64;
+    if results.torn_bytes() > 0 {
+        eprintln!(
+            "cut an unfinished last line ({} bytes) from {}: that match will be played again",
+            results.torn_bytes(),
+            results.path().display()
+        );
+    }
+    if done > 0 {
+        eprintln!(
+            "resuming {}: {done} matches already done, {} to play",
+            out.display(),
+            plan.matches - done
+        );
+    } else {
+        eprintln!(
+            "{} matches to play, results in {}",
+            plan.matches,
+            results.path().display()
+        );
+    }
+    let mut bar = Bar::new(!args.json && std::io::stderr().is_terminal());
+    let started = Instant::now();
+    let played = tournament::run(&sandbox, &bots, &plan, &mut results, &options, &mut bar)
+        .map_err(|e| e.to_string())?;
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    if played.played > 0 {
+        eprintln!(
+            "played {} matches in {seconds:.1} s ({:.1} matches/s, {threads} thread{})",
+            played.played,
+            played.played as f64 / seconds.max(1e-9),
+            if threads == 1 { "" } else { "s" }
+        );
+    }
+    let report = Report::new(&plan, &played.records, &played.byes);
+    tournament::write_reports(&out, &report).map_err(|e| e.to_string())?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{json}");
+    } else {
+        print!("{}", tournament_table::render(&report, &plan));
+        println!(
+            "\nreport in {} ({}, {}, {}){}",
+            out.display(),
+            tournament::SUMMARY_JSON,
+            tournament::STANDINGS_CSV,
+            tournament::MATRIX_CSV,
+            if args.replays {
+                format!("; replays in {}", out.join(REPLAYS_DIR).display())
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+/// The tournament the arguments ask for, over the config's match settings.
+fn spec(args: &TournamentArgs, settings: &Settings) -> Result<TournamentSpec, String> {
+    let format = match args.format {
+        FormatArg::RoundRobin => Format::RoundRobin,
+        FormatArg::Swiss => Format::Swiss,
+    };
+    if format == Format::RoundRobin && args.rounds.is_some() {
+        return Err("--rounds is only for --format swiss (a round robin plays every pair)".into());
+    }
+    let maps: Vec<String> = args.maps.split(',').map(|m| m.trim().to_string()).collect();
+    if maps.iter().any(String::is_empty) {
+        return Err(format!(
+            "--maps '{}' has an empty entry: give comma-separated map names, files or random:WxH",
+            args.maps
+        ));
+    }
+    let mut match_config = settings.match_config.clone();
+    if let Some(ticks) = args.ticks {
+        match_config.game.max_ticks = ticks;
+    }
+    // Swiss default: enough rounds for a clear leader (ceil(log2(bots))).
+    let bots = args.bots.len().max(2) as u32;
+    let rounds = args
+        .rounds
+        .unwrap_or_else(|| 32 - (bots - 1).leading_zeros());
+    Ok(TournamentSpec {
+        format,
+        rounds,
+        maps,
+        games_per_pair: args.games_per_pair,
+        seed: args.seed,
+        match_config,
+    })
+}
+
+/// The progress bar on stderr: matches done, rate, ETA. `None` when stderr
+/// is not a terminal or the output is JSON.
+struct Bar {
+    shown: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(shown: bool) -> Bar {
+        Bar { shown, bar: None }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, done: u64, total: u64) {
+        if !self.shown || done == total {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{bar:32} {pos}/{len} matches  {rate}  {elapsed} elapsed, ETA {eta}",
+        )
+        .expect("the template is valid")
+        .with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.1} matches/s", state.per_sec());
+            },
+        );
+        bar.set_style(style);
+        bar.set_position(done);
+        bar.reset_eta();
+        self.bar = Some(bar);
+    }
+
+    fn match_done(&mut self, _record: &MatchRecord) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
