@@ -37,23 +37,45 @@ pub struct SettingsError {
 impl Settings {
     /// The built-in defaults (`assets/lockstep.toml`).
     pub fn defaults() -> Settings {
-        Settings::parse_over(default_settings(), "built-in defaults", DEFAULT_TOML)
-            .expect("assets/lockstep.toml is valid (checked by a unit test)")
+        Settings::parse_over(
+            default_settings(),
+            "built-in defaults",
+            DEFAULT_TOML,
+            &mut None,
+        )
+        .expect("assets/lockstep.toml is valid (checked by a unit test)")
     }
 
     /// The defaults with `path`'s values laid over them.
     pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        Settings::load_document(path).map(|(settings, _)| settings)
+    }
+
+    /// [`Settings::load`], also handing back the `[server]` table.
+    pub fn load_document(path: &Path) -> Result<(Settings, Option<toml::Table>), SettingsError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| SettingsError {
             file: name.clone(),
             message: format!("cannot read it: {e}"),
         })?;
-        Settings::parse(&name, &text)
+        Settings::parse_document(&name, &text)
     }
 
     /// The defaults with `text`'s values laid over them; `name` is for messages.
     pub fn parse(name: &str, text: &str) -> Result<Settings, SettingsError> {
-        Settings::parse_over(Settings::defaults(), name, text)
+        Settings::parse_document(name, text).map(|(settings, _)| settings)
+    }
+
+    /// [`Settings::parse`], also handing back the file's `[server]` table
+    /// (the game server's own keys, which it checks itself; the CLI ignores
+    /// them, so one file can configure both).
+    pub fn parse_document(
+        name: &str,
+        text: &str,
+    ) -> Result<(Settings, Option<toml::Table>), SettingsError> {
+        let mut server = None;
+        let settings = Settings::parse_over(Settings::defaults(), name, text, &mut server)?;
+        Ok((settings, server))
     }
 
     /// [`Settings::load`] for `Some(path)`, the defaults for `None`.
@@ -61,7 +83,12 @@ impl Settings {
         path.map_or_else(|| Ok(Settings::defaults()), Settings::load)
     }
 
-    fn parse_over(mut base: Settings, name: &str, text: &str) -> Result<Settings, SettingsError> {
+    fn parse_over(
+        mut base: Settings,
+        name: &str,
+        text: &str,
+        server: &mut Option<toml::Table>,
+    ) -> Result<Settings, SettingsError> {
         let fail = |message: String| SettingsError {
             file: name.to_string(),
             message,
@@ -74,6 +101,7 @@ impl Settings {
                 .unwrap_or_default();
             fail(format!("{}{table}", one_line(&e.to_string())))
         })?;
+        *server = file.server.clone();
         file.apply(&mut base).map_err(fail)?;
         Ok(base)
     }
@@ -123,6 +151,8 @@ struct FileConfig {
     match_: Option<MatchTable>,
     limits: Option<LimitsTable>,
     upload: Option<UploadTable>,
+    /// `lockstep-server`'s own keys, checked by the server.
+    server: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -447,13 +477,25 @@ mod tests {
             e.contains("line 2") && e.contains("invalid type: string"),
             "{e}"
         );
-        let e = error("[server]\nport = 80\n");
-        assert!(e.contains("unknown field `server`"), "{e}");
-        assert!(e.contains("`budget`, `match`, `limits`, `upload`"), "{e}");
+        let e = error("[serve]\nport = 80\n");
+        assert!(e.contains("unknown field `serve`"), "{e}");
+        assert!(
+            e.contains("`budget`, `match`, `limits`, `upload`, `server`"),
+            "{e}"
+        );
         let e = error("[budget\n");
         assert!(e.contains("line 1"), "{e}");
         let e = error("[limits]\nmemory_bytes = -1\n");
         assert!(e.contains("memory_bytes") || e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn the_server_table_is_handed_back_untouched() {
+        let text = "[server]\nlisten = \"127.0.0.1:9000\"\n[budget]\ntick_fuel = 7\n";
+        let (settings, server) = Settings::parse_document("s.toml", text).unwrap();
+        assert_eq!(settings.match_config.tick_fuel, 7);
+        assert_eq!(server.unwrap()["listen"].as_str(), Some("127.0.0.1:9000"));
+        assert_eq!(Settings::parse_document("e.toml", "").unwrap().1, None);
     }
 
     #[test]

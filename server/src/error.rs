@@ -1,0 +1,83 @@
+//! API errors: one JSON shape, `{"error": {"status": 403, "code": "forbidden",
+//! "message": "..."}}`, with the HTTP status that says what kind of mistake it is.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or a value is out of range.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no token, or an unknown one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the token is valid but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such player, bot or match.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: it exists already (a player name).
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 422: a module that the validator refused; `problems` are its findings,
+    /// verbatim, as `lockstep check --json` prints them.
+    #[error("{message}")]
+    Refused {
+        message: String,
+        problems: serde_json::Value,
+    },
+    /// 500: our fault; the message is logged, the client gets a generic one.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+
+    fn status(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "module_refused"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status();
+        let message = match &self {
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "internal error; it has been logged".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut body =
+            json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
+        if let ApiError::Refused { problems, .. } = &self {
+            body["error"]["problems"] = problems.clone();
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}

@@ -1,0 +1,15 @@
+//! The Lockstep game server: players register and upload bots, a ladder plays
+//! them continuously, and everyone watches matches in the browser.
+//!
+//! Built on `lockstep-sim` (validation, matches, replays, ratings); adds
+//! accounts, storage (SQLite + content-addressed files), scheduling and HTTP.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ladder;
+pub mod metrics;
+pub mod web;
