@@ -4,10 +4,15 @@
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
 use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::settings::Settings;
 use rusqlite::Connection;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 /// One database connection behind a mutex, used from blocking threads:
 /// SQLite serialises writers anyway, and WAL lets the file be read meanwhile.
@@ -47,7 +52,7 @@ impl Db {
     }
 }
 
-/// What every handler gets.
+/// What every handler gets. Build it with [`AppState::new`].
 pub struct AppState {
     pub config: ServerConfig,
     pub db: Db,
@@ -60,15 +65,74 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Wakes the ladder's scheduler (a challenge was queued, a bot uploaded).
     pub ladder_wake: Arc<tokio::sync::Notify>,
+    /// The settings in force: `config.settings` with the admin's changes
+    /// (`PUT /api/admin/settings`, kept in the database) laid over them.
+    /// Read it with [`AppState::settings`] when a match is scheduled.
+    pub live_settings: RwLock<Settings>,
+    /// Becomes `true` when the server is stopping (SIGINT/SIGTERM): the
+    /// ladder's workers stop taking matches. `shutdown.subscribe()` to wait.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl AppState {
+    /// The state for `config`, its folders taken from `config.data_dir`.
+    pub fn new(config: ServerConfig, db: Db, sandbox: Arc<Sandbox>) -> AppState {
+        AppState {
+            live_settings: RwLock::new(config.settings.clone()),
+            modules_dir: config.modules_dir(),
+            replays_dir: config.replays_dir(),
+            config,
+            db,
+            sandbox,
+            metrics: crate::metrics::Metrics::default(),
+            ladder_wake: Arc::new(tokio::sync::Notify::new()),
+            shutdown: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// The settings in force now (budgets, tick limit...): what a match
+    /// scheduled now is played with.
+    pub fn settings(&self) -> Settings {
+        self.live_settings
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Whether the server is stopping.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
 }
 
 pub type State = Arc<AppState>;
 
-/// The whole HTTP surface.
+/// The whole HTTP surface, every response counted and logged.
 pub fn router(state: State) -> Router {
     Router::new()
         .merge(crate::api::router())
         .merge(crate::web::router())
         .merge(crate::metrics::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// One structured log line per request: method, path, status, latency.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, micros, "request");
+    } else {
+        tracing::info!(%method, %path, status, micros, "request");
+    }
+    response
 }

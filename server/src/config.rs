@@ -1,6 +1,10 @@
 //! The server's config: the admin config (budgets, limits; shared with the
-//! CLI) plus the `[server]` table.
+//! CLI) plus the `[server]` table. Every key is documented in docs/server.md.
+//!
+//! Like the admin config, a bad `[server]` key or value is one message naming
+//! the file, the line or the key, and what is allowed.
 
+use lockstep_game::Map;
 use lockstep_sim::settings::Settings;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -9,44 +13,291 @@ use std::path::{Path, PathBuf};
 /// Everything the server is configured with.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Budgets, overrun policy, tick limit and sandbox limits for every match.
+    /// Budgets, overrun policy, tick limit and sandbox limits for every match,
+    /// as the config file sets them. An admin can change the per-match keys
+    /// while the server runs: `AppState::settings()` is what is in force.
     pub settings: Settings,
-    /// Where to listen. Default `127.0.0.1:8080`: loopback only.
+    /// Where to listen. Default `127.0.0.1:8080`: loopback only. Port 0 lets
+    /// the system pick one (the first line on stdout says which).
     pub listen: SocketAddr,
     /// The folder holding the database, modules and replays. Default
-    /// `lockstep-data` in the working folder.
+    /// `lockstep-data` in the working folder; a relative path in a config
+    /// file is relative to the file's folder.
     pub data_dir: PathBuf,
+    /// The largest upload body, in bytes, enforced while reading. Default:
+    /// the admin config's `[upload] module_bytes` (4 MiB).
+    pub max_upload_bytes: usize,
+    /// Where the first start writes the admin's token (mode 0600). Default
+    /// `DATA/admin-token`; relative paths as for `data_dir`.
+    pub admin_token_file: PathBuf,
+    /// Matches the ladder plays at once. Default 1.
+    pub ladder_workers: usize,
+    /// The maps the ladder picks from (bundled names or `random:WxH`).
+    /// Default `["duel", "random:32x32"]`.
+    pub ladder_maps: Vec<String>,
+    /// Whether the ladder schedules matches at all. Default true.
+    pub ladder_enabled: bool,
+    /// A pause between one worker's matches, in ms. Default 0.
+    pub ladder_pause_ms: u64,
 }
 
+/// The `[server]` table as written; every key optional.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ServerTable {
-    listen: Option<SocketAddr>,
+    listen: Option<String>,
     data_dir: Option<PathBuf>,
+    max_upload_bytes: Option<u64>,
+    admin_token_file: Option<PathBuf>,
+    ladder_workers: Option<u64>,
+    ladder_maps: Option<Vec<String>>,
+    ladder_enabled: Option<bool>,
+    ladder_pause_ms: Option<u64>,
 }
+
+/// The file read again for its `[server]` table alone, so that toml's errors
+/// carry the line (the admin config's own tables were checked already).
+#[derive(Deserialize)]
+struct Document {
+    server: Option<ServerTable>,
+}
+
+/// The largest `max_upload_bytes` allowed: 1 GiB, as for `[upload] module_bytes`.
+const MAX_UPLOAD_LIMIT: u64 = 1 << 30;
 
 impl ServerConfig {
     /// The built-in defaults, with `path`'s values laid over them.
     pub fn load(path: Option<&Path>) -> Result<ServerConfig, String> {
-        let (settings, table) = match path {
-            Some(path) => Settings::load_document(path).map_err(|e| e.to_string())?,
-            None => (Settings::defaults(), None),
+        let Some(path) = path else {
+            return ServerConfig::from_table(Settings::defaults(), ServerTable::default(), None);
         };
-        let name = path.map_or("built-in defaults".to_string(), |p| p.display().to_string());
-        let server: ServerTable = match table {
-            Some(table) => table.try_into().map_err(|e: toml::de::Error| {
-                format!("config '{name}': [server]: {}", e.message())
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("config '{name}': cannot read it: {e}"))?;
+        let base = path.parent().map(Path::to_path_buf);
+        ServerConfig::parse(&name, &text, base.as_deref())
+    }
+
+    /// A config from `text` (named `name` in messages); relative paths are
+    /// taken from `base` (the file's folder), or the working folder.
+    pub fn parse(name: &str, text: &str, base: Option<&Path>) -> Result<ServerConfig, String> {
+        let (settings, _) = Settings::parse_document(name, text).map_err(|e| e.to_string())?;
+        let document: Document = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or_default();
+            format!("config '{name}': {at}{} (in [server])", e.message())
+        })?;
+        let table = document.server.unwrap_or_default();
+        ServerConfig::from_table(settings, table, base)
+            .map_err(|message| format!("config '{name}': {message}"))
+    }
+
+    fn from_table(
+        settings: Settings,
+        t: ServerTable,
+        base: Option<&Path>,
+    ) -> Result<ServerConfig, String> {
+        let resolve = |p: PathBuf| match base {
+            Some(base) if p.is_relative() && !base.as_os_str().is_empty() => base.join(p),
+            _ => p,
+        };
+        let listen = match t.listen {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(text) => text.parse().map_err(|_| {
+                format!(
+                    "[server] listen = {text:?} is not an address: allowed an IP address and a \
+                     port, like \"127.0.0.1:8080\" or \"[::1]:8080\" (port 0: any free port)"
+                )
             })?,
-            None => ServerTable::default(),
         };
+        let data_dir = resolve(t.data_dir.unwrap_or_else(|| PathBuf::from("lockstep-data")));
+        let module_bytes = settings.sandbox.validation.max_module_bytes as u64;
+        let max_upload_bytes = in_range(
+            "max_upload_bytes",
+            t.max_upload_bytes,
+            module_bytes,
+            1,
+            MAX_UPLOAD_LIMIT,
+        )? as usize;
+        let admin_token_file = t
+            .admin_token_file
+            .map(resolve)
+            .unwrap_or_else(|| data_dir.join("admin-token"));
+        let ladder_workers = in_range("ladder_workers", t.ladder_workers, 1, 1, 256)? as usize;
+        let ladder_maps = t
+            .ladder_maps
+            .unwrap_or_else(|| vec!["duel".to_string(), "random:32x32".to_string()]);
+        if ladder_maps.is_empty() {
+            return Err(
+                "[server] ladder_maps = [] is empty: allowed a list of one or more \
+                        map names (bundled maps or \"random:WxH\")"
+                    .to_string(),
+            );
+        }
+        for spec in &ladder_maps {
+            check_ladder_map(spec)?;
+        }
+        let ladder_pause_ms = in_range("ladder_pause_ms", t.ladder_pause_ms, 0, 0, 3_600_000)?;
         Ok(ServerConfig {
             settings,
-            listen: server
-                .listen
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir: server
-                .data_dir
-                .unwrap_or_else(|| PathBuf::from("lockstep-data")),
+            listen,
+            data_dir,
+            max_upload_bytes,
+            admin_token_file,
+            ladder_workers,
+            ladder_maps,
+            ladder_enabled: t.ladder_enabled.unwrap_or(true),
+            ladder_pause_ms,
         })
+    }
+
+    /// `DATA/lockstep.db`.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("lockstep.db")
+    }
+
+    /// `DATA/modules`.
+    pub fn modules_dir(&self) -> PathBuf {
+        self.data_dir.join("modules")
+    }
+
+    /// `DATA/replays`.
+    pub fn replays_dir(&self) -> PathBuf {
+        self.data_dir.join("replays")
+    }
+}
+
+/// A ladder map: a bundled map's name or `random:WxH` (never a file: the
+/// maps are part of the config, not of the file system), playable by two.
+fn check_ladder_map(spec: &str) -> Result<(), String> {
+    let names = Map::bundled_names();
+    if !spec.starts_with("random:") && !names.contains(&spec) {
+        return Err(format!(
+            "[server] ladder_maps has {spec:?}: allowed the bundled maps ({}) or \"random:WxH\"",
+            names.join(", ")
+        ));
+    }
+    Map::resolve(spec, 2, 0)
+        .map(drop)
+        .map_err(|e| format!("[server] ladder_maps has {spec:?}: {e}"))
+}
+
+/// `value` (or `default`) checked against `min..=max`.
+fn in_range(
+    key: &str,
+    value: Option<u64>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, String> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "[server] {key} = {value} is out of range: allowed {min} to {max}"
+        ))
+    }
+}
+
+/// "line L, column C: " for byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ServerConfig, String> {
+        ServerConfig::parse("server.toml", text, None)
+    }
+
+    #[test]
+    fn the_defaults() {
+        let c = ServerConfig::load(None).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("lockstep-data"));
+        assert_eq!(c.max_upload_bytes, 4 << 20);
+        assert_eq!(
+            c.admin_token_file,
+            PathBuf::from("lockstep-data/admin-token")
+        );
+        assert_eq!(
+            (c.ladder_workers, c.ladder_enabled, c.ladder_pause_ms),
+            (1, true, 0)
+        );
+        assert_eq!(c.ladder_maps, ["duel", "random:32x32"]);
+        assert_eq!(c.settings, Settings::defaults());
+    }
+
+    #[test]
+    fn keys_are_read_and_paths_follow_the_file() {
+        let text = "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"d\"\nladder_workers = 2\n\
+                    ladder_maps = [\"duel\"]\nladder_enabled = false\n[upload]\nmodule_bytes = 1000\n";
+        let c = ServerConfig::parse("s.toml", text, Some(Path::new("/etc/ls"))).unwrap();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.data_dir, PathBuf::from("/etc/ls/d"));
+        assert_eq!(c.admin_token_file, PathBuf::from("/etc/ls/d/admin-token"));
+        assert_eq!(c.max_upload_bytes, 1000, "follows [upload] module_bytes");
+        assert_eq!((c.ladder_workers, c.ladder_enabled), (2, false));
+        assert_eq!(c.ladder_maps, ["duel"]);
+        let c = parse("[server]\nmax_upload_bytes = 77\n").unwrap();
+        assert_eq!(c.max_upload_bytes, 77);
+    }
+
+    #[test]
+    fn bad_keys_and_values_are_named() {
+        let e = parse("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n").unwrap_err();
+        assert!(
+            e.starts_with("config 'server.toml': line 3, column 1: unknown field `lisen`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`listen`, `data_dir`") && e.ends_with("(in [server])"),
+            "{e}"
+        );
+        let e = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(
+            e.starts_with(
+                "config 'server.toml': [server] listen = \"localhost\" is not an address"
+            ),
+            "{e}"
+        );
+        let e = parse("[server]\nladder_workers = 0\n").unwrap_err();
+        assert_eq!(
+            e,
+            "config 'server.toml': [server] ladder_workers = 0 is out of range: allowed 1 to 256"
+        );
+        let e = parse("[server]\nladder_enabled = \"yes\"\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("invalid type"), "{e}");
+        let e = parse("[server]\nladder_maps = []\n").unwrap_err();
+        assert!(e.contains("ladder_maps = [] is empty"), "{e}");
+        let e = parse("[server]\nladder_maps = [\"duel\", \"dule\"]\n").unwrap_err();
+        assert!(
+            e.contains("[server] ladder_maps has \"dule\": allowed the bundled maps (duel"),
+            "{e}"
+        );
+        let e = parse("[server]\nladder_maps = [\"random:2x2\"]\n").unwrap_err();
+        assert!(
+            e.contains("[server] ladder_maps has \"random:2x2\": "),
+            "{e}"
+        );
+        let e = parse("[server]\nladder_maps = [\"/etc/passwd\"]\n").unwrap_err();
+        assert!(e.contains("allowed the bundled maps"), "{e}");
+        let e = parse("[budget]\ntick_fuel = 0\n").unwrap_err();
+        assert!(e.contains("[budget] tick_fuel = 0 is out of range"), "{e}");
+        let e = ServerConfig::load(Some(Path::new("/no/such.toml"))).unwrap_err();
+        assert!(
+            e.starts_with("config '/no/such.toml': cannot read it"),
+            "{e}"
+        );
     }
 }

@@ -57,6 +57,31 @@ impl ApiError {
     }
 }
 
+/// The JSON error body for `status` with `message`: the shape of every API
+/// error, also used to rewrite axum's own plain-text rejections (a 405, a
+/// malformed path) so that nothing under `/api` answers otherwise.
+pub fn error_body(status: StatusCode, message: &str) -> serde_json::Value {
+    json!({"error": {"status": status.as_u16(), "code": code_of(status), "message": message}})
+}
+
+/// The `code` for a status that no [`ApiError`] variant names.
+fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        422 => "unprocessable",
+        429 => "too_many_requests",
+        500..=599 => "internal",
+        _ => "error",
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status();

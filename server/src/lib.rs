@@ -6,10 +6,14 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod ladder;
 pub mod metrics;
+pub mod seed;
+pub mod serve;
+pub mod storage;
 pub mod web;

@@ -78,6 +78,23 @@ impl Settings {
         Ok((settings, server))
     }
 
+    /// `text`'s values laid over these settings (not over the defaults): how
+    /// the game server applies an admin's change to the settings in force.
+    /// Same keys, ranges and messages as a file; a `[server]` table is refused
+    /// (the server's own keys are not settings).
+    pub fn parse_over_current(&self, name: &str, text: &str) -> Result<Settings, SettingsError> {
+        let mut server = None;
+        let settings = Settings::parse_over(self.clone(), name, text, &mut server)?;
+        if server.is_some() {
+            return Err(SettingsError {
+                file: name.to_string(),
+                message: "[server] cannot be set here: it is read from the config file at start-up"
+                    .to_string(),
+            });
+        }
+        Ok(settings)
+    }
+
     /// [`Settings::load`] for `Some(path)`, the defaults for `None`.
     pub fn load_or_defaults(path: Option<&Path>) -> Result<Settings, SettingsError> {
         path.map_or_else(|| Ok(Settings::defaults()), Settings::load)
@@ -496,6 +513,27 @@ mod tests {
         assert_eq!(settings.match_config.tick_fuel, 7);
         assert_eq!(server.unwrap()["listen"].as_str(), Some("127.0.0.1:9000"));
         assert_eq!(Settings::parse_document("e.toml", "").unwrap().1, None);
+    }
+
+    #[test]
+    fn a_change_is_laid_over_the_current_settings() {
+        let current = Settings::parse("a.toml", "[budget]\ntick_fuel = 7\n").unwrap();
+        let changed = current
+            .parse_over_current("change", "[match]\nmax_ticks = 9\n")
+            .unwrap();
+        assert_eq!(changed.match_config.tick_fuel, 7);
+        assert_eq!(changed.match_config.game.max_ticks, 9);
+        let e = current
+            .parse_over_current("change", "[budget]\ninit_fuel = 0\n")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "config 'change': [budget] init_fuel = 0 is out of range: allowed 1 to 1125899906842624"
+        );
+        let e = current
+            .parse_over_current("change", "[server]\nlisten = \"0.0.0.0:1\"\n")
+            .unwrap_err();
+        assert!(e.message.starts_with("[server] cannot be set here"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! The database: one SQLite file in WAL mode, opened with the schema applied.
 
+pub mod bots;
+pub mod matches;
+pub mod players;
+pub mod settings;
+
 use rusqlite::Connection;
 use std::path::Path;
 

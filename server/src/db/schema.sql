@@ -47,21 +47,29 @@ CREATE TABLE IF NOT EXISTS bot_versions (
     UNIQUE (bot, version)
 );
 
+-- A match of the ladder or a challenge (docs/server.md, "Ladder").
 CREATE TABLE IF NOT EXISTS matches (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL CHECK (kind IN ('ladder', 'challenge')),
     -- queued -> running -> finished | failed; a server that restarts puts
     -- 'running' matches back to 'queued'.
     state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'finished', 'failed')),
+    -- 1: the result updates the bots' ratings and game counts (ladder
+    -- matches); 0: it does not (challenges).
+    rated       INTEGER NOT NULL DEFAULT 1,
     requested_by INTEGER REFERENCES players(id),
     map         TEXT NOT NULL,
     seed        INTEGER NOT NULL,
     created_at  INTEGER NOT NULL,
     started_at  INTEGER,
     finished_at INTEGER,
+    -- Times a worker took it; one killed by a crash that many times fails.
+    attempts    INTEGER NOT NULL DEFAULT 0,
     winner_seat INTEGER,
     ticks       INTEGER,
     final_hash  TEXT,
+    -- The replay is DATA/replays/<id>.replay, renamed into place (and synced)
+    -- before the row says 'finished'.
     replay_hash TEXT,
     -- The match result as `lockstep match --json` prints it.
     result      TEXT,
@@ -73,6 +81,25 @@ CREATE TABLE IF NOT EXISTS match_seats (
     match       INTEGER NOT NULL REFERENCES matches(id),
     seat        INTEGER NOT NULL,
     bot_version INTEGER NOT NULL REFERENCES bot_versions(id),
+    -- bot_version's bot, for "this bot's matches".
+    bot         INTEGER NOT NULL REFERENCES bots(id),
+    -- The bot's Weng-Lin rating before and after a rated match (NULL until
+    -- it finishes, and for a seat whose version was replaced meanwhile).
+    mu_before    REAL,
+    sigma_before REAL,
+    mu_after     REAL,
+    sigma_after  REAL,
     PRIMARY KEY (match, seat)
 );
 CREATE INDEX IF NOT EXISTS seats_by_version ON match_seats (bot_version);
+CREATE INDEX IF NOT EXISTS seats_by_bot ON match_seats (bot, match);
+
+-- The admin's changes to the settings in force (PUT /api/admin/settings),
+-- laid over the config file's at start-up and at each change: one row per
+-- key, e.g. key 'budget.tick_fuel', value '5000000' (a TOML value).
+CREATE TABLE IF NOT EXISTS settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_by  INTEGER REFERENCES players(id),
+    updated_at  INTEGER NOT NULL
+);

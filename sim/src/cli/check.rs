@@ -3,6 +3,7 @@
 
 use super::bots::bot_bytes;
 use clap::Args;
+use lockstep_sim::sandbox::report::{problems_json, summary_json};
 use lockstep_sim::sandbox::{BotModule, Problem, Sandbox, SandboxConfig};
 use lockstep_sim::settings::Settings;
 use serde_json::{Value, json};
@@ -148,37 +149,12 @@ fn problems_text(name: &str, problems: &[Problem]) -> String {
 }
 
 fn json_report(problems: &[Problem], summary: Option<Value>) -> String {
-    let problems: Vec<Value> = problems
-        .iter()
-        .map(|p| {
-            let mut problem = json!({"kind": p.kind, "message": p.to_string()});
-            if let Some(limit) = p.limit {
-                problem["limit"] = json!(limit);
-            }
-            problem
-        })
-        .collect();
     let report = json!({
         "ok": summary.is_some(),
-        "problems": problems,
+        "problems": problems_json(problems),
         "summary": summary,
     });
     format!("{report:#}\n")
-}
-
-fn summary_json(module: &BotModule) -> Value {
-    let s = &module.summary;
-    json!({
-        "size": module.size,
-        "hash": module.hash.to_hex(),
-        "abi_version": lockstep_sdk::abi::ABI_VERSION,
-        "encoding": module.encoding.name(),
-        "memory": {"initial_pages": s.memory.initial, "maximum_pages": s.memory.maximum},
-        "code_bytes": s.code_bytes,
-        "functions": s.functions,
-        "block_local_pairs": s.block_local_pairs,
-        "exports": s.exports,
-    })
 }
 
 /// `1234567` as `1,234,567`.

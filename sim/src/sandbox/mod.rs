@@ -13,6 +13,7 @@ mod features;
 mod instance;
 mod module;
 mod outcome;
+pub mod report;
 mod shape;
 mod suspend;
 mod validate;

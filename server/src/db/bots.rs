@@ -1,0 +1,325 @@
+//! Bots, their versions and the modules they point at.
+//!
+//! A bot is a name under a player; each accepted upload of different bytes
+//! is a new version; versions are never deleted (old replays name their
+//! modules), a bot is only retired. A `modules` row is written only after its
+//! file is in place (`storage.rs`), in the same transaction as the version.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Weng-Lin's starting rating (skillratings' `WengLinRating::new()`), given
+/// to a new bot and to each new version.
+pub const INITIAL_MU: f64 = 25.0;
+pub const INITIAL_SIGMA: f64 = 25.0 / 3.0;
+
+/// A bot with its owner's name and its current (latest) version.
+#[derive(Clone, Debug)]
+pub struct Bot {
+    pub id: i64,
+    pub owner_id: i64,
+    pub owner: String,
+    pub name: String,
+    pub active: bool,
+    pub rating_mu: f64,
+    pub rating_sigma: f64,
+    pub games: i64,
+    pub created_at: i64,
+    /// The latest version number, 0 if none (never the case for an uploaded bot).
+    pub version: i64,
+    /// The latest version's module hash.
+    pub module: Option<String>,
+}
+
+impl Bot {
+    /// `mu - 3 sigma`: the rating the leaderboard sorts by.
+    pub fn conservative_rating(&self) -> f64 {
+        self.rating_mu - 3.0 * self.rating_sigma
+    }
+}
+
+/// One version of a bot, with its module's size and encoding.
+#[derive(Clone, Debug)]
+pub struct Version {
+    pub version: i64,
+    pub module: String,
+    pub size: i64,
+    pub encoding: String,
+    pub created_at: i64,
+}
+
+/// A validated module about to be recorded (its file already in place).
+#[derive(Clone, Debug)]
+pub struct NewModule {
+    pub hash: String,
+    pub size: usize,
+    pub encoding: String,
+    /// The validator's summary as JSON text.
+    pub summary: String,
+}
+
+/// What an upload did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upload {
+    pub bot_id: i64,
+    pub version: i64,
+    /// The bot did not exist before.
+    pub new_bot: bool,
+    /// A version was added (false: the module equals the current version's).
+    pub new_version: bool,
+}
+
+const BOT_SELECT: &str = "
+    SELECT b.id, b.owner, p.name, b.name, b.active, b.rating_mu, b.rating_sigma, b.games,
+           b.created_at, COALESCE(v.version, 0), v.module
+    FROM bots b
+    JOIN players p ON p.id = b.owner
+    LEFT JOIN bot_versions v
+      ON v.bot = b.id AND v.version = (SELECT MAX(version) FROM bot_versions WHERE bot = b.id)";
+
+fn bot_row(r: &rusqlite::Row) -> rusqlite::Result<Bot> {
+    Ok(Bot {
+        id: r.get(0)?,
+        owner_id: r.get(1)?,
+        owner: r.get(2)?,
+        name: r.get(3)?,
+        active: r.get::<_, i64>(4)? != 0,
+        rating_mu: r.get(5)?,
+        rating_sigma: r.get(6)?,
+        games: r.get(7)?,
+        created_at: r.get(8)?,
+        version: r.get(9)?,
+        module: r.get(10)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Bot>> {
+    conn.query_row(&format!("{BOT_SELECT} WHERE b.id = ?1"), [id], bot_row)
+        .optional()
+}
+
+pub fn find(conn: &Connection, owner_id: i64, name: &str) -> rusqlite::Result<Option<Bot>> {
+    conn.query_row(
+        &format!("{BOT_SELECT} WHERE b.owner = ?1 AND b.name = ?2"),
+        params![owner_id, name],
+        bot_row,
+    )
+    .optional()
+}
+
+/// Every bot, or one owner's, by id.
+pub fn list(conn: &Connection, owner: Option<&str>) -> rusqlite::Result<Vec<Bot>> {
+    let mut statement = conn.prepare(&format!(
+        "{BOT_SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY b.id"
+    ))?;
+    statement.query_map([owner], bot_row)?.collect()
+}
+
+/// Active bots with a version, best conservative rating (`mu - 3 sigma`)
+/// first; ties by more games, then by id.
+pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<Bot>> {
+    let mut statement = conn.prepare(&format!(
+        "{BOT_SELECT} WHERE b.active = 1 AND v.module IS NOT NULL
+         ORDER BY b.rating_mu - 3.0 * b.rating_sigma DESC, b.games DESC, b.id"
+    ))?;
+    statement.query_map([], bot_row)?.collect()
+}
+
+/// A bot's versions, oldest first.
+pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
+    let mut statement = conn.prepare(
+        "SELECT v.version, v.module, m.size, m.encoding, v.created_at
+         FROM bot_versions v JOIN modules m ON m.hash = v.module
+         WHERE v.bot = ?1 ORDER BY v.version",
+    )?;
+    statement
+        .query_map([bot], |r| {
+            Ok(Version {
+                version: r.get(0)?,
+                module: r.get(1)?,
+                size: r.get(2)?,
+                encoding: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?
+        .collect()
+}
+
+/// The module hash of one version of a bot.
+pub fn version_module(
+    conn: &Connection,
+    bot: i64,
+    version: i64,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT module FROM bot_versions WHERE bot = ?1 AND version = ?2",
+        params![bot, version],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Whether a module row exists (its file is then in place).
+pub fn module_exists(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT 1 FROM modules WHERE hash = ?1", [hash], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// A module's summary (JSON text), as the validator gave it.
+pub fn module_summary(conn: &Connection, hash: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT summary FROM modules WHERE hash = ?1", [hash], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+/// Retires (`false`) or reactivates (`true`) a bot; false if there is no such bot.
+pub fn set_active(conn: &Connection, id: i64, active: bool) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE bots SET active = ?1 WHERE id = ?2",
+        params![active as i64, id],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Records an upload in one transaction: the module row (if new), the bot
+/// (if new), and a version unless `module` is already the current one. A new
+/// version starts from the initial rating (the rating is the current
+/// version's); `games` and `active` are kept.
+pub fn record_upload(
+    conn: &mut Connection,
+    owner_id: i64,
+    name: &str,
+    module: &NewModule,
+) -> rusqlite::Result<Upload> {
+    let tx = conn.transaction()?;
+    let now = super::now_ms();
+    tx.execute(
+        "INSERT INTO modules (hash, size, encoding, summary, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
+        params![
+            module.hash,
+            module.size as i64,
+            module.encoding,
+            module.summary,
+            now
+        ],
+    )?;
+    let existing = find(&tx, owner_id, name)?;
+    let (bot_id, new_bot) = match &existing {
+        Some(bot) => (bot.id, false),
+        None => {
+            tx.execute(
+                "INSERT INTO bots (owner, name, active, rating_mu, rating_sigma, games, created_at)
+                 VALUES (?1, ?2, 1, ?3, ?4, 0, ?5)",
+                params![owner_id, name, INITIAL_MU, INITIAL_SIGMA, now],
+            )?;
+            (tx.last_insert_rowid(), true)
+        }
+    };
+    let current = existing.as_ref().map_or(0, |bot| bot.version);
+    let unchanged = existing
+        .as_ref()
+        .is_some_and(|bot| bot.module.as_deref() == Some(module.hash.as_str()));
+    if unchanged {
+        tx.commit()?;
+        return Ok(Upload {
+            bot_id,
+            version: current,
+            new_bot,
+            new_version: false,
+        });
+    }
+    let version = current + 1;
+    tx.execute(
+        "INSERT INTO bot_versions (bot, version, module, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![bot_id, version, module.hash, now],
+    )?;
+    if !new_bot {
+        tx.execute(
+            "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3",
+            params![INITIAL_MU, INITIAL_SIGMA, bot_id],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Upload {
+        bot_id,
+        version,
+        new_bot,
+        new_version: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("schema.sql")).unwrap();
+        conn.execute(
+            "INSERT INTO players (name, token_hash, role, created_at) VALUES ('ann', 'h', 'player', 0)",
+            [],
+        )
+        .unwrap();
+        conn
+    }
+
+    fn module(hash: &str) -> NewModule {
+        NewModule {
+            hash: hash.into(),
+            size: 10,
+            encoding: "postcard".into(),
+            summary: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn uploads_make_versions_and_the_same_bytes_do_not() {
+        let mut conn = db();
+        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        assert_eq!((up.version, up.new_bot, up.new_version), (1, true, true));
+        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        assert_eq!((up.version, up.new_bot, up.new_version), (1, false, false));
+        let up = record_upload(&mut conn, 1, "b", &module("bb")).unwrap();
+        assert_eq!((up.version, up.new_version), (2, true));
+        // Back to the first bytes: a third version, pointing at the same module.
+        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        assert_eq!(up.version, 3);
+        let versions = versions(&conn, up.bot_id).unwrap();
+        let hashes: Vec<&str> = versions.iter().map(|v| v.module.as_str()).collect();
+        assert_eq!(hashes, ["aa", "bb", "aa"]);
+        let bot = get(&conn, up.bot_id).unwrap().unwrap();
+        assert_eq!((bot.version, bot.module.as_deref()), (3, Some("aa")));
+        assert_eq!(version_module(&conn, up.bot_id, 2).unwrap().unwrap(), "bb");
+    }
+
+    #[test]
+    fn the_leaderboard_sorts_by_conservative_rating_and_skips_retired_bots() {
+        let mut conn = db();
+        for (name, mu, sigma) in [
+            ("low", 20.0, 1.0),
+            ("high", 30.0, 1.0),
+            ("unsure", 40.0, 8.0),
+        ] {
+            let up = record_upload(&mut conn, 1, name, &module(name)).unwrap();
+            conn.execute(
+                "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3",
+                params![mu, sigma, up.bot_id],
+            )
+            .unwrap();
+        }
+        let names = |conn: &Connection| -> Vec<String> {
+            leaderboard(conn)
+                .unwrap()
+                .into_iter()
+                .map(|b| b.name)
+                .collect()
+        };
+        // 30 - 3 = 27, 20 - 3 = 17, 40 - 24 = 16.
+        assert_eq!(names(&conn), ["high", "low", "unsure"]);
+        let low = find(&conn, 1, "low").unwrap().unwrap();
+        assert!(set_active(&conn, low.id, false).unwrap());
+        assert_eq!(names(&conn), ["high", "unsure"]);
+    }
+}

@@ -1,0 +1,481 @@
+//! Matches and their seats: queueing, claiming, the one transaction that
+//! finishes a match (result, ratings, game counts), restart recovery, and
+//! the queries the API and the web pages read.
+
+use crate::error::ApiError;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use skillratings::Outcomes;
+use skillratings::weng_lin::{WengLinConfig, WengLinRating, weng_lin};
+
+/// A bot that the ladder may schedule: active, with its current version.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub bot: i64,
+    pub bot_version: i64,
+    pub mu: f64,
+    pub games: i64,
+    /// Its queued and running matches: counted as games when choosing who
+    /// plays next, so that parallel workers spread over the bots.
+    pub pending: i64,
+}
+
+/// Every active bot with at least one version, by id.
+pub fn candidates(conn: &Connection) -> rusqlite::Result<Vec<Candidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.id, (SELECT v.id FROM bot_versions v WHERE v.bot = b.id
+                       ORDER BY v.version DESC LIMIT 1),
+                b.rating_mu, b.games,
+                (SELECT COUNT(*) FROM match_seats s JOIN matches m ON m.id = s.match
+                 WHERE s.bot = b.id AND m.state IN ('queued', 'running'))
+         FROM bots b WHERE b.active = 1 ORDER BY b.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, f64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (bot, version, mu, games, pending) = row?;
+        if let Some(bot_version) = version {
+            out.push(Candidate {
+                bot,
+                bot_version,
+                mu,
+                games,
+                pending,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A match to queue.
+#[derive(Clone, Debug)]
+pub struct NewMatch {
+    /// `ladder` or `challenge`.
+    pub kind: &'static str,
+    pub rated: bool,
+    pub requested_by: Option<i64>,
+    pub map: String,
+    pub seed: u64,
+    /// `(bot, bot_version)` per seat, in seat order.
+    pub seats: Vec<(i64, i64)>,
+}
+
+/// Inserts `new` as a queued match with its seats; returns its id. Call it
+/// inside a transaction.
+pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO matches (kind, state, rated, requested_by, map, seed, created_at)
+         VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6)",
+        params![
+            new.kind,
+            new.rated,
+            new.requested_by,
+            new.map,
+            new.seed as i64,
+            now
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    for (seat, (bot, version)) in new.seats.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?4)",
+            params![id, seat as i64, version, bot],
+        )?;
+    }
+    Ok(id)
+}
+
+/// The queued match to play next: challenges first, then by age.
+pub fn next_queued(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM matches WHERE state = 'queued'
+         ORDER BY kind = 'challenge' DESC, id LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Challenges queued or running: all of them, and `player`'s.
+pub fn pending_challenges(conn: &Connection, player: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(requested_by = ?1), 0) FROM matches
+         WHERE state IN ('queued', 'running') AND kind = 'challenge'",
+        [player],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// A match as a worker plays it.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub rated: bool,
+    pub map: String,
+    pub seed: u64,
+    /// Including the current one.
+    pub attempts: i64,
+    pub seats: Vec<JobSeat>,
+}
+
+#[derive(Clone, Debug)]
+pub struct JobSeat {
+    pub bot: i64,
+    /// `owner/name v3`: the name the replay records.
+    pub name: String,
+    /// The module's blake3 hash, hex: `DATA/modules/<module>.wasm`.
+    pub module: String,
+}
+
+/// Marks match `id` running (one more attempt) and returns what to play.
+pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
+    tx.execute(
+        "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1
+         WHERE id = ?1",
+        params![id, now],
+    )?;
+    let (kind, rated, map, seed, attempts) = tx.query_row(
+        "SELECT kind, rated, map, seed, attempts FROM matches WHERE id = ?1",
+        [id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        },
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT s.bot, p.name || '/' || b.name || ' v' || v.version, v.module
+         FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
+         JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
+         WHERE s.match = ?1 ORDER BY s.seat",
+    )?;
+    let seats = stmt
+        .query_map([id], |r| {
+            Ok(JobSeat {
+                bot: r.get(0)?,
+                name: r.get(1)?,
+                module: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Job {
+        id,
+        kind,
+        rated,
+        map,
+        seed: seed as u64,
+        attempts,
+        seats,
+    })
+}
+
+/// What a played match stores.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub winner: Option<usize>,
+    pub ticks: u32,
+    pub final_hash: String,
+    pub replay_hash: String,
+    /// The `MatchResult` as JSON.
+    pub result: String,
+}
+
+/// One seat's rating change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RatingChange {
+    pub bot: i64,
+    pub before: (f64, f64),
+    pub after: (f64, f64),
+}
+
+/// In one transaction: the match finished with its result, and (when it is
+/// rated, has two seats and both seated versions are still their bots'
+/// current ones) both bots' Weng-Lin ratings and game counts updated. The
+/// commit is the match's commit point. Returns the rating changes, or `None`
+/// if the match was no longer running (nothing is written then).
+pub fn finish(
+    conn: &mut Connection,
+    job: &Job,
+    done: &Finished,
+    now: i64,
+) -> rusqlite::Result<Option<Vec<RatingChange>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let updated = tx.execute(
+        "UPDATE matches SET state = 'finished', finished_at = ?2, winner_seat = ?3, ticks = ?4,
+                final_hash = ?5, replay_hash = ?6, result = ?7, error = NULL
+         WHERE id = ?1 AND state = 'running'",
+        params![
+            job.id,
+            now,
+            done.winner.map(|w| w as i64),
+            done.ticks,
+            done.final_hash,
+            done.replay_hash,
+            done.result
+        ],
+    )?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    let mut changes = Vec::new();
+    if job.rated && job.seats.len() == 2 {
+        let current = |seat: usize| -> rusqlite::Result<Option<(i64, f64, f64)>> {
+            tx.query_row(
+                "SELECT s.bot, b.rating_mu, b.rating_sigma FROM match_seats s
+                 JOIN bots b ON b.id = s.bot
+                 WHERE s.match = ?1 AND s.seat = ?2 AND s.bot_version =
+                   (SELECT v.id FROM bot_versions v WHERE v.bot = s.bot
+                    ORDER BY v.version DESC LIMIT 1)",
+                params![job.id, seat as i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        };
+        if let (Some(a), Some(b)) = (current(0)?, current(1)?) {
+            let outcome = match done.winner {
+                None => Outcomes::DRAW,
+                Some(0) => Outcomes::WIN,
+                Some(_) => Outcomes::LOSS,
+            };
+            let rating = |mu, sigma| WengLinRating {
+                rating: mu,
+                uncertainty: sigma,
+            };
+            let (ra, rb) = weng_lin(
+                &rating(a.1, a.2),
+                &rating(b.1, b.2),
+                &outcome,
+                &WengLinConfig::new(),
+            );
+            for (seat, (before, after)) in [(a, ra), (b, rb)].into_iter().enumerate() {
+                tx.execute(
+                    "UPDATE bots SET rating_mu = ?2, rating_sigma = ?3, games = games + 1
+                     WHERE id = ?1",
+                    params![before.0, after.rating, after.uncertainty],
+                )?;
+                tx.execute(
+                    "UPDATE match_seats SET mu_before = ?3, sigma_before = ?4, mu_after = ?5,
+                            sigma_after = ?6 WHERE match = ?1 AND seat = ?2",
+                    params![
+                        job.id,
+                        seat as i64,
+                        before.1,
+                        before.2,
+                        after.rating,
+                        after.uncertainty
+                    ],
+                )?;
+                changes.push(RatingChange {
+                    bot: before.0,
+                    before: (before.1, before.2),
+                    after: (after.rating, after.uncertainty),
+                });
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(Some(changes))
+}
+
+/// Marks a match failed with `error` (it could not be played: a module is
+/// missing or no longer loads, the replay could not be written, ...).
+pub fn fail(conn: &Connection, id: i64, error: &str, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE matches SET state = 'failed', finished_at = ?2, error = ?3
+         WHERE id = ?1 AND state IN ('queued', 'running')",
+        params![id, now, error],
+    )?;
+    Ok(())
+}
+
+/// At start-up, before any worker runs: every 'running' match goes back to
+/// 'queued' (the server stopped while it was played). Returns their ids.
+pub fn requeue_running(conn: &mut Connection) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let ids = {
+        let mut stmt = tx.prepare("SELECT id FROM matches WHERE state = 'running' ORDER BY id")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?
+    };
+    tx.execute(
+        "UPDATE matches SET state = 'queued', started_at = NULL WHERE state = 'running'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(ids)
+}
+
+/// Whether match `id` is finished (its replay file is then in place).
+pub fn is_finished(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM matches WHERE id = ?1 AND state = 'finished'",
+        [id],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+}
+
+/// `(queued, running)` match counts, for the metrics gauges.
+pub fn queue_counts(conn: &mut Connection) -> Result<(u64, u64), ApiError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'running'), 0)
+         FROM matches WHERE state IN ('queued', 'running')",
+        [],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+    )?)
+}
+
+/// A match as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatchView {
+    pub id: i64,
+    pub kind: String,
+    pub state: String,
+    pub rated: bool,
+    /// The player who asked for it (challenges).
+    pub requested_by: Option<String>,
+    pub map: String,
+    pub seed: u64,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub attempts: i64,
+    pub seats: Vec<SeatView>,
+    /// The winning seat; `null` for a draw or a match not finished.
+    pub winner_seat: Option<i64>,
+    pub ticks: Option<i64>,
+    pub final_hash: Option<String>,
+    pub replay_hash: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The whole `MatchResult` (only from [`get`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SeatView {
+    pub seat: i64,
+    pub bot_id: i64,
+    pub bot: String,
+    pub owner: String,
+    pub version: i64,
+    pub module_hash: String,
+    pub mu_before: Option<f64>,
+    pub sigma_before: Option<f64>,
+    pub mu_after: Option<f64>,
+    pub sigma_after: Option<f64>,
+}
+
+const VIEW_COLUMNS: &str = "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
+    m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
+    m.replay_hash, m.error";
+
+fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
+    Ok(MatchView {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        state: r.get(2)?,
+        rated: r.get(3)?,
+        requested_by: r.get(4)?,
+        map: r.get(5)?,
+        seed: r.get::<_, i64>(6)? as u64,
+        created_at: r.get(7)?,
+        started_at: r.get(8)?,
+        finished_at: r.get(9)?,
+        attempts: r.get(10)?,
+        seats: Vec::new(),
+        winner_seat: r.get(11)?,
+        ticks: r.get(12)?,
+        final_hash: r.get(13)?,
+        replay_hash: r.get(14)?,
+        error: r.get(15)?,
+        result: None,
+    })
+}
+
+fn fill_seats(conn: &Connection, view: &mut MatchView) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.seat, s.bot, b.name, p.name, v.version, v.module,
+                s.mu_before, s.sigma_before, s.mu_after, s.sigma_after
+         FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
+         JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
+         WHERE s.match = ?1 ORDER BY s.seat",
+    )?;
+    view.seats = stmt
+        .query_map([view.id], |r| {
+            Ok(SeatView {
+                seat: r.get(0)?,
+                bot_id: r.get(1)?,
+                bot: r.get(2)?,
+                owner: r.get(3)?,
+                version: r.get(4)?,
+                module_hash: r.get(5)?,
+                mu_before: r.get(6)?,
+                sigma_before: r.get(7)?,
+                mu_after: r.get(8)?,
+                sigma_after: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(())
+}
+
+/// Recent matches, newest first: all of them, or `bot`'s; at most `limit`,
+/// with ids below `before` when given (paging).
+pub fn list(
+    conn: &Connection,
+    bot: Option<i64>,
+    state: Option<&str>,
+    before: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<MatchView>> {
+    let sql = format!(
+        "SELECT {VIEW_COLUMNS} FROM matches m LEFT JOIN players p ON p.id = m.requested_by
+         WHERE (?1 IS NULL OR m.id IN (SELECT s.match FROM match_seats s WHERE s.bot = ?1))
+           AND (?2 IS NULL OR m.state = ?2) AND (?3 IS NULL OR m.id < ?3)
+         ORDER BY m.id DESC LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut views = stmt
+        .query_map(params![bot, state, before, limit], view_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for view in &mut views {
+        fill_seats(conn, view)?;
+    }
+    Ok(views)
+}
+
+/// One match with its seats and whole result.
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchView>> {
+    let sql = format!(
+        "SELECT {VIEW_COLUMNS}, m.result FROM matches m
+         LEFT JOIN players p ON p.id = m.requested_by WHERE m.id = ?1"
+    );
+    let found = conn
+        .query_row(&sql, [id], |r| {
+            let mut view = view_row(r)?;
+            let result: Option<String> = r.get(16)?;
+            view.result = result.and_then(|text| serde_json::from_str(&text).ok());
+            Ok(view)
+        })
+        .optional()?;
+    let Some(mut view) = found else {
+        return Ok(None);
+    };
+    fill_seats(conn, &mut view)?;
+    Ok(Some(view))
+}

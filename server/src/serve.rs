@@ -1,0 +1,176 @@
+//! Start-up and shut-down: the data folder, the database, the admin and the
+//! house bots, the listener, the ladder, and a graceful stop on SIGINT or
+//! SIGTERM.
+//!
+//! The first line on stdout is `listening on http://ADDR`, printed once the
+//! server answers requests (tests and scripts read the port from it); logs
+//! go to stderr.
+
+use crate::app::{self, AppState, Db, State};
+use crate::config::ServerConfig;
+use crate::{api, db, seed, storage};
+use lockstep_sim::sandbox::Sandbox;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a stop waits for requests in flight (and the ladder's workers)
+/// before the process exits anyway. A match cut short is played again after
+/// the next start.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Options from the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Give the admin a new token (written to `admin_token_file`).
+    pub new_admin_token: bool,
+    /// Stop, as on SIGTERM, when stdin reaches its end: a test harness that
+    /// holds the other end of a pipe never leaves a server behind, even if
+    /// it dies without cleaning up.
+    pub stop_on_stdin_eof: bool,
+}
+
+/// Runs the server until SIGINT or SIGTERM. An error is a message for the
+/// operator (the process exits 1).
+pub fn run(config: ServerConfig, options: Options) -> Result<(), String> {
+    init_logging();
+    let state = open(config, options)?;
+    let listener = std::net::TcpListener::bind(state.config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", state.config.listen))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("cannot listen on {}: {e}", state.config.listen))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("lockstep-server")
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(serve(state.clone(), listener, address, options));
+    runtime.shutdown_timeout(STOP_GRACE);
+    tracing::info!("stopped");
+    result
+}
+
+/// Everything before the listener: folders, database, settings, admin,
+/// house bots. Public so that in-process tests can build the same state.
+pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
+    let data_dir = &config.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;
+    storage::prepare_dir(&config.modules_dir())
+        .map_err(|e| format!("cannot prepare {}: {e}", config.modules_dir().display()))?;
+    std::fs::create_dir_all(config.replays_dir())
+        .map_err(|e| format!("cannot create {}: {e}", config.replays_dir().display()))?;
+    let db_path = config.db_path();
+    let conn = db::open(&db_path)
+        .map_err(|e| format!("cannot open the database {}: {e}", db_path.display()))?;
+    let sandbox = Sandbox::new(config.settings.sandbox.clone())?;
+    let token_file = config.admin_token_file.clone();
+    let state = Arc::new(AppState::new(config, Db::new(conn), Arc::new(sandbox)));
+    api::admin::apply_stored(&state)?;
+    seed::ensure_admin(&state, &token_file, options.new_admin_token)?;
+    let added = seed::seed_house_bots(&state)?;
+    tracing::info!(
+        data = %state.config.data_dir.display(),
+        house_versions_added = added,
+        "data folder ready"
+    );
+    Ok(state)
+}
+
+async fn serve(
+    state: State,
+    listener: std::net::TcpListener,
+    address: std::net::SocketAddr,
+    options: Options,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::from_std(listener)
+        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    let router = app::router(state.clone());
+    let stopping = state.shutdown.subscribe();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let mut stopping = stopping;
+                let _ = stopping.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    println!("listening on http://{address}");
+    tracing::info!(%address, "listening");
+
+    crate::ladder::start(state.clone());
+
+    let stdin_closed = stdin_eof(options.stop_on_stdin_eof);
+    tokio::select! {
+        _ = stop_signal() => {}
+        _ = stdin_closed => tracing::info!("stdin closed"),
+    }
+    tracing::info!("stopping: finishing requests in flight");
+    state.shutdown.send_replace(true);
+    state.ladder_wake.notify_waiters();
+    match tokio::time::timeout(STOP_GRACE, server).await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(e))) => Err(format!("the HTTP server failed: {e}")),
+        Ok(Err(e)) => Err(format!("the HTTP server failed: {e}")),
+        Err(_) => {
+            tracing::warn!("requests still in flight after {STOP_GRACE:?}; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves when stdin reaches its end, if `watch`; never otherwise.
+async fn stdin_eof(watch: bool) {
+    if !watch {
+        return std::future::pending().await;
+    }
+    let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = closed.send(());
+        });
+    match spawned {
+        Ok(_) => {
+            let _ = on_close.await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

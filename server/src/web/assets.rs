@@ -1,0 +1,104 @@
+//! Files the pages use, served from the binary: the site's stylesheet and
+//! the replay viewer of `assets/viewer/` (the same files `lockstep replay
+//! html` inlines). Modules are downloaded through the API
+//! (`/api/bots/{id}/versions/{v}/module`).
+
+use super::WebError;
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+const SITE_CSS: &str = include_str!("site.css");
+
+/// The viewer's files as `assets/viewer/index.html` names them (its sample
+/// data is left out: the page is always given `?src=`).
+const VIEWER: [(&str, &str, &str); 6] = [
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("../../../assets/viewer/index.html"),
+    ),
+    (
+        "viewer.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../assets/viewer/viewer.css"),
+    ),
+    (
+        "model.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/model.js"),
+    ),
+    (
+        "render.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/render.js"),
+    ),
+    (
+        "chart.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/chart.js"),
+    ),
+    (
+        "viewer.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/viewer.js"),
+    ),
+];
+
+/// A compiled-in file with its type; cached briefly (a new server version
+/// may change it).
+fn embedded(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(super::CSP),
+    );
+    response
+}
+
+/// `GET /static/{file}`.
+pub async fn site_file(Path(file): Path<String>) -> Result<Response, WebError> {
+    match file.as_str() {
+        "site.css" => Ok(embedded("text/css; charset=utf-8", SITE_CSS)),
+        _ => Err(WebError::not_found(format!("no file /static/{file}"))),
+    }
+}
+
+/// `GET /viewer/{file}`: one of the viewer's files.
+pub async fn viewer_file(Path(file): Path<String>) -> Result<Response, WebError> {
+    VIEWER
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .map(|(_, content_type, body)| embedded(content_type, body))
+        .ok_or_else(|| WebError::not_found(format!("no file /viewer/{file}")))
+}
+
+/// `GET /viewer`: the viewer's page, where relative links work.
+pub async fn viewer_index() -> Redirect {
+    Redirect::permanent("/viewer/index.html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_viewer_files_are_the_ones_its_page_loads() {
+        let index = VIEWER[0].2;
+        for (name, _, body) in &VIEWER[1..] {
+            assert!(index.contains(&format!("\"{name}\"")), "{name}");
+            assert!(!body.is_empty());
+        }
+        assert!(index.contains("<script src=\"viewer.js\"></script>"));
+    }
+}

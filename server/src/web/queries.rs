@@ -1,0 +1,242 @@
+//! What the pages read: the shared read functions of `db/` (bots, players,
+//! matches), plus the few figures only the pages show (wins, draws and
+//! losses; matches per version; the stored results' fuel figures). Nothing
+//! here writes.
+
+use crate::db::bots::{self, Bot, Version};
+use crate::db::matches::{self, MatchView};
+use crate::db::players::{self, Player};
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Rated finished matches from one bot's side, over all its versions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    pub wins: i64,
+    pub draws: i64,
+    pub losses: i64,
+}
+
+impl Record {
+    pub fn played(&self) -> i64 {
+        self.wins + self.draws + self.losses
+    }
+}
+
+/// A bot with its record.
+#[derive(Clone, Debug)]
+pub struct BotRow {
+    pub bot: Bot,
+    pub record: Record,
+}
+
+/// Wins, draws and losses of every bot (or of `bot`) in finished rated
+/// matches (the ones its `games` counts; challenges are not).
+fn records(conn: &Connection, bot: Option<i64>) -> rusqlite::Result<HashMap<i64, Record>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.bot,
+                COALESCE(SUM(m.winner_seat = s.seat), 0),
+                COALESCE(SUM(m.winner_seat IS NULL), 0),
+                COALESCE(SUM(m.winner_seat IS NOT NULL AND m.winner_seat != s.seat), 0)
+         FROM match_seats s JOIN matches m ON m.id = s.match
+         WHERE m.state = 'finished' AND m.rated = 1 AND (?1 IS NULL OR s.bot = ?1)
+         GROUP BY s.bot",
+    )?;
+    stmt.query_map([bot], |r| {
+        Ok((
+            r.get(0)?,
+            Record {
+                wins: r.get(1)?,
+                draws: r.get(2)?,
+                losses: r.get(3)?,
+            },
+        ))
+    })?
+    .collect()
+}
+
+fn with_records(conn: &Connection, list: Vec<Bot>) -> rusqlite::Result<Vec<BotRow>> {
+    let records = records(conn, None)?;
+    Ok(list
+        .into_iter()
+        .map(|bot| BotRow {
+            record: records.get(&bot.id).copied().unwrap_or_default(),
+            bot,
+        })
+        .collect())
+}
+
+/// Active bots, best conservative rating (mu − 3σ) first.
+pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<BotRow>> {
+    with_records(conn, bots::leaderboard(conn)?)
+}
+
+pub fn player(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>> {
+    players::by_name(conn, name)
+}
+
+/// A player's bots: active ones first, each group by conservative rating.
+pub fn player_bots(conn: &Connection, name: &str) -> rusqlite::Result<Vec<BotRow>> {
+    let mut rows = with_records(conn, bots::list(conn, Some(name))?)?;
+    rows.sort_by(|a, b| {
+        b.bot.active.cmp(&a.bot.active).then(
+            b.bot
+                .conservative_rating()
+                .total_cmp(&a.bot.conservative_rating()),
+        )
+    });
+    Ok(rows)
+}
+
+pub fn bot(conn: &Connection, id: i64) -> rusqlite::Result<Option<BotRow>> {
+    let Some(bot) = bots::get(conn, id)? else {
+        return Ok(None);
+    };
+    let record = records(conn, Some(id))?.remove(&id).unwrap_or_default();
+    Ok(Some(BotRow { bot, record }))
+}
+
+/// A bot's versions, newest first, each with the finished matches it played.
+pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<(Version, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.version, COUNT(m.id) FROM bot_versions v
+         JOIN match_seats s ON s.bot_version = v.id
+         JOIN matches m ON m.id = s.match AND m.state = 'finished'
+         WHERE v.bot = ?1 GROUP BY v.version",
+    )?;
+    let played: HashMap<i64, i64> = stmt
+        .query_map([bot], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut list: Vec<(Version, i64)> = bots::versions(conn, bot)?
+        .into_iter()
+        .map(|v| {
+            let n = played.get(&v.version).copied().unwrap_or(0);
+            (v, n)
+        })
+        .collect();
+    list.reverse();
+    Ok(list)
+}
+
+/// A match and its stored result (parsed for display; `None` until it has
+/// finished).
+#[derive(Clone, Debug)]
+pub struct MatchRow {
+    pub m: MatchView,
+    pub result: Option<MatchResultView>,
+}
+
+impl MatchRow {
+    fn new(mut m: MatchView) -> MatchRow {
+        let result = m
+            .result
+            .take()
+            .and_then(|value| serde_json::from_value(value).ok());
+        MatchRow { m, result }
+    }
+
+    /// The seat `bot` played in, if it did.
+    pub fn seat_of(&self, bot: i64) -> Option<&matches::SeatView> {
+        self.m.seats.iter().find(|s| s.bot_id == bot)
+    }
+
+    /// The per-seat figures of the stored result.
+    pub fn player_result(&self, seat: i64) -> Option<&PlayerResultView> {
+        let result = self.result.as_ref()?;
+        result.players.iter().find(|p| p.seat == seat)
+    }
+}
+
+/// The parts of a stored `MatchResult` (`lockstep match --json`) the pages
+/// show; missing fields default, so an older or newer result still displays.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MatchResultView {
+    pub tick_fuel: u64,
+    pub players: Vec<PlayerResultView>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PlayerResultView {
+    pub seat: i64,
+    pub bot: String,
+    pub score: ScoreView,
+    pub fuel_total: u64,
+    pub fuel_max_tick: u64,
+    pub ticks_played: u64,
+    pub cutoffs: u64,
+    pub traps: u64,
+    pub watchdogs: u64,
+    pub bad_outputs: u64,
+    pub invalid_actions: u64,
+    pub log_tail: Vec<LogLineView>,
+}
+
+impl PlayerResultView {
+    /// Mean fuel per tick played.
+    pub fn fuel_per_tick(&self) -> f64 {
+        if self.ticks_played == 0 {
+            0.0
+        } else {
+            self.fuel_total as f64 / self.ticks_played as f64
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ScoreView {
+    pub alive: bool,
+    pub eliminated_at: Option<u64>,
+    pub core_hp: u64,
+    pub units: u64,
+    pub energy: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LogLineView {
+    pub tick: Option<u64>,
+    pub line: String,
+}
+
+pub fn match_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchRow>> {
+    Ok(matches::get(conn, id)?.map(MatchRow::new))
+}
+
+/// The newest matches, with ids below `before` (results not read).
+pub fn recent_matches(
+    conn: &Connection,
+    before: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<MatchRow>> {
+    Ok(matches::list(conn, None, None, before, limit)?
+        .into_iter()
+        .map(MatchRow::new)
+        .collect())
+}
+
+/// The newest matches of `bot`, with the results of the finished ones.
+pub fn bot_matches(conn: &Connection, bot: i64, limit: u32) -> rusqlite::Result<Vec<MatchRow>> {
+    let list = matches::list(conn, Some(bot), None, None, limit)?;
+    let mut stmt = conn.prepare_cached("SELECT result FROM matches WHERE id = ?1")?;
+    list.into_iter()
+        .map(|mut m| {
+            if m.state == "finished" && m.result.is_none() {
+                let text: Option<String> = stmt.query_row(params![m.id], |r| r.get(0))?;
+                m.result = text.and_then(|t| serde_json::from_str(&t).ok());
+            }
+            Ok(MatchRow::new(m))
+        })
+        .collect()
+}
+
+/// How many matches are in each state, for the leaderboard's footer line.
+pub fn match_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt =
+        conn.prepare("SELECT state, COUNT(*) FROM matches GROUP BY state ORDER BY state")?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
