@@ -200,6 +200,7 @@ struct LimitsTable {
     log_line_bytes: Option<u32>,
     pool_instances: Option<u32>,
     watchdog_ms: Option<u64>,
+    module_cache: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -346,6 +347,14 @@ impl FileConfig {
                 l.watchdog_ms,
                 10,
                 3_600_000,
+            )?;
+            let cache = l.module_cache;
+            set(
+                &mut sb.module_cache,
+                "[limits] module_cache",
+                cache,
+                0,
+                1_000_000,
             )?;
         }
         if let Some(u) = self.upload {

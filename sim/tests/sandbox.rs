@@ -4,7 +4,7 @@
 use lockstep_sdk::{Action, Encoding, MatchInfo, Observation, PlayerId};
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::sandbox::{
-    BadOutput, BotInstance, ModuleError, Outcome, Sandbox, SandboxConfig, TrapKind,
+    BadOutput, BotInstance, ModuleError, ModuleHash, Outcome, Sandbox, SandboxConfig, TrapKind,
 };
 
 const FUEL: u64 = 5_000_000;
@@ -366,4 +366,37 @@ fn the_watchdog_stops_a_call_that_outlasts_it() {
     assert!(report.fuel_used < 10_000_000_000);
     // The instance is usable after, with a fresh deadline.
     assert_eq!(instance.call_tick(&[0], FUEL).outcome, Outcome::OutOfFuel);
+}
+
+#[test]
+fn the_module_cache_is_bounded_least_recently_used_first() {
+    let sandbox = Sandbox::new(SandboxConfig {
+        module_cache: 2,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let wasm = |name| lockstep_sim::bundled::bundled_bot(name).unwrap().wasm;
+    let idle = sandbox.load(wasm("idle")).unwrap();
+    sandbox.load(wasm("random-walker")).unwrap();
+    sandbox.load(wasm("idle")).unwrap(); // idle is now the most recent
+    sandbox.load(wasm("rusher")).unwrap(); // evicts random-walker
+    assert_eq!(sandbox.cached_modules(), 2);
+    // Evicted or not, every module loads again, and one held elsewhere
+    // (a match in progress) still instantiates.
+    for name in ["random-walker", "idle", "rusher", "harvester"] {
+        assert_eq!(
+            sandbox.load(wasm(name)).unwrap().hash,
+            ModuleHash::of(wasm(name))
+        );
+    }
+    assert_eq!(sandbox.cached_modules(), 2);
+    assert!(BotInstance::new(&sandbox, &idle, 1_000_000).is_ok());
+
+    let none = Sandbox::new(SandboxConfig {
+        module_cache: 0,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    none.load(wasm("idle")).unwrap();
+    assert_eq!(none.cached_modules(), 0);
 }

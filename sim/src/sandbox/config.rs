@@ -37,6 +37,12 @@ pub struct SandboxConfig {
     /// the default tick budget spent on ordinary code, and 150 times the
     /// default init budget's. Raise it with the budgets. Checked every 10 ms.
     pub watchdog_ms: u64,
+    /// Compiled modules kept in memory for reuse, least recently used out
+    /// first. Default 256: every bundled bot and a few hundred uploads, at
+    /// roughly 1 to 3 MB of compiled code each. A module dropped from the
+    /// cache is compiled again when next loaded; matches using it are not
+    /// affected. 0 caches nothing.
+    pub module_cache: usize,
     /// What a module must satisfy before it is compiled: size, counts,
     /// function bodies. See [`ValidationLimits`] for each default.
     pub validation: ValidationLimits,
@@ -53,6 +59,7 @@ impl Default for SandboxConfig {
             max_log_line_bytes: 256,
             pool_instances: 128,
             watchdog_ms: 2_000,
+            module_cache: 256,
             validation: ValidationLimits::default(),
         }
     }

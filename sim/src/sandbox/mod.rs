@@ -7,6 +7,7 @@
 //! `resume` overrun policy a tick call can instead be suspended when its fuel
 //! runs out and continued later (`suspend.rs`).
 
+mod cache;
 mod config;
 mod costs;
 mod features;
@@ -28,7 +29,6 @@ pub use validate::{
 
 use instance::HostState;
 use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
@@ -55,7 +55,7 @@ pub struct Sandbox {
     engine: Engine,
     linker: Linker<HostState>,
     config: SandboxConfig,
-    modules: Mutex<HashMap<ModuleHash, BotModule>>,
+    modules: Mutex<cache::ModuleCache>,
     ticker: EpochTicker,
 }
 
@@ -112,8 +112,8 @@ impl Sandbox {
         Ok(Sandbox {
             engine,
             linker,
+            modules: Mutex::new(cache::ModuleCache::new(config.module_cache)),
             config,
-            modules: Mutex::new(HashMap::new()),
             ticker,
         })
     }
@@ -177,9 +177,14 @@ impl Sandbox {
         Ok(module)
     }
 
+    /// Compiled modules held in the cache now (at most `module_cache`).
+    pub fn cached_modules(&self) -> usize {
+        self.modules.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     fn cached(&self, hash: ModuleHash) -> Option<BotModule> {
-        let modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
-        modules.get(&hash).cloned()
+        let mut modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
+        modules.get(&hash)
     }
 
     /// Instantiates the module once to read `lockstep_abi()`.
