@@ -11,22 +11,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-use support::{Server, agent, bundled_wasm, with_custom_section};
+use std::time::Duration;
+use support::{Server, agent, bundled_wasm, wait_for, with_custom_section};
 
 /// Matches long enough (a few hundred ms each) to be caught running.
 const CONFIG: &str = "ladder_maps = [\"duel\"]\nladder_workers = 2\n[match]\nmax_ticks = 300\n";
-
-fn wait_for<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = f() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn open_db(data: &Path) -> Connection {
     Connection::open_with_flags(data.join("lockstep.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)

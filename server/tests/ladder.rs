@@ -6,23 +6,11 @@
 mod support;
 
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-use support::{Server, bundled_wasm, with_custom_section};
+use std::time::Duration;
+use support::{Server, bundled_wasm, wait_for, with_custom_section};
 
 /// Short matches on one small map.
 const FAST: &str = "ladder_maps = [\"duel\"]\nladder_workers = 2\n[match]\nmax_ticks = 40\n";
-
-/// Polls `f` every 100 ms until it returns `Some`, for at most `limit`.
-fn wait_for<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = f() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn matches(server: &Server, query: &str) -> Vec<Value> {
     let response = server.get(&format!("/api/matches?{query}"));

@@ -135,17 +135,9 @@ impl IntoResponse for Page {
     }
 }
 
-/// `1234567` as `1,234,567`.
+/// `1234567` as `1,234,567` (the CLI's formatting, shared).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    lockstep_sim::tune::stats::thousands(n)
 }
 
 /// A fuel amount, short: `812`, `45.3k`, `1.20M`.

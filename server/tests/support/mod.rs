@@ -432,3 +432,18 @@ pub fn run_binary(args: &[&str]) -> (Option<i32>, String, String) {
     let status = wait_timeout(&mut child, Duration::from_secs(60));
     (status.and_then(|s| s.code()), out, err)
 }
+
+/// Polls `f` every 50 ms until it returns `Some`, failing the test after `limit`.
+pub fn wait_for<T>(limit: std::time::Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = f() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
