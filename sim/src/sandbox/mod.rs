@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+pub(crate) use validate::count;
 use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{
     Caller, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,

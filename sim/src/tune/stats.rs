@@ -137,17 +137,10 @@ pub fn short(fuel: u64) -> String {
     format!("{}{suffix}", text.strip_suffix(".0").unwrap_or(&text))
 }
 
-/// A count with thousands separators: 12345 → `12,345`.
+/// A count with thousands separators: 12345 → `12,345` (the validator's
+/// formatting, so limits and figures read alike everywhere).
 pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::sandbox::count(n)
 }
 
 /// `1 match`, `12 matches`: a count and its noun.
