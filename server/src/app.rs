@@ -3,6 +3,7 @@
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
+use crate::ratelimit::SlidingWindow;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -12,7 +13,7 @@ use lockstep_sim::settings::Settings;
 use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One database connection behind a mutex, used from blocking threads:
 /// SQLite serialises writers anyway, and WAL lets the file be read meanwhile.
@@ -72,6 +73,10 @@ pub struct AppState {
     /// Becomes `true` when the server is stopping (SIGINT/SIGTERM): the
     /// ladder's workers stop taking matches. `shutdown.subscribe()` to wait.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// New players per client address in the last hour, at most
+    /// `config.registrations_per_hour`: checked by
+    /// [`crate::api::players::within_allowance`] for the API and the form.
+    pub registrations: Mutex<SlidingWindow>,
 }
 
 impl AppState {
@@ -79,6 +84,11 @@ impl AppState {
     pub fn new(config: ServerConfig, db: Db, sandbox: Arc<Sandbox>) -> AppState {
         AppState {
             live_settings: RwLock::new(config.settings.clone()),
+            registrations: Mutex::new(SlidingWindow::new(
+                config.registrations_per_hour,
+                Duration::from_secs(3600),
+                SlidingWindow::MAX_CLIENTS,
+            )),
             modules_dir: config.modules_dir(),
             replays_dir: config.replays_dir(),
             config,

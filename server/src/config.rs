@@ -37,8 +37,48 @@ pub struct ServerConfig {
     pub ladder_maps: Vec<String>,
     /// Whether the ladder schedules matches at all. Default true.
     pub ladder_enabled: bool,
-    /// A pause between one worker's matches, in ms. Default 0.
+    /// A pause after each of a worker's matches, in ms. Default 1000: a
+    /// rating settles within minutes at that pace (about 55 matches a
+    /// minute per worker on the default maps), while running flat out
+    /// (0: about 2,300 a minute) keeps a core busy for good and writes
+    /// about 5 MB of match rows a minute, which are kept.
     pub ladder_pause_ms: u64,
+    /// How many replays stay on disk; older ones are pruned (docs/server.md,
+    /// "Replay retention").
+    pub retention: Retention,
+    /// New players one client address may register per hour. Default 20:
+    /// plenty for people, few enough that a script cannot mint thousands of
+    /// accounts to get round the per-player challenge limit.
+    pub registrations_per_hour: u32,
+}
+
+/// Which finished matches keep their replay files. A replay is kept while
+/// any of the three rules keeps it; the rest are deleted, oldest first, and
+/// their matches keep everything but the file (result, seed, module hashes,
+/// replay hash). Together they bound the disk used by replays to about
+/// `(kept + per_bot x bots + challenges_per_player x players) x` a replay's
+/// size (26 KB on the default ladder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest finished matches overall. Default 10,000 (about 260 MB).
+    pub kept: u64,
+    /// Each bot's newest finished matches, so that a bot that plays seldom
+    /// still has replays to watch. Default 20.
+    pub kept_per_bot: u64,
+    /// Each player's newest challenges, so that a challenge is still there
+    /// when its player comes to watch it, however fast the ladder runs.
+    /// Default 100.
+    pub challenges_kept_per_player: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            kept: 10_000,
+            kept_per_bot: 20,
+            challenges_kept_per_player: 100,
+        }
+    }
 }
 
 /// The `[server]` table as written; every key optional.
@@ -53,6 +93,10 @@ struct ServerTable {
     ladder_maps: Option<Vec<String>>,
     ladder_enabled: Option<bool>,
     ladder_pause_ms: Option<u64>,
+    replays_kept: Option<u64>,
+    replays_kept_per_bot: Option<u64>,
+    challenges_kept_per_player: Option<u64>,
+    registrations_per_hour: Option<u64>,
 }
 
 /// The file read again for its `[server]` table alone, so that toml's errors
@@ -139,7 +183,32 @@ impl ServerConfig {
         for spec in &ladder_maps {
             check_ladder_map(spec)?;
         }
-        let ladder_pause_ms = in_range("ladder_pause_ms", t.ladder_pause_ms, 0, 0, 3_600_000)?;
+        let ladder_pause_ms = in_range("ladder_pause_ms", t.ladder_pause_ms, 1000, 0, 3_600_000)?;
+        let default = Retention::default();
+        let retention = Retention {
+            kept: in_range("replays_kept", t.replays_kept, default.kept, 1, 1 << 40)?,
+            kept_per_bot: in_range(
+                "replays_kept_per_bot",
+                t.replays_kept_per_bot,
+                default.kept_per_bot,
+                0,
+                1 << 20,
+            )?,
+            challenges_kept_per_player: in_range(
+                "challenges_kept_per_player",
+                t.challenges_kept_per_player,
+                default.challenges_kept_per_player,
+                0,
+                1 << 20,
+            )?,
+        };
+        let registrations_per_hour = in_range(
+            "registrations_per_hour",
+            t.registrations_per_hour,
+            20,
+            1,
+            1_000_000,
+        )? as u32;
         Ok(ServerConfig {
             settings,
             listen,
@@ -150,6 +219,8 @@ impl ServerConfig {
             ladder_maps,
             ladder_enabled: t.ladder_enabled.unwrap_or(true),
             ladder_pause_ms,
+            retention,
+            registrations_per_hour,
         })
     }
 
@@ -232,9 +303,11 @@ mod tests {
         );
         assert_eq!(
             (c.ladder_workers, c.ladder_enabled, c.ladder_pause_ms),
-            (1, true, 0)
+            (1, true, 1000)
         );
         assert_eq!(c.ladder_maps, ["duel", "random:32x32"]);
+        assert_eq!(c.retention, Retention::default());
+        assert_eq!(c.registrations_per_hour, 20);
         assert_eq!(c.settings, Settings::defaults());
     }
 
@@ -251,6 +324,17 @@ mod tests {
         assert_eq!(c.ladder_maps, ["duel"]);
         let c = parse("[server]\nmax_upload_bytes = 77\n").unwrap();
         assert_eq!(c.max_upload_bytes, 77);
+        let c = parse(
+            "[server]\nreplays_kept = 5\nreplays_kept_per_bot = 0\n\
+             challenges_kept_per_player = 7\nregistrations_per_hour = 3\n",
+        )
+        .unwrap();
+        let kept = Retention {
+            kept: 5,
+            kept_per_bot: 0,
+            challenges_kept_per_player: 7,
+        };
+        assert_eq!((c.retention, c.registrations_per_hour), (kept, 3));
     }
 
     #[test]
@@ -275,6 +359,11 @@ mod tests {
         assert_eq!(
             e,
             "config 'server.toml': [server] ladder_workers = 0 is out of range: allowed 1 to 256"
+        );
+        let e = parse("[server]\nreplays_kept = 0\n").unwrap_err();
+        assert!(
+            e.ends_with("[server] replays_kept = 0 is out of range: allowed 1 to 1099511627776"),
+            "{e}"
         );
         let e = parse("[server]\nladder_enabled = \"yes\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("invalid type"), "{e}");

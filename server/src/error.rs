@@ -2,7 +2,7 @@
 //! "message": "..."}}`, with the HTTP status that says what kind of mistake it is.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -23,6 +23,10 @@ pub enum ApiError {
     /// 409: it exists already (a player name).
     #[error("{0}")]
     Conflict(String),
+    /// 410: it existed and was deleted for good (a replay the retention
+    /// rule pruned; the match itself is still there).
+    #[error("{0}")]
+    Gone(String),
     /// 413: the body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -32,6 +36,13 @@ pub enum ApiError {
     Refused {
         message: String,
         problems: serde_json::Value,
+    },
+    /// 429: too many of something for now (new players from one address);
+    /// `retry_after` is the wait in seconds, sent as `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after: Option<u64>,
     },
     /// 500: our fault; the message is logged, the client gets a generic one.
     #[error("internal error: {0}")]
@@ -43,15 +54,20 @@ impl ApiError {
         ApiError::Internal(e.to_string())
     }
 
-    fn status(&self) -> (StatusCode, &'static str) {
+    /// The HTTP status and the `code` of the JSON body.
+    pub(crate) fn status(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Gone(_) => (StatusCode::GONE, "gone"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "module_refused"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -73,6 +89,7 @@ fn code_of(status: StatusCode) -> &'static str {
         404 => "not_found",
         405 => "method_not_allowed",
         409 => "conflict",
+        410 => "gone",
         413 => "too_large",
         415 => "unsupported_media_type",
         422 => "unprocessable",
@@ -97,7 +114,17 @@ impl IntoResponse for ApiError {
         if let ApiError::Refused { problems, .. } = &self {
             body["error"]["problems"] = problems.clone();
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests {
+            retry_after: Some(seconds),
+            ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+        }
+        response
     }
 }
 

@@ -13,6 +13,8 @@ pub mod db;
 pub mod error;
 pub mod ladder;
 pub mod metrics;
+pub mod ratelimit;
+pub mod retention;
 pub mod seed;
 pub mod serve;
 pub mod storage;

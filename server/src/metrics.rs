@@ -77,8 +77,8 @@ impl Histogram {
 }
 
 /// HTTP status codes counted one by one; anything else goes to `other`.
-const STATUSES: [u16; 14] = [
-    200, 201, 204, 304, 400, 401, 403, 404, 409, 413, 422, 429, 500, 503,
+const STATUSES: [u16; 15] = [
+    200, 201, 204, 304, 400, 401, 403, 404, 409, 410, 413, 422, 429, 500, 503,
 ];
 
 /// Counters and histograms, updated by the ladder's workers and the API.
@@ -90,6 +90,7 @@ pub struct Metrics {
     traps: AtomicU64,
     watchdogs: AtomicU64,
     uploads: AtomicU64,
+    replays_pruned: AtomicU64,
     tick_seconds: Histogram,
     fuel_per_bot_tick: Histogram,
     match_seconds_sum_ms: AtomicU64,
@@ -107,6 +108,7 @@ impl Default for Metrics {
             traps: AtomicU64::new(0),
             watchdogs: AtomicU64::new(0),
             uploads: AtomicU64::new(0),
+            replays_pruned: AtomicU64::new(0),
             tick_seconds: Histogram::new(&TICK_SECONDS, 1e-9),
             fuel_per_bot_tick: Histogram::new(&FUEL, 1.0),
             match_seconds_sum_ms: AtomicU64::new(0),
@@ -120,6 +122,11 @@ impl Metrics {
     /// A bot module was stored (the upload API calls this).
     pub fn upload(&self) {
         self.uploads.fetch_add(1, Relaxed);
+    }
+
+    /// The retention rule deleted `n` replay files.
+    pub fn replays_pruned(&self, n: usize) {
+        self.replays_pruned.fetch_add(n as u64, Relaxed);
     }
 
     /// A match ended and its row says so: `finished` or failed.
@@ -205,6 +212,12 @@ impl Metrics {
             "lockstep_uploads_total",
             "Bot modules accepted by the upload API.",
             self.uploads.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "lockstep_replays_pruned_total",
+            "Replay files deleted by the retention rule ([server] replays_kept...).",
+            self.replays_pruned.load(Relaxed),
         );
         self.tick_seconds.render(
             &mut out,

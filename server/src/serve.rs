@@ -91,7 +91,10 @@ async fn serve(
     let router = app::router(state.clone());
     let stopping = state.shutdown.subscribe();
     let server = tokio::spawn(async move {
-        axum::serve(listener, router)
+        // Each request gets its TCP peer as `ConnectInfo` (the registration
+        // limit counts per client address: `api::players::PeerAddr`).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 let mut stopping = stopping;
                 let _ = stopping.wait_for(|stop| *stop).await;

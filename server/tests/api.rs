@@ -87,6 +87,43 @@ fn players_register_with_checked_names_and_get_a_token() {
     assert_eq!(s.get("/api/players/nobody-here").status, 404);
 }
 
+/// One client address registers at most `registrations_per_hour` players in
+/// any hour, through the API and the form alike; a refused name (400, 409)
+/// does not use up the allowance.
+#[test]
+fn registrations_per_address_are_limited_and_only_successes_count() {
+    let s = Server::start("registrations_per_hour = 3\nladder_enabled = false\n");
+    let register = |name: &str| s.post_json("/api/players", None, &json!({ "name": name }));
+    s.register("lim-ann");
+    let refused = [register("Lim Bad"), register("lim-ann"), register("admin")];
+    assert_eq!(refused.map(|r| r.status), [400, 409, 409]);
+    s.register("lim-bob");
+    s.register("lim-cy");
+
+    let r = register("lim-dee");
+    assert_eq!(
+        r.json()["error"]["code"],
+        "too_many_requests",
+        "{}",
+        r.text()
+    );
+    let message = "too many new players from 127.0.0.1: at most 3 an hour; try again in";
+    assert_eq!(r.error_message(), format!("{message} 60 minutes"));
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((3000..=3600).contains(&retry), "Retry-After: {retry}");
+    // The form shares the allowance and shows the refusal on the page.
+    let form = b"name=lim-eve".to_vec();
+    let type_ = "application/x-www-form-urlencoded";
+    let r = s.request("POST", "/register", None, Body::Bytes(type_, form));
+    let page = r.text();
+    assert_eq!((r.status, r.header("retry-after").is_some()), (429, true));
+    assert!(page.contains(r#"data-verdict="refused""#), "{page}");
+    assert!(page.contains(message) && page.contains(r#"value="lim-eve""#));
+    for name in ["lim-dee", "lim-eve"] {
+        assert_eq!(s.get(&format!("/api/players/{name}")).status, 404);
+    }
+}
+
 #[test]
 fn writes_need_a_known_token() {
     let s = shared();

@@ -294,7 +294,8 @@ async fn one(
     Ok(Json(find(&state, parse_id(&id)?).await?))
 }
 
-/// The finished match's replay path, or 404 saying why there is none.
+/// The finished match's replay path; 404 saying why there is none, or 410
+/// if the retention rule deleted it.
 async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::PathBuf), ApiError> {
     let id = parse_id(id)?;
     let view = find(state, id).await?;
@@ -304,7 +305,29 @@ async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::Pat
             view.state
         )));
     }
+    if view.replay_pruned_at.is_some() {
+        return Err(pruned(id));
+    }
     Ok((id, worker::replay_path(&state.replays_dir, id)))
+}
+
+/// 410 for match `id`'s pruned replay, saying what is left.
+fn pruned(id: i64) -> ApiError {
+    ApiError::Gone(format!(
+        "match {id}'s replay was deleted by the server's retention rule (only the newest \
+         matches keep their replays); the result, seed and module hashes are still at \
+         /api/matches/{id}"
+    ))
+}
+
+/// A replay file that could not be read: pruned while this request was on
+/// its way (410), or broken (500).
+fn unreadable(id: i64, path: &std::path::Path, e: std::io::Error) -> ApiError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        pruned(id)
+    } else {
+        ApiError::internal(format!("{}: {e}", path.display()))
+    }
 }
 
 /// Finished matches never change: their replays may be cached for good.
@@ -316,10 +339,11 @@ async fn replay(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (id, path) = finished_replay(&state, &id).await?;
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&path).map_err(|e| (path, e)))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|(path, e)| ApiError::internal(format!("{}: {e}", path.display())))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        std::fs::read(&path).map_err(|e| unreadable(id, &path, e))
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -343,10 +367,11 @@ async fn viewer(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (_, path) = finished_replay(&state, &id).await?;
+    let (id, path) = finished_replay(&state, &id).await?;
     let _slot = VIEWER_SLOTS.acquire().await.map_err(ApiError::internal)?;
     let json = tokio::task::spawn_blocking(move || {
-        let reader = ReplayReader::open(&path)
+        let file = std::fs::File::open(&path).map_err(|e| unreadable(id, &path, e))?;
+        let reader = ReplayReader::new(std::io::BufReader::new(file))
             .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
         viewer_json(reader).map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))
     })

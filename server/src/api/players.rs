@@ -6,12 +6,17 @@ use crate::auth::{self, Auth};
 use crate::db::players::{Player, Role};
 use crate::db::{bots, players};
 use crate::error::ApiError;
+use crate::ratelimit::{self, Client};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State as AxumState};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State as AxumState};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,21 +24,87 @@ struct NewPlayer {
     name: String,
 }
 
-/// `POST /api/players {"name"}` → 201 `{"player", "token"}`.
+/// `POST /api/players {"name"}` → 201 `{"player", "token"}`; 429 past the
+/// client's allowance ([`within_allowance`]).
 pub async fn register(
     AxumState(state): AxumState<State>,
+    PeerAddr(peer): PeerAddr,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: NewPlayer = super::parse_json(&body)?;
-    let (player, token) = register_player(&state, &request.name).await?;
+    let (player, token) =
+        within_allowance(&state, peer, register_player(&state, &request.name)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"player": player_json(&player), "token": token})),
     ))
 }
 
+/// The client's address: the TCP peer, as `serve.rs` records it for each
+/// connection (`ConnectInfo`). `None` when the router is served without it
+/// (in-process tests): such requests share one allowance, see
+/// [`Client::Unknown`]. Behind a reverse proxy it is the proxy's address.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<PeerAddr, Infallible> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(PeerAddr(peer.map(|ConnectInfo(addr)| addr.ip())))
+    }
+}
+
+/// Runs `register` (a registration: [`register_player`], or the form's
+/// path to it) within the registration allowance of the client at `peer`:
+/// `[server] registrations_per_hour` new players per address (IPv6: per
+/// /64) in any hour. Past it, 429 `too_many_requests` saying how long to
+/// wait, with `Retry-After`, and `register` is not run.
+///
+/// Only registrations that succeed use up the allowance: the place is taken
+/// before `register` runs (so that simultaneous requests cannot all slip
+/// through) and given back if it fails (a bad name, a taken name, our own
+/// error). A request abandoned while it runs keeps its place: the player may
+/// have been created all the same.
+pub async fn within_allowance<T>(
+    state: &State,
+    peer: Option<IpAddr>,
+    register: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let client = Client::of(peer);
+    let at = Instant::now();
+    let taken = state
+        .registrations
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .acquire(client, at);
+    if let Err(wait) = taken {
+        let limit = state.config.registrations_per_hour;
+        tracing::info!(%client, limit, wait_s = wait.as_secs(), "registration refused: over the limit");
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "too many new players from {client}: at most {limit} an hour; try again in {}",
+                ratelimit::wait_in_words(wait)
+            ),
+            retry_after: Some(ratelimit::whole_seconds(wait)),
+        });
+    }
+    let result = register.await;
+    if result.is_err() {
+        state
+            .registrations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .release(client, at);
+    }
+    result
+}
+
 /// Registers a player (role `player`) and returns it with its token, the
 /// only time the token is ever seen. 400 for a bad name, 409 if it is taken.
+/// No limit of its own: a client's registration goes through
+/// [`within_allowance`].
 pub async fn register_player(state: &State, name: &str) -> Result<(Player, String), ApiError> {
     super::check_name("player name", name, false)?;
     let token = auth::new_token()?;

@@ -318,16 +318,6 @@ pub fn requeue_running(conn: &mut Connection) -> rusqlite::Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// Whether match `id` is finished (its replay file is then in place).
-pub fn is_finished(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM matches WHERE id = ?1 AND state = 'finished'",
-        [id],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
-}
-
 /// `(queued, running)` match counts, for the metrics gauges.
 pub fn queue_counts(conn: &mut Connection) -> Result<(u64, u64), ApiError> {
     Ok(conn.query_row(
@@ -359,6 +349,9 @@ pub struct MatchView {
     pub ticks: Option<i64>,
     pub final_hash: Option<String>,
     pub replay_hash: Option<String>,
+    /// When the retention rule deleted the replay file (unix ms); `null`
+    /// while it can be downloaded. The replay hash stays.
+    pub replay_pruned_at: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
     /// The whole `MatchResult` (only from [`get`]).
@@ -382,7 +375,7 @@ pub struct SeatView {
 
 const VIEW_COLUMNS: &str = "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
     m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
-    m.replay_hash, m.error";
+    m.replay_hash, m.error, m.replay_pruned_at";
 
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
     Ok(MatchView {
@@ -403,6 +396,7 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
         final_hash: r.get(13)?,
         replay_hash: r.get(14)?,
         error: r.get(15)?,
+        replay_pruned_at: r.get(16)?,
         result: None,
     })
 }
@@ -468,7 +462,7 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchView>> {
     let found = conn
         .query_row(&sql, [id], |r| {
             let mut view = view_row(r)?;
-            let result: Option<String> = r.get(16)?;
+            let result: Option<String> = r.get(17)?;
             view.result = result.and_then(|text| serde_json::from_str(&text).ok());
             Ok(view)
         })

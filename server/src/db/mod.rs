@@ -3,6 +3,7 @@
 pub mod bots;
 pub mod matches;
 pub mod players;
+pub mod retention;
 pub mod settings;
 
 use rusqlite::Connection;
@@ -20,7 +21,33 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.execute_batch(SCHEMA)?;
+    upgrade(&conn)?;
     Ok(conn)
+}
+
+/// Brings a database made by an earlier build up to the schema: columns
+/// added since are added (`CREATE TABLE IF NOT EXISTS` leaves an existing
+/// table as it was), then the indexes that use them.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has_pruned: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('matches') WHERE name = 'replay_pruned_at'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_pruned {
+        conn.execute(
+            "ALTER TABLE matches ADD COLUMN replay_pruned_at INTEGER",
+            [],
+        )?;
+    }
+    // The finished matches that still have a replay file: the pruner's
+    // candidates, a small set however many matches there are.
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS matches_with_replay ON matches (id)
+         WHERE state = 'finished' AND replay_pruned_at IS NULL",
+        [],
+    )?;
+    Ok(())
 }
 
 /// Now, in unix milliseconds.
@@ -44,6 +71,32 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_database_from_an_earlier_build_is_upgraded() {
+        let dir = std::env::temp_dir().join(format!("lockstep-db-up-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        let old = rusqlite::Connection::open(&path).unwrap();
+        let before = super::SCHEMA.replace("    replay_pruned_at INTEGER,\n", "");
+        assert_ne!(before, super::SCHEMA, "the column's line is in the schema");
+        old.execute_batch(&before).unwrap();
+        old.execute(
+            "INSERT INTO matches (kind, state, map, seed, created_at)
+             VALUES ('ladder', 'finished', 'duel', 1, 0)",
+            [],
+        )
+        .unwrap();
+        drop(old);
+        let conn = super::open(&path).unwrap();
+        let pruned: Option<i64> = conn
+            .query_row("SELECT replay_pruned_at FROM matches", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(pruned, None, "the old row is kept, its replay not pruned");
+        drop(conn);
+        drop(super::open(&path).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -71,11 +71,15 @@ CREATE TABLE IF NOT EXISTS matches (
     -- The replay is DATA/replays/<id>.replay, renamed into place (and synced)
     -- before the row says 'finished'.
     replay_hash TEXT,
+    -- When the retention rule deleted the replay file (set before the file
+    -- goes); NULL while it is kept. See db/retention.rs.
+    replay_pruned_at INTEGER,
     -- The match result as `lockstep match --json` prints it.
     result      TEXT,
     error       TEXT
 );
 CREATE INDEX IF NOT EXISTS matches_by_state ON matches (state, id);
+CREATE INDEX IF NOT EXISTS matches_by_requester ON matches (requested_by, id);
 
 CREATE TABLE IF NOT EXISTS match_seats (
     match       INTEGER NOT NULL REFERENCES matches(id),

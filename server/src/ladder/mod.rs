@@ -18,6 +18,7 @@ use crate::app::{AppState, State};
 use crate::config::ServerConfig;
 use crate::db::matches::{self, Job, NewMatch};
 use crate::db::now_ms;
+use crate::db::retention::has_replay;
 use lockstep_game::Map;
 use lockstep_sim::match_loop::MatchConfig;
 use pairing::Rng;
@@ -94,7 +95,8 @@ pub fn check_challenge_map(spec: &str, players: usize) -> Result<(), String> {
 }
 
 /// Spawns the scheduler on the current tokio runtime: first restart
-/// recovery (`recover`), then matches for as long as the server runs.
+/// recovery (`recover`), then the replay pruner (`crate::retention`) and
+/// matches for as long as the server runs.
 pub fn start(state: State) {
     let config = LadderConfig::of(&state.config);
     tokio::spawn(async move {
@@ -107,13 +109,15 @@ pub fn start(state: State) {
             Ok(Err(e)) => tracing::error!(error = %e, "ladder recovery failed"),
             Err(e) => tracing::error!(error = %e, "ladder recovery panicked"),
         }
+        crate::retention::start(state.clone());
         schedule(state, config).await;
     });
 }
 
 /// Puts every 'running' match back in the queue and removes replay files
-/// that no finished match owns (`.part` files of interrupted matches, and a
-/// replay renamed into place just before a crash prevented its commit).
+/// that no finished match owns (`.part` files of interrupted matches, a
+/// replay renamed into place just before a crash prevented its commit, and
+/// a pruned replay whose deletion a crash cut short).
 pub fn recover(state: &AppState) -> Result<(), String> {
     let requeued = state
         .db
@@ -134,12 +138,12 @@ pub fn recover(state: &AppState) -> Result<(), String> {
             .strip_suffix(".replay")
             .and_then(|id| id.parse::<i64>().ok())
         {
-            let finished = state
+            let kept = state
                 .db
-                .blocking(|conn| matches::is_finished(conn, id))
+                .blocking(|conn| has_replay(conn, id))
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
-            !finished
+            !kept
         } else {
             false
         };

@@ -5,11 +5,12 @@
 
 use super::WebError;
 use super::html::{Nav, Page, count, esc};
+use crate::api::players::{self, PeerAddr};
 use crate::app::State;
 use crate::error::ApiError;
 use axum::body::{Body, Bytes};
 use axum::extract::{Form, FromRequest, Multipart, Request, State as AxState};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -267,12 +268,18 @@ pub async fn register_form() -> Response {
 }
 
 /// `POST /register` (form: `name`): the new player's token, shown once.
+/// Refusals are shown above the form: a bad or taken name (200), or too
+/// many new players from this address (429, with `Retry-After`, as the API
+/// answers: the same allowance counts both).
 pub async fn register(
     AxState(state): AxState<State>,
+    PeerAddr(peer): PeerAddr,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     let name = form.name.trim().to_string();
-    match super::backend::register(&state, &name).await {
+    let registered =
+        players::within_allowance(&state, peer, super::backend::register(&state, &name)).await;
+    match registered {
         Ok(token) => {
             let body = format!(
                 r#"<div class="page-head"><h1>Welcome, {name}</h1></div>
@@ -286,6 +293,20 @@ pub async fn register(
             Ok(private(Page::new("Registered", Nav::Register, body)))
         }
         Err(ApiError::Internal(detail)) => Err(WebError(ApiError::Internal(detail))),
+        Err(ApiError::TooManyRequests {
+            message,
+            retry_after,
+        }) => {
+            let verdict = refusal("Not registered: too many new players", &[message]);
+            let mut response = private(register_page(&name, &verdict));
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Ok(response)
+        }
         Err(e) => Ok(private(register_page(
             &name,
             &refusal("Not registered", &[e.to_string()]),

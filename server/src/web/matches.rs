@@ -140,6 +140,14 @@ pub async fn show(
     body.push_str(&seats_table(&row));
     let mut page_refresh = None;
     match m.state.as_str() {
+        "finished" if m.replay_pruned_at.is_some() => {
+            let _ = write!(
+                body,
+                r#"<section class="card empty" id="replay-pruned"><h2>Replay deleted</h2><p>This match's replay was deleted on {when} by the server's retention rule: only the newest matches, each bot's latest and each player's latest challenges keep their replays. The result above, the seed and the module hashes are kept; Lockstep is deterministic: the same modules, map, seed and settings play this match again, tick for tick.</p></section>"#,
+                when = time_el(m.replay_pruned_at)
+            );
+            body.push_str(&logs_section(&row));
+        }
         "finished" => {
             let _ = write!(
                 body,

@@ -90,7 +90,7 @@ impl From<ApiError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let status = status_of(&self.0);
+        let (status, _) = self.0.status();
         let message = match &self.0 {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error in a web page");
@@ -99,20 +99,6 @@ impl IntoResponse for WebError {
             other => other.to_string(),
         };
         html::error_page(status, &message).into_response()
-    }
-}
-
-/// The status an [`ApiError`] answers with.
-fn status_of(e: &ApiError) -> StatusCode {
-    match e {
-        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
-        ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

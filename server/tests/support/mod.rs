@@ -42,11 +42,19 @@ impl Server {
     /// `extra_toml` is written right after the `[server]` table's own keys:
     /// bare keys are more `[server]` keys (`ladder_enabled = false`), and it
     /// may go on with other tables (`[budget]\ntick_fuel = 1000`).
+    ///
+    /// The base config also sets [`TEST_DEFAULTS`], each unless `extra_toml`
+    /// sets it itself (a test of that key).
     pub fn start(extra_toml: &str) -> Server {
         let root = fresh_dir();
         let data = root.join("data");
+        let base: String = TEST_DEFAULTS
+            .iter()
+            .filter(|(key, _)| !sets_server_key(extra_toml, key))
+            .map(|(key, value)| format!("{key} = {value}\n"))
+            .collect();
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n{extra_toml}\n",
+            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n{base}{extra_toml}\n",
             data.display().to_string()
         );
         std::fs::write(root.join("config.toml"), config).expect("writing the test config");
@@ -263,6 +271,27 @@ impl Drop for Server {
             let _ = std::fs::remove_dir_all(&self.root);
         }
     }
+}
+
+/// `[server]` keys whose defaults suit a public server but not a test:
+/// every test client is 127.0.0.1 and tests register many players (one
+/// address may register 20 an hour by default), and tests wait for the
+/// ladder's matches (which rest 1 s after each by default).
+const TEST_DEFAULTS: [(&str, &str); 2] = [
+    ("registrations_per_hour", "1000000"),
+    ("ladder_pause_ms", "0"),
+];
+
+/// Whether `extra_toml` (as [`Server::start`] takes it) sets `key` in the
+/// `[server]` table: a bare key before its first table header. (TOML refuses
+/// a key set twice, so the base config must then leave it out.)
+fn sets_server_key(extra_toml: &str, key: &str) -> bool {
+    extra_toml
+        .lines()
+        .map(str::trim_start)
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| line.split_once('='))
+        .any(|(name, _)| name.trim() == key)
 }
 
 /// A request body.
