@@ -12,11 +12,15 @@ use lockstep_sim::sandbox::Sandbox;
 use lockstep_sim::settings::Settings;
 use rusqlite::Connection;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-/// One database connection behind a mutex, used from blocking threads:
-/// SQLite serialises writers anyway, and WAL lets the file be read meanwhile.
+/// One database connection behind a mutex, used from blocking threads: every
+/// query of the process runs one at a time (so each must be answered through
+/// an index, ARCHITECTURE.md), and WAL lets other processes (a backup) read
+/// meanwhile. A closure that panicked mid-transaction poisons the mutex; the
+/// next user takes the connection anyway, as rusqlite rolled the transaction
+/// back when it was dropped during the unwind.
 #[derive(Clone)]
 pub struct Db(Arc<Mutex<Connection>>);
 
@@ -33,9 +37,7 @@ impl Db {
     {
         let db = self.0.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = db
-                .lock()
-                .map_err(|_| ApiError::internal("database lock poisoned"))?;
+            let mut conn = db.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut conn)
         })
         .await
@@ -45,10 +47,7 @@ impl Db {
     /// Runs `f` on the connection on this thread (for the ladder's workers
     /// and start-up, which are already off the async runtime).
     pub fn blocking<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> Result<T, ApiError> {
-        let mut conn = self
-            .0
-            .lock()
-            .map_err(|_| ApiError::internal("database lock poisoned"))?;
+        let mut conn = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(f(&mut conn))
     }
 }
@@ -77,6 +76,10 @@ pub struct AppState {
     /// `config.registrations_per_hour`: checked by
     /// [`crate::api::players::within_allowance`] for the API and the form.
     pub registrations: Mutex<SlidingWindow>,
+    /// Upload bodies being read and checked: `config.uploads_at_once`
+    /// permits, each taken before a body is read and held until its bytes
+    /// are dropped (see [`crate::api::upload_slot`]).
+    pub upload_slots: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
                 Duration::from_secs(3600),
                 SlidingWindow::MAX_CLIENTS,
             )),
+            upload_slots: tokio::sync::Semaphore::new(config.uploads_at_once),
             modules_dir: config.modules_dir(),
             replays_dir: config.replays_dir(),
             config,
@@ -131,12 +135,16 @@ pub fn router(state: State) -> Router {
         .with_state(state)
 }
 
-/// One structured log line per request: method, path, status, latency.
+/// One structured log line per request: method, path, status, latency; and
+/// a `request` span around the handler, so that what it logs (an internal
+/// error's detail) names the request.
 async fn log_request(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let response = next.run(request).await;
+    let span = tracing::info_span!("request", %method, %path);
+    let response = next.run(request).instrument(span).await;
     let status = response.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
     if status >= 500 {

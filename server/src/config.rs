@@ -50,6 +50,22 @@ pub struct ServerConfig {
     /// plenty for people, few enough that a script cannot mint thousands of
     /// accounts to get round the per-player challenge limit.
     pub registrations_per_hour: u32,
+    /// Active bots one player may have. Default 20: room for every idea a
+    /// person is working on, while a script cannot flood the ladder's
+    /// pairing with copies (the same bytes under new names cost nothing to
+    /// validate). New versions of a bot never count, nor do retired bots;
+    /// `house` and admins have no limit.
+    pub bots_per_player: u32,
+    /// Upload bodies read and checked at once, over the API and the form
+    /// together. Default 4: memory for bodies stays under this many times
+    /// `max_upload_bytes` (16 MiB at the defaults), and two of them are
+    /// compiled at a time anyway. Past it an upload waits a few seconds for
+    /// its turn, then gets a 503 with `Retry-After`.
+    pub uploads_at_once: usize,
+    /// Seconds a client has to send an upload's body. Default 60: 4 MiB
+    /// takes a second on a slow link, and a client that sends nothing (or a
+    /// byte now and then) gives its turn up after this, with a 408.
+    pub upload_timeout_secs: u64,
 }
 
 /// Which finished matches keep their replay files. A replay is kept while
@@ -97,6 +113,9 @@ struct ServerTable {
     replays_kept_per_bot: Option<u64>,
     challenges_kept_per_player: Option<u64>,
     registrations_per_hour: Option<u64>,
+    bots_per_player: Option<u64>,
+    uploads_at_once: Option<u64>,
+    upload_timeout_secs: Option<u64>,
 }
 
 /// The file read again for its `[server]` table alone, so that toml's errors
@@ -209,6 +228,10 @@ impl ServerConfig {
             1,
             1_000_000,
         )? as u32;
+        let bots_per_player = in_range("bots_per_player", t.bots_per_player, 20, 1, 10_000)? as u32;
+        let uploads_at_once = in_range("uploads_at_once", t.uploads_at_once, 4, 1, 1024)? as usize;
+        let upload_timeout_secs =
+            in_range("upload_timeout_secs", t.upload_timeout_secs, 60, 1, 3600)?;
         Ok(ServerConfig {
             settings,
             listen,
@@ -221,6 +244,9 @@ impl ServerConfig {
             ladder_pause_ms,
             retention,
             registrations_per_hour,
+            bots_per_player,
+            uploads_at_once,
+            upload_timeout_secs,
         })
     }
 
@@ -308,6 +334,8 @@ mod tests {
         assert_eq!(c.ladder_maps, ["duel", "random:32x32"]);
         assert_eq!(c.retention, Retention::default());
         assert_eq!(c.registrations_per_hour, 20);
+        assert_eq!(c.bots_per_player, 20);
+        assert_eq!((c.uploads_at_once, c.upload_timeout_secs), (4, 60));
         assert_eq!(c.settings, Settings::defaults());
     }
 
@@ -335,6 +363,11 @@ mod tests {
             challenges_kept_per_player: 7,
         };
         assert_eq!((c.retention, c.registrations_per_hour), (kept, 3));
+        let c =
+            parse("[server]\nbots_per_player = 1\nuploads_at_once = 9\nupload_timeout_secs = 5\n")
+                .unwrap();
+        assert_eq!(c.bots_per_player, 1);
+        assert_eq!((c.uploads_at_once, c.upload_timeout_secs), (9, 5));
     }
 
     #[test]
@@ -365,6 +398,20 @@ mod tests {
             e.ends_with("[server] replays_kept = 0 is out of range: allowed 1 to 1099511627776"),
             "{e}"
         );
+        for (key, value, allowed) in [
+            ("bots_per_player", 0, "1 to 10000"),
+            ("bots_per_player", 10_001, "1 to 10000"),
+            ("uploads_at_once", 0, "1 to 1024"),
+            ("upload_timeout_secs", 3601, "1 to 3600"),
+        ] {
+            let e = parse(&format!("[server]\n{key} = {value}\n")).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "config 'server.toml': [server] {key} = {value} is out of range: allowed {allowed}"
+                )
+            );
+        }
         let e = parse("[server]\nladder_enabled = \"yes\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("invalid type"), "{e}");
         let e = parse("[server]\nladder_maps = []\n").unwrap_err();

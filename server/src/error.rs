@@ -27,6 +27,10 @@ pub enum ApiError {
     /// rule pruned; the match itself is still there).
     #[error("{0}")]
     Gone(String),
+    /// 408: the request's body did not arrive in time (an upload slower
+    /// than `[server] upload_timeout_secs`).
+    #[error("{0}")]
+    Timeout(String),
     /// 413: the body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -41,6 +45,13 @@ pub enum ApiError {
     /// `retry_after` is the wait in seconds, sent as `Retry-After`.
     #[error("{message}")]
     TooManyRequests {
+        message: String,
+        retry_after: Option<u64>,
+    },
+    /// 503: the server is busy for now (every upload slot taken);
+    /// `retry_after` is the wait in seconds, sent as `Retry-After`.
+    #[error("{message}")]
+    Busy {
         message: String,
         retry_after: Option<u64>,
     },
@@ -63,11 +74,13 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone"),
+            ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "module_refused"),
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -116,6 +129,10 @@ impl IntoResponse for ApiError {
         }
         let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests {
+            retry_after: Some(seconds),
+            ..
+        }
+        | ApiError::Busy {
             retry_after: Some(seconds),
             ..
         } = &self

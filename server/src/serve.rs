@@ -10,12 +10,12 @@ use crate::app::{self, AppState, Db, State};
 use crate::config::ServerConfig;
 use crate::{api, db, seed, storage};
 use lockstep_sim::sandbox::Sandbox;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-/// How long a stop waits for requests in flight (and the ladder's workers)
-/// before the process exits anyway. A match cut short is played again after
-/// the next start.
+/// How long a stop waits, in all, for requests in flight and then the
+/// ladder's workers before the process exits anyway. A match cut short is
+/// played again after the next start.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Options from the command line.
@@ -47,8 +47,13 @@ pub fn run(config: ServerConfig, options: Options) -> Result<(), String> {
         .thread_name("lockstep-server")
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let result = runtime.block_on(serve(state.clone(), listener, address, options));
-    runtime.shutdown_timeout(STOP_GRACE);
+    let deadline = OnceLock::new();
+    let result = runtime.block_on(serve(state, listener, address, options, &deadline));
+    // What is left of the grace after the requests: for the workers.
+    let left = deadline
+        .get()
+        .map_or(STOP_GRACE, |d| d.saturating_duration_since(Instant::now()));
+    runtime.shutdown_timeout(left);
     tracing::info!("stopped");
     result
 }
@@ -85,6 +90,7 @@ async fn serve(
     listener: std::net::TcpListener,
     address: std::net::SocketAddr,
     options: Options,
+    deadline: &OnceLock<Instant>,
 ) -> Result<(), String> {
     let listener = tokio::net::TcpListener::from_std(listener)
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
@@ -112,9 +118,10 @@ async fn serve(
         _ = stdin_closed => tracing::info!("stdin closed"),
     }
     tracing::info!("stopping: finishing requests in flight");
+    let deadline = *deadline.get_or_init(|| Instant::now() + STOP_GRACE);
     state.shutdown.send_replace(true);
     state.ladder_wake.notify_waiters();
-    match tokio::time::timeout(STOP_GRACE, server).await {
+    match tokio::time::timeout_at(deadline.into(), server).await {
         Ok(Ok(Ok(()))) => Ok(()),
         Ok(Ok(Err(e))) => Err(format!("the HTTP server failed: {e}")),
         Ok(Err(e)) => Err(format!("the HTTP server failed: {e}")),

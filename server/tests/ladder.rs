@@ -176,12 +176,12 @@ fn a_challenge_is_played_unrated_and_its_replay_verifies() {
         (
             json!({"bots": [dasher, "harvester"], "map": "random:2x2"}),
             400,
-            "",
+            "random map size 2x2 out of range",
         ),
         (
             json!({"bots": [dasher, "harvester", "rusher"], "map": "duel"}),
             400,
-            "",
+            "map 'duel' has 2 cores but 3 players",
         ),
         (
             json!({"bots": [dasher, "harvester"], "colour": "red"}),

@@ -1,38 +1,31 @@
 //! Bots: upload (raw wasm or a multipart form), list, inspect, download,
 //! retire and activate; and the leaderboard.
 //!
-//! An upload is capped while it is read, validated by `Sandbox::load` (the
-//! very checks of `lockstep check`, whose JSON problems it answers with,
+//! An upload is checked before its body is read (the name, the owner, the
+//! player's bot limit), read in one of the server's few upload slots under
+//! a cap and a deadline (`mod.rs`), validated by `Sandbox::load` (the very
+//! checks of `lockstep check`, whose JSON problems it answers with,
 //! verbatim), written to `DATA/modules/<hash>.wasm` atomically, and only then
 //! recorded in the database, in one transaction (see `storage.rs`).
 
-use super::content_type;
+use super::{BodyReader, FORM_SLACK, content_type};
 use crate::app::State;
 use crate::auth::Auth;
 use crate::db::bots::{self, Bot, NewModule};
-use crate::db::players::{self, Player};
+use crate::db::players::{self, Player, Role};
 use crate::error::ApiError;
 use crate::storage;
 use axum::Json;
-use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State as AxumState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State as AxumState};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use lockstep_sim::sandbox::report::{problems_json, summary_json};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
-use std::time::Duration;
-
-/// Room for a multipart form's boundaries, part headers and `name` field
-/// on top of the module itself.
-const FORM_SLACK: usize = 64 << 10;
-/// A body found to be over the cap is read on (and dropped) up to this much
-/// further, for at most [`DRAIN_TIME`], so that a client still sending it gets
-/// the 413 rather than a reset connection. Nothing past the cap is kept.
-const DRAIN_BYTES: u64 = 16 << 20;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
+use tokio::sync::SemaphorePermit;
 
 /// Uploads compiled at once: compiling is the costly part, and the ladder
 /// needs the cores too.
@@ -94,7 +87,8 @@ impl Uploaded {
 
 /// `POST /api/bots/{bot}`: the body is the module (any content type but a
 /// multipart form), or a multipart form with a `module` file and an optional
-/// `name` that must equal `{bot}`.
+/// `name` that must equal `{bot}`. Refused before the body is read for a bad
+/// name, another's bot or a player at their bot limit.
 pub async fn upload(
     AxumState(state): AxumState<State>,
     Auth(player): Auth,
@@ -102,7 +96,8 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, ApiError> {
     let target = Target::parse(&bot);
-    let (bytes, name) = read_upload(&state, request).await?;
+    prepare_upload(&state, &player, &target).await?;
+    let (bytes, name, _slot) = read_upload(&state, request).await?;
     if let (Some(name), Target::Name(path_name)) = (&name, &target)
         && name != path_name
     {
@@ -120,7 +115,7 @@ pub async fn upload_form(
     Auth(player): Auth,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (bytes, name) = read_upload(&state, request).await?;
+    let (bytes, name, _slot) = read_upload(&state, request).await?;
     let name = name.ok_or_else(|| {
         ApiError::BadRequest(
             "POST /api/bots needs a multipart form with a `name` field and a `module` file \
@@ -132,37 +127,56 @@ pub async fn upload_form(
     Ok((uploaded.status(), Json(uploaded.json())).into_response())
 }
 
-/// Validates, stores and records an upload by `player` (shared by the API
-/// and the web page's form). 400 for a bad name, 403 for another's bot, 404
-/// for an unknown id, 422 with the validator's problems for a refused module.
-pub async fn accept_upload(
+/// What can be checked of an upload before its body is read: 400 for a bad
+/// name, 403 for another's bot or a player at `[server] bots_per_player`,
+/// 404 for an unknown id. The bot's name if all is well.
+pub async fn prepare_upload(
     state: &State,
     player: &Player,
-    target: Target,
-    bytes: Bytes,
-) -> Result<Uploaded, ApiError> {
-    let name = match target {
+    target: &Target,
+) -> Result<String, ApiError> {
+    match target {
         Target::Name(name) => {
-            super::check_name("bot name", &name, true)?;
-            name
+            super::check_name("bot name", name, true)?;
+            let (player, name, most) = (player.clone(), name.clone(), bot_limit(state));
+            state
+                .db
+                .call(move |conn| within_bot_limit(conn, &player, &name, most).map(|()| name))
+                .await
         }
         Target::Id(id) => {
-            let bot = get_bot(state, id).await?;
+            let bot = get_bot(state, *id).await?;
             if bot.owner_id != player.id {
                 return Err(ApiError::Forbidden(format!(
                     "bot {id} ('{}') belongs to '{}': only its owner may upload to it",
                     bot.name, bot.owner
                 )));
             }
-            bot.name
+            Ok(bot.name)
         }
-    };
+    }
+}
+
+/// Validates, stores and records an upload by `player` (shared by the API
+/// and the web page's form): the checks of [`prepare_upload`] (again; the
+/// bot limit once more just before the bot is recorded, under the database
+/// lock, so that simultaneous uploads cannot all slip past it), then 422
+/// with the validator's problems for a refused module.
+pub async fn accept_upload(
+    state: &State,
+    player: &Player,
+    target: Target,
+    bytes: Bytes,
+) -> Result<Uploaded, ApiError> {
+    let name = prepare_upload(state, player, &target).await?;
     let module = validate_and_store(state, bytes).await?;
-    let (owner, bot_name, new) = (player.id, name.clone(), module.clone());
+    let (uploader, bot_name, new) = (player.clone(), name.clone(), module.clone());
+    let most = bot_limit(state);
     let (upload, bot) = state
         .db
         .call(move |conn| {
-            let upload = bots::record_upload(conn, owner, &bot_name, &new)?;
+            within_bot_limit(conn, &uploader, &bot_name, most)?;
+            let upload = bots::record_upload(conn, uploader.id, &bot_name, &new)?;
             let bot = bots::get(conn, upload.bot_id)?
                 .ok_or_else(|| ApiError::internal("the bot just recorded is gone"))?;
             Ok((upload, bot))
@@ -181,6 +195,64 @@ pub async fn accept_upload(
         module: module.hash,
         new_version: upload.new_version,
     })
+}
+
+fn bot_limit(state: &State) -> u64 {
+    u64::from(state.config.bots_per_player)
+}
+
+/// A player's active bots: through `bots`' UNIQUE (owner, name) index.
+/// (To move to db/bots.rs.)
+const ACTIVE_BOTS_OF_OWNER: &str = "SELECT COUNT(*) FROM bots WHERE owner = ?1 AND active = 1";
+/// Whether a player has a bot of that name: the same index.
+const BOT_OF_OWNER: &str = "SELECT 1 FROM bots WHERE owner = ?1 AND name = ?2";
+
+/// 403 when uploading bot `name` would give `player` one active bot too
+/// many: a new bot of a player (house and admins have no limit) with `most`
+/// active bots already. A new version of a bot the player has (active or
+/// retired; it stays as it is) is always fine.
+fn within_bot_limit(
+    conn: &Connection,
+    player: &Player,
+    name: &str,
+    most: u64,
+) -> Result<(), ApiError> {
+    if player.role != Role::Player {
+        return Ok(());
+    }
+    let exists = conn
+        .prepare_cached(BOT_OF_OWNER)?
+        .query_row(rusqlite::params![player.id, name], |_| Ok(()))
+        .optional()?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    check_active_count(
+        conn,
+        player,
+        most,
+        "retire one (POST /api/bots/{id}/retire) or upload a new version of an existing bot",
+    )
+}
+
+/// 403 when `player` has `most` active bots or more; `advice` says what to do.
+fn check_active_count(
+    conn: &Connection,
+    player: &Player,
+    most: u64,
+    advice: &str,
+) -> Result<(), ApiError> {
+    let active: i64 = conn
+        .prepare_cached(ACTIVE_BOTS_OF_OWNER)?
+        .query_row([player.id], |r| r.get(0))?;
+    if (active as u64) < most {
+        return Ok(());
+    }
+    let name = &player.name;
+    Err(ApiError::Forbidden(format!(
+        "{name} has {active} active bots, the most a player may have \
+         ([server] bots_per_player = {most}); {advice}"
+    )))
 }
 
 /// `Sandbox::load` on a blocking thread, then the module file written.
@@ -214,9 +286,14 @@ async fn validate_and_store(state: &State, bytes: Bytes) -> Result<NewModule, Ap
     .map_err(ApiError::internal)?
 }
 
-/// The module bytes of an upload request, and the form's `name` if it was a
-/// multipart form. The cap is `max_upload_bytes`, enforced while reading.
-async fn read_upload(state: &State, request: Request) -> Result<(Bytes, Option<String>), ApiError> {
+/// The module bytes of an upload request, the form's `name` if it was a
+/// multipart form, and the upload slot it was read in (keep it until the
+/// bytes are dropped). The cap is `max_upload_bytes` (plus the form's few
+/// bytes), enforced while reading, as is `[server] upload_timeout_secs`.
+async fn read_upload(
+    state: &State,
+    request: Request,
+) -> Result<(Bytes, Option<String>, SemaphorePermit<'_>), ApiError> {
     let limit = state.config.max_upload_bytes;
     let is_form = request
         .headers()
@@ -227,98 +304,41 @@ async fn read_upload(state: &State, request: Request) -> Result<(Bytes, Option<S
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
         });
+    let cap = if is_form { limit + FORM_SLACK } else { limit };
+    super::refuse_declared(request.headers(), cap, limit)?;
+    let slot = super::upload_slot(state).await?;
     let (parts, body) = request.into_parts();
+    let (reader, body) = BodyReader::new(state, body, cap);
     if !is_form {
-        return Ok((read_capped(&parts.headers, body, limit, limit).await?, None));
+        let bytes = reader.read_all(&parts.headers, body).await?;
+        return Ok((bytes, None, slot));
     }
-    let bytes = read_capped(&parts.headers, body, limit + FORM_SLACK, limit).await?;
-    // The route disables axum's own body limit; the bytes are read already.
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::BadRequest(format!(
-            "the multipart form cannot be read: {}",
-            e.body_text()
-        ))
-    };
-    let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the multipart form cannot be read: {}",
-            e.body_text()
-        ))
-    })?;
+    let mut form = reader.form(parts, body).await?;
+    let read = read_fields(&reader, &mut form).await;
+    if read.is_err() {
+        reader.drain(&mut form).await;
+    }
+    let (module, name) = read?;
+    Ok((module, name, slot))
+}
+
+/// The `module` and `name` fields of an upload form, in any order.
+async fn read_fields(
+    reader: &BodyReader,
+    form: &mut axum::extract::Multipart,
+) -> Result<(Bytes, Option<String>), ApiError> {
     let (mut module, mut name) = (None, None);
-    while let Some(field) = form.next_field().await.map_err(bad)? {
+    while let Some(field) = reader.next_field(form).await? {
         match field.name() {
-            Some("module") => module = Some(field.bytes().await.map_err(bad)?),
-            Some("name") => name = Some(field.text().await.map_err(bad)?.trim().to_string()),
+            Some("module") => module = Some(reader.file(field).await?),
+            Some("name") => name = Some(reader.text(field).await?),
             _ => {}
         }
     }
     let module = module.ok_or_else(|| {
         ApiError::BadRequest("the multipart form has no `module` file field".to_string())
     })?;
-    if module.len() > limit {
-        return Err(too_large(limit));
-    }
     Ok((module, name.filter(|n| !n.is_empty())))
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::TooLarge(format!(
-        "the module is larger than the {limit}-byte upload limit"
-    ))
-}
-
-/// The request's body, at most `cap` bytes, counted as it arrives (with or
-/// without a Content-Length); past the cap, a 413 naming `limit`.
-async fn read_capped(
-    headers: &HeaderMap,
-    mut body: Body,
-    cap: usize,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let expects_continue = headers
-        .get(header::EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    if let Some(declared) = declared
-        && declared > cap as u64
-        && (expects_continue || declared > cap as u64 + DRAIN_BYTES)
-    {
-        // Refused before a byte is read (a client waiting for 100 Continue
-        // never sends the body).
-        return Err(too_large(limit));
-    }
-    let mut bytes = Vec::with_capacity(declared.map_or(64 << 10, |n| n as usize).min(cap));
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::BadRequest(format!("the request body could not be read: {e}"))
-        })?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        if bytes.len() + data.len() > cap {
-            let seen = (bytes.len() + data.len()) as u64;
-            drop(bytes);
-            let _ = tokio::time::timeout(DRAIN_TIME, drain(body, seen)).await;
-            return Err(too_large(limit));
-        }
-        bytes.extend_from_slice(&data);
-    }
-    Ok(Bytes::from(bytes))
-}
-
-/// Reads and drops the rest of a body, up to [`DRAIN_BYTES`] in all.
-async fn drain(mut body: Body, mut seen: u64) {
-    while seen < DRAIN_BYTES {
-        match body.frame().await {
-            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len() as u64),
-            _ => return,
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -479,6 +499,7 @@ async fn set_active(
     active: bool,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&bot)?;
+    let most = bot_limit(&state);
     let bot = state
         .db
         .call(move |conn| {
@@ -489,6 +510,16 @@ async fn set_active(
                     "bot {id} ('{}') belongs to '{}': only its owner or an admin may {verb} it",
                     bot.name, bot.owner
                 )));
+            }
+            if active && !bot.active {
+                let owner = players::by_name(conn, &bot.owner)?
+                    .ok_or_else(|| ApiError::internal("a bot's owner is gone"))?;
+                if owner.role == Role::Player {
+                    let advice = format!(
+                        "retire one (POST /api/bots/{{id}}/retire) before activating bot {id}"
+                    );
+                    check_active_count(conn, &owner, most, &advice)?;
+                }
             }
             bots::set_active(conn, id, active)?;
             bots::get(conn, id)?.ok_or_else(|| not_found(id))

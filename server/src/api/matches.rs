@@ -181,17 +181,8 @@ fn resolve(conn: &Connection, bot: &BotRef) -> Result<(i64, i64), ApiError> {
     let ids: Vec<i64> = match bot {
         BotRef::Id(id) => vec![*id],
         BotRef::Name(name) => match name.split_once('/') {
-            Some((owner, bot)) => conn
-                .prepare_cached(
-                    "SELECT b.id FROM bots b JOIN players p ON p.id = b.owner
-                     WHERE p.name = ?1 AND b.name = ?2",
-                )?
-                .query_map([owner, bot], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?,
-            None => conn
-                .prepare_cached("SELECT id FROM bots WHERE name = ?1 ORDER BY id")?
-                .query_map([name], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?,
+            Some((owner, bot)) => crate::db::bots::ids_named(conn, Some(owner), bot)?,
+            None => crate::db::bots::ids_named(conn, None, name)?,
         },
     };
     let shown = match bot {
@@ -298,14 +289,17 @@ async fn one(
 /// if the retention rule deleted it.
 async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::PathBuf), ApiError> {
     let id = parse_id(id)?;
-    let view = find(state, id).await?;
-    if view.state != "finished" {
+    let (match_state, pruned_at) = state
+        .db
+        .call(move |conn| Ok(db::replay_state(conn, id)?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("match {id} does not exist")))?;
+    if match_state != "finished" {
         return Err(ApiError::NotFound(format!(
-            "match {id} has no replay: it is {}",
-            view.state
+            "match {id} has no replay: it is {match_state}"
         )));
     }
-    if view.replay_pruned_at.is_some() {
+    if pruned_at.is_some() {
         return Err(pruned(id));
     }
     Ok((id, worker::replay_path(&state.replays_dir, id)))

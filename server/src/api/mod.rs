@@ -2,12 +2,20 @@
 //!
 //! Every error, ours or axum's own (a wrong method, a malformed path), is the
 //! JSON shape of `error.rs`; an unknown path under `/api` is a JSON 404.
+//!
+//! Here too: how upload bodies are read, by the API and the web form alike
+//! ([`upload_slot`], [`BodyReader`]): a few at a time, under a cap and a
+//! deadline, so that memory for bodies stays under `[server]
+//! uploads_at_once` times the largest body.
 
 pub mod admin;
 pub mod bots;
 pub mod players;
 
 mod matches;
+mod upload;
+
+pub use upload::{BodyReader, FORM_SLACK, refuse_declared, too_large, upload_slot};
 
 use crate::app::State;
 use crate::error::{ApiError, error_body};

@@ -23,6 +23,10 @@ pub struct Bot {
     pub rating_mu: f64,
     pub rating_sigma: f64,
     pub games: i64,
+    /// Finished rated matches (over all its versions) won, drawn and lost.
+    pub wins: i64,
+    pub draws: i64,
+    pub losses: i64,
     pub created_at: i64,
     /// The latest version number, 0 if none (never the case for an uploaded bot).
     pub version: i64,
@@ -70,11 +74,26 @@ pub struct Upload {
 
 const BOT_SELECT: &str = "
     SELECT b.id, b.owner, p.name, b.name, b.active, b.rating_mu, b.rating_sigma, b.games,
-           b.created_at, COALESCE(v.version, 0), v.module
+           b.created_at, COALESCE(v.version, 0), v.module, b.wins, b.draws, b.losses
     FROM bots b
     JOIN players p ON p.id = b.owner
     LEFT JOIN bot_versions v
       ON v.bot = b.id AND v.version = (SELECT MAX(version) FROM bot_versions WHERE bot = b.id)";
+
+/// `BOT_SELECT` and what follows, as the functions below run it.
+pub(crate) fn bot_select(rest: &str) -> String {
+    format!("{BOT_SELECT} {rest}")
+}
+
+pub(crate) const GET: &str = "WHERE b.id = ?1";
+pub(crate) const FIND: &str = "WHERE b.owner = ?1 AND b.name = ?2";
+/// Every bot: a scan of `bots`, which the answer is.
+pub(crate) const LIST_ALL: &str = "ORDER BY b.id";
+/// One owner's: `players(name)` then `bots(owner, name)`.
+pub(crate) const LIST_OF_OWNER: &str = "WHERE p.name = ?1 ORDER BY b.id";
+/// Every active bot: a scan of `bots`, which the answer nearly is.
+pub(crate) const LEADERBOARD: &str = "WHERE b.active = 1 AND v.module IS NOT NULL
+    ORDER BY b.rating_mu - 3.0 * b.rating_sigma DESC, b.games DESC, b.id";
 
 fn bot_row(r: &rusqlite::Row) -> rusqlite::Result<Bot> {
     Ok(Bot {
@@ -89,48 +108,74 @@ fn bot_row(r: &rusqlite::Row) -> rusqlite::Result<Bot> {
         created_at: r.get(8)?,
         version: r.get(9)?,
         module: r.get(10)?,
+        wins: r.get(11)?,
+        draws: r.get(12)?,
+        losses: r.get(13)?,
     })
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Bot>> {
-    conn.query_row(&format!("{BOT_SELECT} WHERE b.id = ?1"), [id], bot_row)
-        .optional()
+    conn.query_row(&bot_select(GET), [id], bot_row).optional()
 }
 
 pub fn find(conn: &Connection, owner_id: i64, name: &str) -> rusqlite::Result<Option<Bot>> {
-    conn.query_row(
-        &format!("{BOT_SELECT} WHERE b.owner = ?1 AND b.name = ?2"),
-        params![owner_id, name],
-        bot_row,
-    )
-    .optional()
+    conn.query_row(&bot_select(FIND), params![owner_id, name], bot_row)
+        .optional()
 }
 
 /// Every bot, or one owner's, by id.
 pub fn list(conn: &Connection, owner: Option<&str>) -> rusqlite::Result<Vec<Bot>> {
-    let mut statement = conn.prepare(&format!(
-        "{BOT_SELECT} WHERE ?1 IS NULL OR p.name = ?1 ORDER BY b.id"
-    ))?;
-    statement.query_map([owner], bot_row)?.collect()
+    match owner {
+        None => conn
+            .prepare_cached(&bot_select(LIST_ALL))?
+            .query_map([], bot_row)?
+            .collect(),
+        Some(owner) => conn
+            .prepare_cached(&bot_select(LIST_OF_OWNER))?
+            .query_map([owner], bot_row)?
+            .collect(),
+    }
+}
+
+pub(crate) const IDS_BY_OWNER_AND_NAME: &str = "SELECT b.id FROM bots b
+    JOIN players p ON p.id = b.owner WHERE p.name = ?1 AND b.name = ?2";
+/// `bots(name)`.
+pub(crate) const IDS_BY_NAME: &str = "SELECT id FROM bots WHERE name = ?1 ORDER BY id";
+
+/// The ids of the bots named `name`, by id: `owner`'s (at most one), or
+/// every player's when `owner` is `None`.
+pub fn ids_named(conn: &Connection, owner: Option<&str>, name: &str) -> rusqlite::Result<Vec<i64>> {
+    match owner {
+        Some(owner) => conn
+            .prepare_cached(IDS_BY_OWNER_AND_NAME)?
+            .query_map([owner, name], |r| r.get(0))?
+            .collect(),
+        None => conn
+            .prepare_cached(IDS_BY_NAME)?
+            .query_map([name], |r| r.get(0))?
+            .collect(),
+    }
 }
 
 /// Active bots with a version, best conservative rating (`mu - 3 sigma`)
 /// first; ties by more games, then by id.
 pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<Bot>> {
-    let mut statement = conn.prepare(&format!(
-        "{BOT_SELECT} WHERE b.active = 1 AND v.module IS NOT NULL
-         ORDER BY b.rating_mu - 3.0 * b.rating_sigma DESC, b.games DESC, b.id"
-    ))?;
+    let mut statement = conn.prepare_cached(&bot_select(LEADERBOARD))?;
     statement.query_map([], bot_row)?.collect()
 }
 
+pub(crate) const VERSIONS: &str = "SELECT v.version, v.module, m.size, m.encoding, v.created_at
+    FROM bot_versions v JOIN modules m ON m.hash = v.module
+    WHERE v.bot = ?1 ORDER BY v.version";
+
+/// Each of a bot's versions with its finished matches (the counter that
+/// `schema.sql`'s triggers keep), for the bot's page.
+pub(crate) const VERSIONS_PLAYED: &str =
+    "SELECT v.version, v.played FROM bot_versions v WHERE v.bot = ?1";
+
 /// A bot's versions, oldest first.
 pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
-    let mut statement = conn.prepare(
-        "SELECT v.version, v.module, m.size, m.encoding, v.created_at
-         FROM bot_versions v JOIN modules m ON m.hash = v.module
-         WHERE v.bot = ?1 ORDER BY v.version",
-    )?;
+    let mut statement = conn.prepare_cached(VERSIONS)?;
     statement
         .query_map([bot], |r| {
             Ok(Version {
@@ -144,43 +189,54 @@ pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
         .collect()
 }
 
+pub(crate) const VERSION_MODULE: &str =
+    "SELECT module FROM bot_versions WHERE bot = ?1 AND version = ?2";
+
 /// The module hash of one version of a bot.
 pub fn version_module(
     conn: &Connection,
     bot: i64,
     version: i64,
 ) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT module FROM bot_versions WHERE bot = ?1 AND version = ?2",
-        params![bot, version],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.query_row(VERSION_MODULE, params![bot, version], |r| r.get(0))
+        .optional()
 }
+
+pub(crate) const MODULE_EXISTS: &str = "SELECT 1 FROM modules WHERE hash = ?1";
 
 /// Whether a module row exists (its file is then in place).
 pub fn module_exists(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT 1 FROM modules WHERE hash = ?1", [hash], |_| Ok(()))
+    conn.query_row(MODULE_EXISTS, [hash], |_| Ok(()))
         .optional()
         .map(|found| found.is_some())
 }
 
+pub(crate) const MODULE_SUMMARY: &str = "SELECT summary FROM modules WHERE hash = ?1";
+
 /// A module's summary (JSON text), as the validator gave it.
 pub fn module_summary(conn: &Connection, hash: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT summary FROM modules WHERE hash = ?1", [hash], |r| {
-        r.get(0)
-    })
-    .optional()
+    conn.query_row(MODULE_SUMMARY, [hash], |r| r.get(0))
+        .optional()
 }
+
+pub(crate) const SET_ACTIVE: &str = "UPDATE bots SET active = ?1 WHERE id = ?2";
 
 /// Retires (`false`) or reactivates (`true`) a bot; false if there is no such bot.
 pub fn set_active(conn: &Connection, id: i64, active: bool) -> rusqlite::Result<bool> {
-    let changed = conn.execute(
-        "UPDATE bots SET active = ?1 WHERE id = ?2",
-        params![active as i64, id],
-    )?;
+    let changed = conn.execute(SET_ACTIVE, params![active as i64, id])?;
     Ok(changed > 0)
 }
+
+pub(crate) const INSERT_MODULE: &str =
+    "INSERT INTO modules (hash, size, encoding, summary, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING";
+pub(crate) const INSERT_BOT: &str =
+    "INSERT INTO bots (owner, name, active, rating_mu, rating_sigma, games, created_at)
+     VALUES (?1, ?2, 1, ?3, ?4, 0, ?5)";
+pub(crate) const INSERT_VERSION: &str =
+    "INSERT INTO bot_versions (bot, version, module, created_at) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const RESET_RATING: &str =
+    "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3";
 
 /// Records an upload in one transaction: the module row (if new), the bot
 /// (if new), and a version unless `module` is already the current one. A new
@@ -195,8 +251,7 @@ pub fn record_upload(
     let tx = conn.transaction()?;
     let now = super::now_ms();
     tx.execute(
-        "INSERT INTO modules (hash, size, encoding, summary, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
+        INSERT_MODULE,
         params![
             module.hash,
             module.size as i64,
@@ -210,8 +265,7 @@ pub fn record_upload(
         Some(bot) => (bot.id, false),
         None => {
             tx.execute(
-                "INSERT INTO bots (owner, name, active, rating_mu, rating_sigma, games, created_at)
-                 VALUES (?1, ?2, 1, ?3, ?4, 0, ?5)",
+                INSERT_BOT,
                 params![owner_id, name, INITIAL_MU, INITIAL_SIGMA, now],
             )?;
             (tx.last_insert_rowid(), true)
@@ -231,15 +285,9 @@ pub fn record_upload(
         });
     }
     let version = current + 1;
-    tx.execute(
-        "INSERT INTO bot_versions (bot, version, module, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![bot_id, version, module.hash, now],
-    )?;
+    tx.execute(INSERT_VERSION, params![bot_id, version, module.hash, now])?;
     if !new_bot {
-        tx.execute(
-            "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3",
-            params![INITIAL_MU, INITIAL_SIGMA, bot_id],
-        )?;
+        tx.execute(RESET_RATING, params![INITIAL_MU, INITIAL_SIGMA, bot_id])?;
     }
     tx.commit()?;
     Ok(Upload {

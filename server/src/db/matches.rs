@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::Serialize;
 use skillratings::Outcomes;
 use skillratings::weng_lin::{WengLinConfig, WengLinRating, weng_lin};
+use std::collections::HashMap;
 
 /// A bot that the ladder may schedule: active, with its current version.
 #[derive(Clone, Debug)]
@@ -20,35 +21,45 @@ pub struct Candidate {
     pub pending: i64,
 }
 
+/// Active bots (every one: the ladder chooses among them) with their current
+/// version, through the `(bot, version)` index.
+pub(crate) const CANDIDATE_BOTS: &str = "
+    SELECT b.id, (SELECT v.id FROM bot_versions v WHERE v.bot = b.id
+                  ORDER BY v.version DESC LIMIT 1),
+           b.rating_mu, b.games
+    FROM bots b WHERE b.active = 1 ORDER BY b.id";
+
+/// Seats in queued and running matches per bot: counted from the few
+/// pending matches (`matches_by_state`), never from a bot's every seat.
+pub(crate) const PENDING_SEATS: &str = "
+    SELECT s.bot, COUNT(*) FROM matches m CROSS JOIN match_seats s ON s.match = m.id
+    WHERE m.state IN ('queued', 'running') GROUP BY s.bot";
+
 /// Every active bot with at least one version, by id.
 pub fn candidates(conn: &Connection) -> rusqlite::Result<Vec<Candidate>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT b.id, (SELECT v.id FROM bot_versions v WHERE v.bot = b.id
-                       ORDER BY v.version DESC LIMIT 1),
-                b.rating_mu, b.games,
-                (SELECT COUNT(*) FROM match_seats s JOIN matches m ON m.id = s.match
-                 WHERE s.bot = b.id AND m.state IN ('queued', 'running'))
-         FROM bots b WHERE b.active = 1 ORDER BY b.id",
-    )?;
+    let pending: HashMap<i64, i64> = conn
+        .prepare_cached(PENDING_SEATS)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(CANDIDATE_BOTS)?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, Option<i64>>(1)?,
             r.get::<_, f64>(2)?,
             r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (bot, version, mu, games, pending) = row?;
+        let (bot, version, mu, games) = row?;
         if let Some(bot_version) = version {
             out.push(Candidate {
                 bot,
                 bot_version,
                 mu,
                 games,
-                pending,
+                pending: pending.get(&bot).copied().unwrap_or(0),
             });
         }
     }
@@ -68,12 +79,17 @@ pub struct NewMatch {
     pub seats: Vec<(i64, i64)>,
 }
 
+pub(crate) const INSERT_MATCH: &str =
+    "INSERT INTO matches (kind, state, rated, requested_by, map, seed, created_at)
+     VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const INSERT_SEAT: &str =
+    "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?4)";
+
 /// Inserts `new` as a queued match with its seats; returns its id. Call it
 /// inside a transaction.
 pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Result<i64> {
     tx.execute(
-        "INSERT INTO matches (kind, state, rated, requested_by, map, seed, created_at)
-         VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6)",
+        INSERT_MATCH,
         params![
             new.kind,
             new.rated,
@@ -85,33 +101,26 @@ pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Resul
     )?;
     let id = tx.last_insert_rowid();
     for (seat, (bot, version)) in new.seats.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?4)",
-            params![id, seat as i64, version, bot],
-        )?;
+        tx.execute(INSERT_SEAT, params![id, seat as i64, version, bot])?;
     }
     Ok(id)
 }
 
+pub(crate) const NEXT_QUEUED: &str = "SELECT id FROM matches WHERE state = 'queued'
+     ORDER BY kind = 'challenge' DESC, id LIMIT 1";
+
 /// The queued match to play next: challenges first, then by age.
 pub fn next_queued(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT id FROM matches WHERE state = 'queued'
-         ORDER BY kind = 'challenge' DESC, id LIMIT 1",
-        [],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.query_row(NEXT_QUEUED, [], |r| r.get(0)).optional()
 }
+
+pub(crate) const PENDING_CHALLENGES: &str =
+    "SELECT COUNT(*), COALESCE(SUM(requested_by = ?1), 0) FROM matches
+     WHERE state IN ('queued', 'running') AND kind = 'challenge'";
 
 /// Challenges queued or running: all of them, and `player`'s.
 pub fn pending_challenges(conn: &Connection, player: i64) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(requested_by = ?1), 0) FROM matches
-         WHERE state IN ('queued', 'running') AND kind = 'challenge'",
-        [player],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
+    conn.query_row(PENDING_CHALLENGES, [player], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// A match as a worker plays it.
@@ -136,32 +145,29 @@ pub struct JobSeat {
     pub module: String,
 }
 
+pub(crate) const START: &str =
+    "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1
+     WHERE id = ?1";
+pub(crate) const JOB: &str = "SELECT kind, rated, map, seed, attempts FROM matches WHERE id = ?1";
+pub(crate) const JOB_SEATS: &str =
+    "SELECT s.bot, p.name || '/' || b.name || ' v' || v.version, v.module
+     FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
+     JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
+     WHERE s.match = ?1 ORDER BY s.seat";
+
 /// Marks match `id` running (one more attempt) and returns what to play.
 pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
-    tx.execute(
-        "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1
-         WHERE id = ?1",
-        params![id, now],
-    )?;
-    let (kind, rated, map, seed, attempts) = tx.query_row(
-        "SELECT kind, rated, map, seed, attempts FROM matches WHERE id = ?1",
-        [id],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        },
-    )?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT s.bot, p.name || '/' || b.name || ' v' || v.version, v.module
-         FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
-         JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
-         WHERE s.match = ?1 ORDER BY s.seat",
-    )?;
+    tx.execute(START, params![id, now])?;
+    let (kind, rated, map, seed, attempts) = tx.query_row(JOB, [id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut stmt = tx.prepare_cached(JOB_SEATS)?;
     let seats = stmt
         .query_map([id], |r| {
             Ok(JobSeat {
@@ -201,11 +207,32 @@ pub struct RatingChange {
     pub after: (f64, f64),
 }
 
+pub(crate) const FINISH: &str =
+    "UPDATE matches SET state = 'finished', finished_at = ?2, winner_seat = ?3, ticks = ?4,
+            final_hash = ?5, replay_hash = ?6, result = ?7, error = NULL
+     WHERE id = ?1 AND state = 'running'";
+/// A seat's bot and rating, if the seated version is still the bot's current
+/// one (the `(bot, version)` index).
+pub(crate) const CURRENT_SEAT: &str = "SELECT s.bot, b.rating_mu, b.rating_sigma FROM match_seats s
+     JOIN bots b ON b.id = s.bot
+     WHERE s.match = ?1 AND s.seat = ?2 AND s.bot_version =
+       (SELECT v.id FROM bot_versions v WHERE v.bot = s.bot
+        ORDER BY v.version DESC LIMIT 1)";
+pub(crate) const RATE_BOT: &str =
+    "UPDATE bots SET rating_mu = ?2, rating_sigma = ?3, games = games + 1 WHERE id = ?1";
+pub(crate) const RATE_SEAT: &str =
+    "UPDATE match_seats SET mu_before = ?3, sigma_before = ?4, mu_after = ?5,
+            sigma_after = ?6 WHERE match = ?1 AND seat = ?2";
+
 /// In one transaction: the match finished with its result, and (when it is
 /// rated, has two seats and both seated versions are still their bots'
 /// current ones) both bots' Weng-Lin ratings and game counts updated. The
-/// commit is the match's commit point. Returns the rating changes, or `None`
-/// if the match was no longer running (nothing is written then).
+/// commit is the match's commit point. The statement that marks it finished
+/// also updates, through `schema.sql`'s triggers, the match counts per
+/// state, the seated bots' wins, draws and losses (a rated match, whether or
+/// not the ratings change) and the seated versions' match counts. Returns
+/// the rating changes, or `None` if the match was no longer running
+/// (nothing is written then).
 pub fn finish(
     conn: &mut Connection,
     job: &Job,
@@ -214,9 +241,7 @@ pub fn finish(
 ) -> rusqlite::Result<Option<Vec<RatingChange>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let updated = tx.execute(
-        "UPDATE matches SET state = 'finished', finished_at = ?2, winner_seat = ?3, ticks = ?4,
-                final_hash = ?5, replay_hash = ?6, result = ?7, error = NULL
-         WHERE id = ?1 AND state = 'running'",
+        FINISH,
         params![
             job.id,
             now,
@@ -233,15 +258,9 @@ pub fn finish(
     let mut changes = Vec::new();
     if job.rated && job.seats.len() == 2 {
         let current = |seat: usize| -> rusqlite::Result<Option<(i64, f64, f64)>> {
-            tx.query_row(
-                "SELECT s.bot, b.rating_mu, b.rating_sigma FROM match_seats s
-                 JOIN bots b ON b.id = s.bot
-                 WHERE s.match = ?1 AND s.seat = ?2 AND s.bot_version =
-                   (SELECT v.id FROM bot_versions v WHERE v.bot = s.bot
-                    ORDER BY v.version DESC LIMIT 1)",
-                params![job.id, seat as i64],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            tx.query_row(CURRENT_SEAT, params![job.id, seat as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()
         };
         if let (Some(a), Some(b)) = (current(0)?, current(1)?) {
@@ -261,14 +280,9 @@ pub fn finish(
                 &WengLinConfig::new(),
             );
             for (seat, (before, after)) in [(a, ra), (b, rb)].into_iter().enumerate() {
+                tx.execute(RATE_BOT, params![before.0, after.rating, after.uncertainty])?;
                 tx.execute(
-                    "UPDATE bots SET rating_mu = ?2, rating_sigma = ?3, games = games + 1
-                     WHERE id = ?1",
-                    params![before.0, after.rating, after.uncertainty],
-                )?;
-                tx.execute(
-                    "UPDATE match_seats SET mu_before = ?3, sigma_before = ?4, mu_after = ?5,
-                            sigma_after = ?6 WHERE match = ?1 AND seat = ?2",
+                    RATE_SEAT,
                     params![
                         job.id,
                         seat as i64,
@@ -290,42 +304,43 @@ pub fn finish(
     Ok(Some(changes))
 }
 
+pub(crate) const FAIL: &str = "UPDATE matches SET state = 'failed', finished_at = ?2, error = ?3
+     WHERE id = ?1 AND state IN ('queued', 'running')";
+
 /// Marks a match failed with `error` (it could not be played: a module is
 /// missing or no longer loads, the replay could not be written, ...).
 pub fn fail(conn: &Connection, id: i64, error: &str, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE matches SET state = 'failed', finished_at = ?2, error = ?3
-         WHERE id = ?1 AND state IN ('queued', 'running')",
-        params![id, now, error],
-    )?;
+    conn.execute(FAIL, params![id, now, error])?;
     Ok(())
 }
+
+pub(crate) const RUNNING: &str = "SELECT id FROM matches WHERE state = 'running' ORDER BY id";
+pub(crate) const REQUEUE: &str =
+    "UPDATE matches SET state = 'queued', started_at = NULL WHERE state = 'running'";
 
 /// At start-up, before any worker runs: every 'running' match goes back to
 /// 'queued' (the server stopped while it was played). Returns their ids.
 pub fn requeue_running(conn: &mut Connection) -> rusqlite::Result<Vec<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let ids = {
-        let mut stmt = tx.prepare("SELECT id FROM matches WHERE state = 'running' ORDER BY id")?;
+        let mut stmt = tx.prepare(RUNNING)?;
         stmt.query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<i64>>>()?
     };
-    tx.execute(
-        "UPDATE matches SET state = 'queued', started_at = NULL WHERE state = 'running'",
-        [],
-    )?;
+    tx.execute(REQUEUE, [])?;
     tx.commit()?;
     Ok(ids)
 }
 
+pub(crate) const QUEUE_COUNTS: &str =
+    "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'running'), 0)
+     FROM matches WHERE state IN ('queued', 'running')";
+
 /// `(queued, running)` match counts, for the metrics gauges.
 pub fn queue_counts(conn: &mut Connection) -> Result<(u64, u64), ApiError> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'running'), 0)
-         FROM matches WHERE state IN ('queued', 'running')",
-        [],
-        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-    )?)
+    Ok(conn.query_row(QUEUE_COUNTS, [], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+    })?)
 }
 
 /// A match as the API shows it.
@@ -401,14 +416,14 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
     })
 }
 
+pub(crate) const SEATS: &str = "SELECT s.seat, s.bot, b.name, p.name, v.version, v.module,
+            s.mu_before, s.sigma_before, s.mu_after, s.sigma_after
+     FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
+     JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
+     WHERE s.match = ?1 ORDER BY s.seat";
+
 fn fill_seats(conn: &Connection, view: &mut MatchView) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.seat, s.bot, b.name, p.name, v.version, v.module,
-                s.mu_before, s.sigma_before, s.mu_after, s.sigma_after
-         FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
-         JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
-         WHERE s.match = ?1 ORDER BY s.seat",
-    )?;
+    let mut stmt = conn.prepare_cached(SEATS)?;
     view.seats = stmt
         .query_map([view.id], |r| {
             Ok(SeatView {
@@ -428,6 +443,47 @@ fn fill_seats(conn: &Connection, view: &mut MatchView) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// [`list`]'s statements, one per filter shape, each walking an index in
+/// id order from `before` down and stopping after `limit` matches. Their
+/// parameters, those of the shape in this order: bot, state, before
+/// (exclusive; `i64::MAX` when not given), limit.
+///
+/// No filter: the rowid range.
+pub(crate) const LIST_ALL: &str = "SELECT {VIEW} FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by
+    WHERE m.id < ?1 ORDER BY m.id DESC LIMIT ?2";
+/// `state`: `matches_by_state`.
+pub(crate) const LIST_IN_STATE: &str = "SELECT {VIEW} FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by
+    WHERE m.state = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3";
+/// `bot`: `seats_by_bot` (a bot seated twice in a match lists it once).
+pub(crate) const LIST_OF_BOT: &str = "SELECT {VIEW} FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by
+    WHERE m.id IN (SELECT DISTINCT s.match FROM match_seats s
+                   WHERE s.bot = ?1 AND s.match < ?2 ORDER BY s.match DESC LIMIT ?3)
+    ORDER BY m.id DESC";
+/// `bot` and `finished`, the state of nearly all of a bot's matches:
+/// `seats_by_bot`, each match looked up by id.
+pub(crate) const LIST_OF_BOT_FINISHED: &str = "SELECT {VIEW} FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by
+    WHERE m.id IN (SELECT DISTINCT s.match FROM match_seats s
+                   CROSS JOIN matches f ON f.id = s.match
+                   WHERE s.bot = ?1 AND f.state = 'finished' AND s.match < ?2
+                   ORDER BY s.match DESC LIMIT ?3)
+    ORDER BY m.id DESC";
+/// `bot` and another state (queued, running, failed: few matches over
+/// all bots): `matches_by_state`, each match's seats looked up.
+pub(crate) const LIST_OF_BOT_IN_STATE: &str = "SELECT {VIEW} FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by
+    WHERE m.state = ?2 AND m.id < ?3
+      AND EXISTS (SELECT 1 FROM match_seats s WHERE s.match = m.id AND s.bot = ?1)
+    ORDER BY m.id DESC LIMIT ?4";
+
+/// `sql` with the view's columns in place of `{VIEW}`.
+pub(crate) fn with_view_columns(sql: &str) -> String {
+    sql.replace("{VIEW}", VIEW_COLUMNS)
+}
+
 /// Recent matches, newest first: all of them, or `bot`'s; at most `limit`,
 /// with ids below `before` when given (paging).
 pub fn list(
@@ -437,15 +493,17 @@ pub fn list(
     before: Option<i64>,
     limit: u32,
 ) -> rusqlite::Result<Vec<MatchView>> {
-    let sql = format!(
-        "SELECT {VIEW_COLUMNS} FROM matches m LEFT JOIN players p ON p.id = m.requested_by
-         WHERE (?1 IS NULL OR m.id IN (SELECT s.match FROM match_seats s WHERE s.bot = ?1))
-           AND (?2 IS NULL OR m.state = ?2) AND (?3 IS NULL OR m.id < ?3)
-         ORDER BY m.id DESC LIMIT ?4"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let before = before.unwrap_or(i64::MAX);
+    let (sql, params): (&str, Vec<&dyn rusqlite::ToSql>) = match (&bot, &state) {
+        (None, None) => (LIST_ALL, vec![&before, &limit]),
+        (None, Some(state)) => (LIST_IN_STATE, vec![state, &before, &limit]),
+        (Some(bot), None) => (LIST_OF_BOT, vec![bot, &before, &limit]),
+        (Some(bot), Some("finished")) => (LIST_OF_BOT_FINISHED, vec![bot, &before, &limit]),
+        (Some(bot), Some(state)) => (LIST_OF_BOT_IN_STATE, vec![bot, state, &before, &limit]),
+    };
+    let mut stmt = conn.prepare_cached(&with_view_columns(sql))?;
     let mut views = stmt
-        .query_map(params![bot, state, before, limit], view_row)?
+        .query_map(&params[..], view_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for view in &mut views {
         fill_seats(conn, view)?;
@@ -453,12 +511,29 @@ pub fn list(
     Ok(views)
 }
 
+pub(crate) const REPLAY_STATE: &str = "SELECT state, replay_pruned_at FROM matches WHERE id = ?1";
+
+/// Match `id`'s state and when its replay was pruned (`None`: kept, or
+/// not finished), without its result: `None` if there is no such match.
+pub fn replay_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, Option<i64>)>> {
+    conn.query_row(REPLAY_STATE, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// A match's stored result (the bot page's fuel figures).
+pub(crate) const RESULT: &str = "SELECT result FROM matches WHERE id = ?1";
+
+/// The match counts per state (at most four rows) that `schema.sql`'s
+/// triggers keep, the states with none left out: the leaderboard's footer.
+pub(crate) const STATE_COUNTS: &str =
+    "SELECT state, n FROM match_state_counts WHERE n > 0 ORDER BY state";
+
+pub(crate) const GET: &str = "SELECT {VIEW}, m.result FROM matches m
+    LEFT JOIN players p ON p.id = m.requested_by WHERE m.id = ?1";
+
 /// One match with its seats and whole result.
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchView>> {
-    let sql = format!(
-        "SELECT {VIEW_COLUMNS}, m.result FROM matches m
-         LEFT JOIN players p ON p.id = m.requested_by WHERE m.id = ?1"
-    );
+    let sql = with_view_columns(GET);
     let found = conn
         .query_row(&sql, [id], |r| {
             let mut view = view_row(r)?;

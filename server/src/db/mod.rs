@@ -2,11 +2,13 @@
 
 pub mod bots;
 pub mod matches;
+#[cfg(test)]
+mod plans;
 pub mod players;
 pub mod retention;
 pub mod settings;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 use std::path::Path;
 
 const SCHEMA: &str = include_str!("schema.sql");
@@ -15,39 +17,96 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// keys on, `synchronous = FULL` so a committed transaction survives a crash
 /// or power loss, and the schema applied.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.execute_batch(SCHEMA)?;
-    upgrade(&conn)?;
+    upgrade(&mut conn)?;
     Ok(conn)
 }
 
 /// Brings a database made by an earlier build up to the schema: columns
 /// added since are added (`CREATE TABLE IF NOT EXISTS` leaves an existing
-/// table as it was), then the indexes that use them.
-fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
-    let has_pruned: bool = conn.query_row(
-        "SELECT COUNT(*) > 0 FROM pragma_table_info('matches') WHERE name = 'replay_pruned_at'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_pruned {
-        conn.execute(
+/// table as it was), then the indexes that use them; counters that the
+/// schema's triggers keep from now on are filled once from the rows already
+/// there, in the same transaction as their columns.
+fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
+    // Deferred: a database already up to date is only read (another
+    // process may hold it open).
+    let tx = conn.transaction()?;
+    if !has_column(&tx, "matches", "replay_pruned_at")? {
+        tx.execute(
             "ALTER TABLE matches ADD COLUMN replay_pruned_at INTEGER",
             [],
         )?;
     }
     // The finished matches that still have a replay file: the pruner's
     // candidates, a small set however many matches there are.
-    conn.execute(
+    tx.execute(
         "CREATE INDEX IF NOT EXISTS matches_with_replay ON matches (id)
          WHERE state = 'finished' AND replay_pruned_at IS NULL",
         [],
     )?;
-    Ok(())
+    if !has_column(&tx, "bots", "wins")? {
+        for column in ["wins", "draws", "losses"] {
+            tx.execute(
+                &format!("ALTER TABLE bots ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"),
+                [],
+            )?;
+        }
+        tx.execute(BACKFILL_RECORDS, [])?;
+    }
+    if !has_column(&tx, "bot_versions", "played")? {
+        tx.execute(
+            "ALTER TABLE bot_versions ADD COLUMN played INTEGER NOT NULL DEFAULT 0",
+            [],
+        )?;
+        tx.execute(BACKFILL_PLAYED, [])?;
+    }
+    // Empty while matches exist only before the triggers kept it (they
+    // leave a row per state once seen, even at 0).
+    let uncounted: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM matches)
+                AND NOT EXISTS (SELECT 1 FROM match_state_counts)",
+        [],
+        |r| r.get(0),
+    )?;
+    if uncounted {
+        tx.execute(BACKFILL_STATE_COUNTS, [])?;
+    }
+    tx.commit()
+}
+
+/// Each bot's wins, draws and losses, counted from every finished rated
+/// match: what the triggers of `schema.sql` keep from then on (and what
+/// the pages counted on each load before).
+const BACKFILL_RECORDS: &str = "
+    UPDATE bots SET (wins, draws, losses) = (
+        SELECT COALESCE(SUM(m.winner_seat = s.seat), 0),
+               COALESCE(SUM(m.winner_seat IS NULL), 0),
+               COALESCE(SUM(m.winner_seat IS NOT NULL AND m.winner_seat != s.seat), 0)
+        FROM match_seats s JOIN matches m ON m.id = s.match
+        WHERE s.bot = bots.id AND m.state = 'finished' AND m.rated = 1)";
+
+/// Each version's seats in finished matches.
+const BACKFILL_PLAYED: &str = "
+    UPDATE bot_versions SET played = (
+        SELECT COUNT(*) FROM match_seats s JOIN matches m ON m.id = s.match
+        WHERE s.bot_version = bot_versions.id AND m.state = 'finished')";
+
+const BACKFILL_STATE_COUNTS: &str = "
+    INSERT INTO match_state_counts (state, n)
+    SELECT state, COUNT(*) FROM matches WHERE true GROUP BY state
+    ON CONFLICT (state) DO UPDATE SET n = excluded.n";
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        params![table, column],
+        |r| r.get(0),
+    )
 }
 
 /// Now, in unix milliseconds.
@@ -60,10 +119,19 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::matches::{self, Finished, NewMatch};
+    use rusqlite::{Connection, params};
+
+    fn temp(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("lockstep-db-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn the_schema_applies_twice() {
-        let dir = std::env::temp_dir().join(format!("lockstep-db-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = temp("twice");
         let path = dir.join("t.db");
         drop(super::open(&path).unwrap());
         let conn = super::open(&path).unwrap();
@@ -74,29 +142,255 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    #[test]
-    fn a_database_from_an_earlier_build_is_upgraded() {
-        let dir = std::env::temp_dir().join(format!("lockstep-db-up-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("old.db");
-        let old = rusqlite::Connection::open(&path).unwrap();
-        let before = super::SCHEMA.replace("    replay_pruned_at INTEGER,\n", "");
-        assert_ne!(before, super::SCHEMA, "the column's line is in the schema");
-        old.execute_batch(&before).unwrap();
-        old.execute(
-            "INSERT INTO matches (kind, state, map, seed, created_at)
-             VALUES ('ladder', 'finished', 'duel', 1, 0)",
-            [],
+    /// The schema as the build before the counters had it: without the
+    /// columns added since, the counts table and the triggers.
+    fn earlier_schema() -> String {
+        let cut = super::SCHEMA
+            .find("\n-- How many matches are in each state")
+            .expect("the counters come last");
+        let later = ["replay_pruned_at ", "wins ", "draws ", "losses ", "played "];
+        super::SCHEMA[..cut]
+            .lines()
+            .filter(|line| !later.iter().any(|c| line.trim_start().starts_with(c)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Wins, draws and losses as the pages counted them on each load.
+    pub(super) const COUNTED_RECORDS: &str = "
+        SELECT s.bot,
+               COALESCE(SUM(m.winner_seat = s.seat), 0),
+               COALESCE(SUM(m.winner_seat IS NULL), 0),
+               COALESCE(SUM(m.winner_seat IS NOT NULL AND m.winner_seat != s.seat), 0)
+        FROM match_seats s JOIN matches m ON m.id = s.match
+        WHERE m.state = 'finished' AND m.rated = 1 AND (?1 IS NULL OR s.bot = ?1)
+        GROUP BY s.bot";
+
+    /// Finished matches per version, as the bot page counted them.
+    pub(super) const COUNTED_PLAYED: &str = "
+        SELECT v.id, COUNT(m.id) FROM bot_versions v
+        JOIN match_seats s ON s.bot_version = v.id
+        JOIN matches m ON m.id = s.match AND m.state = 'finished'
+        GROUP BY v.id";
+
+    fn rows(conn: &Connection, sql: &str) -> Vec<Vec<i64>> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let width = stmt.column_count();
+        stmt.query_map([], |r| (0..width).map(|n| r.get(n)).collect())
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// The kept counters equal the counts they replace.
+    fn assert_counters_match(conn: &Connection) {
+        let counted = rows(conn, &COUNTED_RECORDS.replace("?1", "NULL"));
+        let kept = rows(
+            conn,
+            "SELECT id, wins, draws, losses FROM bots
+             WHERE wins + draws + losses > 0 ORDER BY id",
+        );
+        assert_eq!(kept, counted, "wins, draws, losses per bot");
+        let counted = rows(conn, COUNTED_PLAYED);
+        let kept = rows(
+            conn,
+            "SELECT id, played FROM bot_versions WHERE played > 0 ORDER BY id",
+        );
+        assert_eq!(kept, counted, "finished matches per version");
+        let states = |sql: &str| -> Vec<(String, i64)> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(
+            states(matches::STATE_COUNTS),
+            states("SELECT state, COUNT(*) FROM matches GROUP BY state ORDER BY state"),
+            "matches per state"
+        );
+    }
+
+    /// Players 1, 2; bots 1..=4 of player 1 with versions 1..=4 (bot 1 also
+    /// version 5), written as SQL so that an earlier schema takes them too;
+    /// then matches written in the order a fixture writes them (the match
+    /// row, finished, before its seats): won, drawn, lost, unrated.
+    fn fixture(conn: &Connection) {
+        conn.execute_batch(
+            "INSERT INTO players (id, name, token_hash, role, created_at)
+             VALUES (1, 'house', 'h', 'house', 0), (2, 'ann', 'a', 'player', 0);
+             INSERT INTO modules (hash, size, encoding, summary, created_at)
+             VALUES ('m', 1, 'json', '{}', 0);
+             INSERT INTO bots (id, owner, name, rating_mu, rating_sigma, created_at)
+             VALUES (1, 1, 'a', 25, 8, 0), (2, 1, 'b', 25, 8, 0), (3, 1, 'c', 25, 8, 0),
+                    (4, 1, 'd', 25, 8, 0);
+             INSERT INTO bot_versions (id, bot, version, module, created_at)
+             VALUES (1, 1, 1, 'm', 0), (2, 2, 1, 'm', 0), (3, 3, 1, 'm', 0),
+                    (4, 4, 1, 'm', 0), (5, 1, 2, 'm', 0);",
         )
         .unwrap();
+        type Seats = &'static [(i64, i64)];
+        // (winner, rated, state, seats as (version, bot))
+        let history: [(Option<i64>, bool, &str, Seats); 9] = [
+            (Some(0), true, "finished", &[(1, 1), (2, 2)]),
+            (Some(1), true, "finished", &[(2, 2), (3, 3)]),
+            (None, true, "finished", &[(3, 3), (5, 1)]),
+            (Some(0), false, "finished", &[(4, 4), (5, 1)]),
+            (None, false, "finished", &[(4, 4), (4, 4)]),
+            (None, true, "failed", &[(1, 1), (4, 4)]),
+            (None, true, "queued", &[(5, 1), (2, 2)]),
+            (None, false, "running", &[(4, 4), (4, 4)]),
+            (Some(2), true, "finished", &[(2, 2), (3, 3), (4, 4)]),
+        ];
+        for (winner, rated, state, seats) in history {
+            conn.execute(
+                "INSERT INTO matches (kind, state, rated, map, seed, created_at, winner_seat)
+                 VALUES ('ladder', ?1, ?2, 'duel', 1, 0, ?3)",
+                params![state, rated, winner],
+            )
+            .unwrap();
+            let id = conn.last_insert_rowid();
+            for (seat, (version, bot)) in seats.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, seat as i64, version, bot],
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn the_counters_equal_the_counts_they_replace() {
+        let dir = temp("counters");
+        let mut conn = super::open(&dir.join("t.db")).unwrap();
+        fixture(&conn);
+        assert_counters_match(&conn);
+        // Matches played as the ladder plays them: queued, started, then
+        // finished (rated or not; a seat whose version was replaced
+        // meanwhile keeps its record, not its rating), failed, requeued.
+        let play = |conn: &mut Connection, rated: bool, seats: Vec<(i64, i64)>, winner| {
+            let new = NewMatch {
+                kind: if rated { "ladder" } else { "challenge" },
+                rated,
+                requested_by: (!rated).then_some(2),
+                map: "duel".into(),
+                seed: 1,
+                seats,
+            };
+            let tx = conn.transaction().unwrap();
+            let id = matches::insert(&tx, &new, 0).unwrap();
+            let job = matches::start(&tx, id, 0).unwrap();
+            tx.commit().unwrap();
+            if let Some(winner) = winner {
+                let done = Finished {
+                    winner,
+                    ticks: 1,
+                    final_hash: "f".into(),
+                    replay_hash: "r".into(),
+                    result: "{}".into(),
+                };
+                assert!(matches::finish(conn, &job, &done, 0).unwrap().is_some());
+            }
+            id
+        };
+        play(&mut conn, true, vec![(1, 5), (2, 2)], Some(Some(0)));
+        play(&mut conn, true, vec![(1, 5), (3, 3)], Some(None));
+        play(&mut conn, true, vec![(2, 2), (1, 1)], Some(Some(0)));
+        play(&mut conn, false, vec![(4, 4), (1, 5)], Some(Some(1)));
+        play(&mut conn, false, vec![(3, 3), (3, 3)], Some(Some(1)));
+        let failed = play(&mut conn, true, vec![(4, 4), (2, 2)], None);
+        matches::fail(&conn, failed, "gone", 0).unwrap();
+        play(&mut conn, true, vec![(3, 3), (4, 4)], None);
+        play(&mut conn, true, vec![(2, 2), (4, 4)], None);
+        // These two and the fixture's running match.
+        assert_eq!(matches::requeue_running(&mut conn).unwrap().len(), 3);
+        assert_counters_match(&conn);
+        let record = |bot: i64| -> Vec<i64> {
+            rows(
+                &conn,
+                &format!("SELECT wins, draws, losses FROM bots WHERE id = {bot}"),
+            )
+            .remove(0)
+        };
+        // Bot 1: won fixture 1 and ladder 1, drew fixture 3 and ladder 2,
+        // lost ladder 3 (its replaced version 1 sat there); challenges not.
+        assert_eq!(record(1), [2, 2, 1]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_database_from_an_earlier_build_is_upgraded() {
+        let dir = temp("upgrade");
+        let path = dir.join("old.db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(&earlier_schema()).unwrap();
+        fixture(&old);
+        let wins: rusqlite::Result<i64> = old.query_row("SELECT wins FROM bots", [], |r| r.get(0));
+        assert!(wins.is_err(), "the earlier schema has no counters");
         drop(old);
         let conn = super::open(&path).unwrap();
-        let pruned: Option<i64> = conn
-            .query_row("SELECT replay_pruned_at FROM matches", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(pruned, None, "the old row is kept, its replay not pruned");
+        let pruned: Vec<Vec<i64>> = rows(
+            &conn,
+            "SELECT COUNT(*) FROM matches WHERE replay_pruned_at IS NULL",
+        );
+        assert_eq!(
+            pruned,
+            [[9]],
+            "the old rows are kept, their replays not pruned"
+        );
+        assert_counters_match(&conn);
         drop(conn);
-        drop(super::open(&path).unwrap());
+        // Opened again: nothing counted twice.
+        let conn = super::open(&path).unwrap();
+        assert_counters_match(&conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn each_list_shape_answers_as_the_one_statement_did() {
+        let dir = temp("list");
+        let conn = super::open(&dir.join("t.db")).unwrap();
+        fixture(&conn);
+        let mut one = conn
+            .prepare(
+                "SELECT m.id FROM matches m
+                 WHERE (?1 IS NULL OR m.id IN (SELECT s.match FROM match_seats s WHERE s.bot = ?1))
+                   AND (?2 IS NULL OR m.state = ?2) AND (?3 IS NULL OR m.id < ?3)
+                 ORDER BY m.id DESC LIMIT ?4",
+            )
+            .unwrap();
+        let states = [
+            None,
+            Some("queued"),
+            Some("running"),
+            Some("finished"),
+            Some("failed"),
+        ];
+        let mut shown = 0;
+        for bot in [None, Some(1), Some(2), Some(4), Some(99)] {
+            for state in states {
+                for before in [None, Some(1), Some(4), Some(8), Some(100)] {
+                    for limit in [1u32, 2, 100] {
+                        let expected: Vec<i64> = one
+                            .query_map(params![bot, state, before, limit], |r| r.get(0))
+                            .unwrap()
+                            .collect::<rusqlite::Result<_>>()
+                            .unwrap();
+                        let listed = matches::list(&conn, bot, state, before, limit).unwrap();
+                        let ids: Vec<i64> = listed.iter().map(|m| m.id).collect();
+                        assert_eq!(
+                            ids, expected,
+                            "bot {bot:?} state {state:?} before {before:?}"
+                        );
+                        assert!(listed.iter().all(|m| !m.seats.is_empty()));
+                        shown += ids.len();
+                    }
+                }
+            }
+        }
+        assert!(shown > 100, "{shown} matches listed in all");
+        drop(one);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

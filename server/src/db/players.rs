@@ -48,8 +48,7 @@ impl Player {
     }
 }
 
-const COLUMNS: &str = "id, name, role, created_at";
-
+/// A player from `id, name, role, created_at`, in that order.
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Player> {
     Ok(Player {
         id: r.get(0)?,
@@ -59,6 +58,17 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Player> {
     })
 }
 
+pub(crate) const CREATE: &str =
+    "INSERT INTO players (name, token_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (name) DO NOTHING";
+pub(crate) const BY_NAME: &str = "SELECT id, name, role, created_at FROM players WHERE name = ?1";
+pub(crate) const BY_TOKEN_HASH: &str =
+    "SELECT id, name, role, created_at FROM players WHERE token_hash = ?1";
+/// At start-up only (the house player): a scan of `players`, allowed.
+pub(crate) const FIRST_WITH_ROLE: &str =
+    "SELECT id, name, role, created_at FROM players WHERE role = ?1 ORDER BY id LIMIT 1";
+pub(crate) const SET_TOKEN_HASH: &str = "UPDATE players SET token_hash = ?1 WHERE id = ?2";
+
 /// Inserts a player; `None` when the name is taken.
 pub fn create(
     conn: &Connection,
@@ -67,11 +77,7 @@ pub fn create(
     token_hash: &str,
 ) -> rusqlite::Result<Option<Player>> {
     let now = super::now_ms();
-    let inserted = conn.execute(
-        "INSERT INTO players (name, token_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (name) DO NOTHING",
-        params![name, token_hash, role.as_str(), now],
-    )?;
+    let inserted = conn.execute(CREATE, params![name, token_hash, role.as_str(), now])?;
     if inserted == 0 {
         return Ok(None);
     }
@@ -84,38 +90,21 @@ pub fn create(
 }
 
 pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM players WHERE name = ?1"),
-        [name],
-        row,
-    )
-    .optional()
+    conn.query_row(BY_NAME, [name], row).optional()
 }
 
 pub fn by_token_hash(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<Player>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM players WHERE token_hash = ?1"),
-        [token_hash],
-        row,
-    )
-    .optional()
+    conn.query_row(BY_TOKEN_HASH, [token_hash], row).optional()
 }
 
 /// The first player with `role`, by id.
 pub fn first_with_role(conn: &Connection, role: Role) -> rusqlite::Result<Option<Player>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM players WHERE role = ?1 ORDER BY id LIMIT 1"),
-        [role.as_str()],
-        row,
-    )
-    .optional()
+    conn.query_row(FIRST_WITH_ROLE, [role.as_str()], row)
+        .optional()
 }
 
 /// Replaces a player's token (the old one stops working at once).
 pub fn set_token_hash(conn: &Connection, id: i64, token_hash: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE players SET token_hash = ?1 WHERE id = ?2",
-        params![token_hash, id],
-    )?;
+    conn.execute(SET_TOKEN_HASH, params![token_hash, id])?;
     Ok(())
 }

@@ -18,6 +18,25 @@ use std::collections::HashMap;
 /// Matches looked at per query while searching for replays to prune.
 const PAGE: i64 = 500;
 
+// The statements, for db/plans.rs.
+pub(crate) const MARK: &str = "UPDATE matches SET replay_pruned_at = ?2 WHERE id = ?1";
+pub(crate) const NTH_NEWEST_FINISHED: &str =
+    "SELECT id FROM matches WHERE state = 'finished' ORDER BY id DESC LIMIT 1 OFFSET ?1";
+pub(crate) const OLDER_REPLAYS: &str =
+    "SELECT id, kind, requested_by FROM matches INDEXED BY matches_with_replay
+     WHERE state = 'finished' AND replay_pruned_at IS NULL AND id > ?1 AND id < ?2
+     ORDER BY id LIMIT ?3";
+pub(crate) const SEATED_BOTS: &str = "SELECT bot FROM match_seats WHERE match = ?1";
+pub(crate) const BOT_THRESHOLD: &str =
+    "SELECT s.match FROM match_seats s JOIN matches m ON m.id = s.match
+     WHERE s.bot = ?1 AND m.state = 'finished'
+     ORDER BY s.match DESC LIMIT 1 OFFSET ?2";
+pub(crate) const PLAYER_THRESHOLD: &str = "SELECT id FROM matches
+     WHERE requested_by = ?1 AND kind = 'challenge' AND state = 'finished'
+     ORDER BY id DESC LIMIT 1 OFFSET ?2";
+pub(crate) const HAS_REPLAY: &str = "SELECT COUNT(*) FROM matches
+     WHERE id = ?1 AND state = 'finished' AND replay_pruned_at IS NULL";
+
 /// Marks up to `limit` replays that no rule keeps as pruned at `now`, oldest
 /// first, in one transaction; returns their match ids (their files are to
 /// be deleted now). Empty: nothing is left to prune.
@@ -47,10 +66,7 @@ pub fn mark_pruned(
             {
                 continue;
             }
-            tx.execute(
-                "UPDATE matches SET replay_pruned_at = ?2 WHERE id = ?1",
-                params![candidate.id, now],
-            )?;
+            tx.execute(MARK, params![candidate.id, now])?;
             pruned.push(candidate.id);
             if pruned.len() >= limit {
                 break 'pages;
@@ -65,12 +81,8 @@ pub fn mark_pruned(
 /// it are past the overall rule. `None` while there are fewer than `n`.
 fn nth_newest_finished(conn: &Connection, n: u64) -> rusqlite::Result<Option<i64>> {
     let offset = i64::try_from(n.saturating_sub(1)).unwrap_or(i64::MAX);
-    conn.query_row(
-        "SELECT id FROM matches WHERE state = 'finished' ORDER BY id DESC LIMIT 1 OFFSET ?1",
-        [offset],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.query_row(NTH_NEWEST_FINISHED, [offset], |r| r.get(0))
+        .optional()
 }
 
 struct Candidate {
@@ -82,11 +94,7 @@ struct Candidate {
 /// Finished matches with their replay still on disk, ids in
 /// `after+1 .. before`, oldest first, one page.
 fn older_replays(conn: &Connection, after: i64, before: i64) -> rusqlite::Result<Vec<Candidate>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, requested_by FROM matches INDEXED BY matches_with_replay
-         WHERE state = 'finished' AND replay_pruned_at IS NULL AND id > ?1 AND id < ?2
-         ORDER BY id LIMIT ?3",
-    )?;
+    let mut stmt = conn.prepare_cached(OLDER_REPLAYS)?;
     stmt.query_map(params![after, before, PAGE], |r| {
         Ok(Candidate {
             id: r.get(0)?,
@@ -111,7 +119,7 @@ fn kept_by_a_bot(
     }
     let offset = i64::try_from(rule.kept_per_bot - 1).unwrap_or(i64::MAX);
     let bots = {
-        let mut stmt = conn.prepare_cached("SELECT bot FROM match_seats WHERE match = ?1")?;
+        let mut stmt = conn.prepare_cached(SEATED_BOTS)?;
         stmt.query_map([id], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?
     };
@@ -120,13 +128,7 @@ fn kept_by_a_bot(
             Some(known) => *known,
             None => {
                 let found = conn
-                    .query_row(
-                        "SELECT s.match FROM match_seats s JOIN matches m ON m.id = s.match
-                         WHERE s.bot = ?1 AND m.state = 'finished'
-                         ORDER BY s.match DESC LIMIT 1 OFFSET ?2",
-                        params![bot, offset],
-                        |r| r.get::<_, i64>(0),
-                    )
+                    .query_row(BOT_THRESHOLD, params![bot, offset], |r| r.get::<_, i64>(0))
                     .optional()?;
                 thresholds.insert(bot, found);
                 found
@@ -158,13 +160,9 @@ fn kept_for_its_player(
         Some(known) => *known,
         None => {
             let found = conn
-                .query_row(
-                    "SELECT id FROM matches
-                     WHERE requested_by = ?1 AND kind = 'challenge' AND state = 'finished'
-                     ORDER BY id DESC LIMIT 1 OFFSET ?2",
-                    params![player, offset],
-                    |r| r.get::<_, i64>(0),
-                )
+                .query_row(PLAYER_THRESHOLD, params![player, offset], |r| {
+                    r.get::<_, i64>(0)
+                })
                 .optional()?;
             thresholds.insert(player, found);
             found
@@ -176,13 +174,8 @@ fn kept_for_its_player(
 /// Whether match `id`'s replay file should be on disk: it is finished and
 /// not pruned. Start-up deletes any other file in the replays folder.
 pub fn has_replay(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM matches
-         WHERE id = ?1 AND state = 'finished' AND replay_pruned_at IS NULL",
-        [id],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
+    conn.query_row(HAS_REPLAY, [id], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
 }
 
 #[cfg(test)]

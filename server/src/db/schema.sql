@@ -35,8 +35,16 @@ CREATE TABLE IF NOT EXISTS bots (
     rating_sigma REAL NOT NULL,
     games       INTEGER NOT NULL DEFAULT 0,
     created_at  INTEGER NOT NULL,
+    -- Its record in finished rated matches (challenges are not), over all its
+    -- versions, from its seats' side: won (winner_seat is its seat), drawn
+    -- (no winner), lost. Kept by the triggers below, never counted on read.
+    wins        INTEGER NOT NULL DEFAULT 0,
+    draws       INTEGER NOT NULL DEFAULT 0,
+    losses      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (owner, name)
 );
+-- A challenge may name a bot by its bare name.
+CREATE INDEX IF NOT EXISTS bots_by_name ON bots (name);
 
 CREATE TABLE IF NOT EXISTS bot_versions (
     id          INTEGER PRIMARY KEY,
@@ -44,6 +52,9 @@ CREATE TABLE IF NOT EXISTS bot_versions (
     version     INTEGER NOT NULL,
     module      TEXT NOT NULL REFERENCES modules(hash),
     created_at  INTEGER NOT NULL,
+    -- Seats it took in finished matches (ladder and challenges). Kept by the
+    -- triggers below.
+    played      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (bot, version)
 );
 
@@ -107,3 +118,69 @@ CREATE TABLE IF NOT EXISTS settings (
     updated_by  INTEGER REFERENCES players(id),
     updated_at  INTEGER NOT NULL
 );
+
+-- How many matches are in each state (the leaderboard's footer): kept by
+-- the triggers below, so that no page counts `matches`.
+CREATE TABLE IF NOT EXISTS match_state_counts (
+    state       TEXT PRIMARY KEY,
+    n           INTEGER NOT NULL
+);
+
+-- The counters above follow the rows whatever writes them (the server, a
+-- test's fixture, an admin with the sqlite3 shell), in the writing
+-- statement's transaction. They rely on what the server never does: a
+-- finished match's state, `rated`, `winner_seat` and seats never change, and
+-- no match or seat is deleted (the triggers on delete only keep the state
+-- counts). db/mod.rs `upgrade` fills them once for a database made before.
+CREATE TRIGGER IF NOT EXISTS match_inserted AFTER INSERT ON matches
+BEGIN
+    INSERT INTO match_state_counts (state, n) VALUES (NEW.state, 1)
+    ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS match_state_changed AFTER UPDATE OF state ON matches
+WHEN OLD.state IS NOT NEW.state
+BEGIN
+    UPDATE match_state_counts SET n = n - 1 WHERE state = OLD.state;
+    INSERT INTO match_state_counts (state, n) VALUES (NEW.state, 1)
+    ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS match_deleted AFTER DELETE ON matches
+BEGIN
+    UPDATE match_state_counts SET n = n - 1 WHERE state = OLD.state;
+END;
+
+-- A match finishes (db/matches.rs `finish`): its seats' records and
+-- versions' counts, in the transaction that finishes it.
+CREATE TRIGGER IF NOT EXISTS match_finished AFTER UPDATE OF state ON matches
+WHEN NEW.state = 'finished' AND OLD.state IS NOT 'finished'
+BEGIN
+    UPDATE bots SET
+        wins = wins + (SELECT COUNT(*) FROM match_seats s
+                       WHERE s.match = NEW.id AND s.bot = bots.id AND s.seat = NEW.winner_seat),
+        draws = draws + (SELECT COUNT(*) FROM match_seats s
+                         WHERE s.match = NEW.id AND s.bot = bots.id AND NEW.winner_seat IS NULL),
+        losses = losses + (SELECT COUNT(*) FROM match_seats s
+                           WHERE s.match = NEW.id AND s.bot = bots.id AND s.seat != NEW.winner_seat)
+    WHERE NEW.rated = 1 AND id IN (SELECT s.bot FROM match_seats s WHERE s.match = NEW.id);
+    UPDATE bot_versions SET
+        -- `+`: by the match's seats, never by the version's (seats_by_version).
+        played = played + (SELECT COUNT(*) FROM match_seats s
+                           WHERE s.match = NEW.id AND +s.bot_version = bot_versions.id)
+    WHERE id IN (SELECT s.bot_version FROM match_seats s WHERE s.match = NEW.id);
+END;
+
+-- A seat added to a match already finished (rows written in that order,
+-- as a fixture does): the same counts for that seat.
+CREATE TRIGGER IF NOT EXISTS seat_of_finished_match AFTER INSERT ON match_seats
+WHEN (SELECT state = 'finished' FROM matches WHERE id = NEW.match)
+BEGIN
+    UPDATE bots SET
+        wins = wins + (SELECT winner_seat IS NEW.seat FROM matches WHERE id = NEW.match),
+        draws = draws + (SELECT winner_seat IS NULL FROM matches WHERE id = NEW.match),
+        losses = losses + (SELECT winner_seat IS NOT NULL AND winner_seat IS NOT NEW.seat
+                           FROM matches WHERE id = NEW.match)
+    WHERE id = NEW.bot AND (SELECT rated = 1 FROM matches WHERE id = NEW.match);
+    UPDATE bot_versions SET played = played + 1 WHERE id = NEW.bot_version;
+END;

@@ -5,6 +5,7 @@
 use crate::app::AppState;
 use crate::db::matches::{self, Finished, Job};
 use crate::db::now_ms;
+use crate::storage::sync_dir;
 use lockstep_sim::match_loop::{Entrant, MatchConfig};
 use lockstep_sim::replay::play_recorded;
 use std::fs::File;
@@ -126,13 +127,14 @@ fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, St
     let mut observer = state.metrics.observer();
     let (result, replay_hash) =
         play_recorded(&state.sandbox, &entrants, config, &mut out, &mut observer)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("playing match {}: {e}", job.id))?;
     let file = out.into_inner().map_err(|e| io("write", e.into_error()))?;
     file.sync_all().map_err(|e| io("sync", e))?;
     drop(file);
     std::fs::rename(&part, replay_path(&state.replays_dir, job.id)).map_err(|e| io("rename", e))?;
     sync_dir(&state.replays_dir).map_err(|e| io("sync the folder", e))?;
-    let json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string(&result)
+        .map_err(|e| format!("the result of match {} as JSON: {e}", job.id))?;
     Ok(Finished {
         winner: result.winner,
         ticks: result.ticks,
@@ -140,12 +142,4 @@ fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, St
         replay_hash: blake3::Hash::from_bytes(replay_hash).to_hex().to_string(),
         result: json,
     })
-}
-
-/// Makes a rename in `dir` durable (a no-op where folders cannot be opened).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    match File::open(dir) {
-        Ok(d) => d.sync_all(),
-        Err(_) => Ok(()),
-    }
 }

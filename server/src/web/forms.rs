@@ -2,19 +2,26 @@
 //! runs the very code the API runs (`api::bots`, `api::players`), so a bot
 //! uploaded through the browser is validated, stored and refused exactly
 //! as one sent with `curl`; the page shows the validator's verdict.
+//!
+//! The upload form's token and name are checked before its module is read,
+//! so that no one without a valid token gets a module read, let alone one of
+//! the server's few upload slots (`api::upload_slot`).
 
 use super::WebError;
 use super::html::{Nav, Page, count, esc};
 use crate::api::players::{self, PeerAddr};
+use crate::api::{BodyReader, FORM_SLACK, upload_slot};
 use crate::app::State;
+use crate::db::players::Player;
 use crate::error::ApiError;
-use axum::body::{Body, Bytes};
-use axum::extract::{Form, FromRequest, Multipart, Request, State as AxState};
+use axum::body::Bytes;
+use axum::extract::{Form, Multipart, Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt::Write;
+use tokio::sync::SemaphorePermit;
 
 /// The help beside the upload form.
 const UPLOAD_HELP: &str = r#"<aside class="card">
@@ -66,77 +73,126 @@ pub async fn upload_form() -> Response {
     private(upload_page(&UploadFields::default(), ""))
 }
 
-/// Room for the form's boundaries, token and name beside the module.
-const FORM_SLACK: usize = 64 << 10;
-
-/// `POST /upload` (multipart: `token`, `name`, `module`): the upload, then
-/// the form again with the verdict above it. The body is capped at the
-/// server's `max_upload_bytes` (plus the form's own few bytes) as it is read.
+/// `POST /upload` (multipart: `token`, `name`, `module`, in the form's
+/// order): the upload, then the form again with the verdict above it.
+///
+/// The token and the name are read and checked first; a form without a
+/// valid token, a good name or room for one more bot is refused before its
+/// module is read (what is left of the body is read and dropped, so that
+/// the browser sees the page). The module is read in an upload slot, under
+/// the API's cap and deadline. The page answers 200 whatever the verdict,
+/// but 503 (with `Retry-After`) when every upload slot stays taken and 408
+/// when the body is too slow to arrive.
 pub async fn upload(AxState(state): AxState<State>, request: Request) -> Response {
     let mut fields = UploadFields::default();
-    let limit = state.config.max_upload_bytes;
-    let verdict = match read_form(request, limit + FORM_SLACK, &mut fields).await {
-        Ok(module) => upload_verdict(&state, &fields, module).await,
-        Err(verdict) => verdict,
+    let (verdict, status, retry_after) = match receive(&state, request, &mut fields).await {
+        Ok(accepted) => (accepted_html(&accepted), StatusCode::OK, None),
+        Err(Refusal::Missing(heading, problem)) => {
+            (refusal(heading, &[problem.into()]), StatusCode::OK, None)
+        }
+        Err(Refusal::Error(e)) => {
+            let (status, retry_after) = match &e {
+                ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, None),
+                ApiError::Busy { retry_after, .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, *retry_after)
+                }
+                _ => (StatusCode::OK, None),
+            };
+            (error_verdict(e), status, retry_after)
+        }
     };
-    private(upload_page(&fields, &verdict))
+    let mut response = private(upload_page(&fields, &verdict));
+    *response.status_mut() = status;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
-/// The form's fields into `fields`, and the module's bytes; or a refusal.
-async fn read_form(
+/// Why the form's upload was not stored.
+enum Refusal {
+    /// A field left empty: the verdict's heading and what to do.
+    Missing(&'static str, &'static str),
+    /// What the API would have answered.
+    Error(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Refusal {
+        Refusal::Error(e)
+    }
+}
+
+/// Reads the form into `fields` and uploads its module.
+async fn receive(
+    state: &State,
     request: Request,
-    cap: usize,
     fields: &mut UploadFields,
-) -> Result<Option<Bytes>, String> {
+) -> Result<Accepted, Refusal> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, cap).await.map_err(|_| {
-        refusal(
-            "Not uploaded",
-            &[format!(
-                "the module is larger than the {}-byte upload limit",
-                cap - FORM_SLACK
-            )],
-        )
-    })?;
-    let unreadable =
-        |e: &dyn std::fmt::Display| refusal("The form could not be read", &[e.to_string()]);
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let mut form = Multipart::from_request(request, &())
-        .await
-        .map_err(|e| unreadable(&e.body_text()))?;
-    let mut module = None;
-    while let Some(field) = form.next_field().await.map_err(|e| unreadable(&e))? {
-        let name = field.name().map(str::to_string);
-        match name.as_deref() {
-            Some("token") => fields.token = field.text().await.map_err(|e| unreadable(&e))?,
-            Some("name") => fields.name = field.text().await.map_err(|e| unreadable(&e))?,
-            Some("module") => module = Some(field.bytes().await.map_err(|e| unreadable(&e))?),
+    let cap = state.config.max_upload_bytes + FORM_SLACK;
+    let (reader, body) = BodyReader::new(state, body, cap);
+    // Until the token is checked, no more than the fields before the module.
+    reader.hold_at(FORM_SLACK);
+    let mut form = reader.form(parts, body).await?;
+    let read = read_form(state, &reader, &mut form, fields).await;
+    if read.is_err() {
+        reader.drain(&mut form).await;
+    }
+    let (player, module, _slot) = read?;
+    drop(form);
+    Ok(super::backend::upload(state, &player, &fields.name, module).await?)
+}
+
+/// The token and name into `fields`, then (if they pass) the module, read in
+/// an upload slot: the player, the module and the slot.
+async fn read_form<'s>(
+    state: &'s State,
+    reader: &BodyReader,
+    form: &mut Multipart,
+    fields: &mut UploadFields,
+) -> Result<(Player, Bytes, SemaphorePermit<'s>), Refusal> {
+    while let Some(field) = reader.unless_held(reader.next_field(form)).await? {
+        match field.name() {
+            Some("token") => fields.token = reader.unless_held(reader.text(field)).await?,
+            Some("name") => fields.name = reader.unless_held(reader.text(field)).await?,
+            Some("module") => {
+                let player = check_fields(state, fields).await?;
+                let slot = upload_slot(state).await?;
+                reader.release();
+                let module = reader.file(field).await?;
+                while reader.next_field(form).await?.is_some() {}
+                if module.is_empty() {
+                    return Err(NO_FILE);
+                }
+                return Ok((player, module, slot));
+            }
             _ => {}
         }
     }
-    fields.token = fields.token.trim().to_string();
-    fields.name = fields.name.trim().to_string();
-    Ok(module)
+    check_fields(state, fields).await?;
+    Err(NO_FILE)
 }
 
-/// Checks that the form is complete, then uploads: the verdict as HTML.
-async fn upload_verdict(state: &State, fields: &UploadFields, module: Option<Bytes>) -> String {
+const NO_FILE: Refusal = Refusal::Missing("No file", "choose a .wasm file to upload");
+
+/// The form's token and name, checked as the API checks them before it
+/// reads a body: the token's player.
+async fn check_fields(state: &State, fields: &UploadFields) -> Result<Player, Refusal> {
     if fields.token.is_empty() {
-        return refusal(
+        return Err(Refusal::Missing(
             "No token",
-            &["enter the API token you got when registering".into()],
-        );
+            "enter the API token you got when registering",
+        ));
     }
     if fields.name.is_empty() {
-        return refusal("No bot name", &["enter a name for the bot".into()]);
+        return Err(Refusal::Missing("No bot name", "enter a name for the bot"));
     }
-    let Some(bytes) = module.filter(|m| !m.is_empty()) else {
-        return refusal("No file", &["choose a .wasm file to upload".into()]);
-    };
-    match super::backend::upload(state, &fields.token, &fields.name, bytes).await {
-        Ok(accepted) => accepted_html(&accepted),
-        Err(e) => error_verdict(e),
-    }
+    let player = super::backend::player(state, &fields.token).await?;
+    super::backend::check_upload(state, &player, &fields.name).await?;
+    Ok(player)
 }
 
 /// A stored upload, as the page reports it.

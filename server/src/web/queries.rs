@@ -1,7 +1,7 @@
 //! What the pages read: the shared read functions of `db/` (bots, players,
 //! matches), plus the few figures only the pages show (wins, draws and
-//! losses; matches per version; the stored results' fuel figures). Nothing
-//! here writes.
+//! losses and matches per version, counters the database keeps; the stored
+//! results' fuel figures). Nothing here writes.
 
 use crate::db::bots::{self, Bot, Version};
 use crate::db::matches::{self, MatchView};
@@ -10,7 +10,8 @@ use rusqlite::{Connection, params};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// Rated finished matches from one bot's side, over all its versions.
+/// Rated finished matches from one bot's side, over all its versions (the
+/// bot's `wins`, `draws` and `losses`, which `schema.sql`'s triggers keep).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Record {
     pub wins: i64,
@@ -31,45 +32,27 @@ pub struct BotRow {
     pub record: Record,
 }
 
-/// Wins, draws and losses of every bot (or of `bot`) in finished rated
-/// matches (the ones its `games` counts; challenges are not).
-fn records(conn: &Connection, bot: Option<i64>) -> rusqlite::Result<HashMap<i64, Record>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.bot,
-                COALESCE(SUM(m.winner_seat = s.seat), 0),
-                COALESCE(SUM(m.winner_seat IS NULL), 0),
-                COALESCE(SUM(m.winner_seat IS NOT NULL AND m.winner_seat != s.seat), 0)
-         FROM match_seats s JOIN matches m ON m.id = s.match
-         WHERE m.state = 'finished' AND m.rated = 1 AND (?1 IS NULL OR s.bot = ?1)
-         GROUP BY s.bot",
-    )?;
-    stmt.query_map([bot], |r| {
-        Ok((
-            r.get(0)?,
-            Record {
-                wins: r.get(1)?,
-                draws: r.get(2)?,
-                losses: r.get(3)?,
+impl BotRow {
+    /// `bot` with its record: the counters `bots` keeps (`schema.sql`).
+    fn new(bot: Bot) -> BotRow {
+        BotRow {
+            record: Record {
+                wins: bot.wins,
+                draws: bot.draws,
+                losses: bot.losses,
             },
-        ))
-    })?
-    .collect()
+            bot,
+        }
+    }
 }
 
-fn with_records(conn: &Connection, list: Vec<Bot>) -> rusqlite::Result<Vec<BotRow>> {
-    let records = records(conn, None)?;
-    Ok(list
-        .into_iter()
-        .map(|bot| BotRow {
-            record: records.get(&bot.id).copied().unwrap_or_default(),
-            bot,
-        })
-        .collect())
+fn with_records(list: Vec<Bot>) -> Vec<BotRow> {
+    list.into_iter().map(BotRow::new).collect()
 }
 
 /// Active bots, best conservative rating (mu − 3σ) first.
 pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<BotRow>> {
-    with_records(conn, bots::leaderboard(conn)?)
+    Ok(with_records(bots::leaderboard(conn)?))
 }
 
 pub fn player(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>> {
@@ -78,7 +61,7 @@ pub fn player(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>>
 
 /// A player's bots: active ones first, each group by conservative rating.
 pub fn player_bots(conn: &Connection, name: &str) -> rusqlite::Result<Vec<BotRow>> {
-    let mut rows = with_records(conn, bots::list(conn, Some(name))?)?;
+    let mut rows = with_records(bots::list(conn, Some(name))?);
     rows.sort_by(|a, b| {
         b.bot.active.cmp(&a.bot.active).then(
             b.bot
@@ -90,21 +73,12 @@ pub fn player_bots(conn: &Connection, name: &str) -> rusqlite::Result<Vec<BotRow
 }
 
 pub fn bot(conn: &Connection, id: i64) -> rusqlite::Result<Option<BotRow>> {
-    let Some(bot) = bots::get(conn, id)? else {
-        return Ok(None);
-    };
-    let record = records(conn, Some(id))?.remove(&id).unwrap_or_default();
-    Ok(Some(BotRow { bot, record }))
+    Ok(bots::get(conn, id)?.map(BotRow::new))
 }
 
 /// A bot's versions, newest first, each with the finished matches it played.
 pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<(Version, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.version, COUNT(m.id) FROM bot_versions v
-         JOIN match_seats s ON s.bot_version = v.id
-         JOIN matches m ON m.id = s.match AND m.state = 'finished'
-         WHERE v.bot = ?1 GROUP BY v.version",
-    )?;
+    let mut stmt = conn.prepare_cached(bots::VERSIONS_PLAYED)?;
     let played: HashMap<i64, i64> = stmt
         .query_map([bot], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -221,7 +195,7 @@ pub fn recent_matches(
 /// The newest matches of `bot`, with the results of the finished ones.
 pub fn bot_matches(conn: &Connection, bot: i64, limit: u32) -> rusqlite::Result<Vec<MatchRow>> {
     let list = matches::list(conn, Some(bot), None, None, limit)?;
-    let mut stmt = conn.prepare_cached("SELECT result FROM matches WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached(matches::RESULT)?;
     list.into_iter()
         .map(|mut m| {
             if m.state == "finished" && m.result.is_none() {
@@ -235,8 +209,7 @@ pub fn bot_matches(conn: &Connection, bot: i64, limit: u32) -> rusqlite::Result<
 
 /// How many matches are in each state, for the leaderboard's footer line.
 pub fn match_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut stmt =
-        conn.prepare("SELECT state, COUNT(*) FROM matches GROUP BY state ORDER BY state")?;
+    let mut stmt = conn.prepare_cached(matches::STATE_COUNTS)?;
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()
 }

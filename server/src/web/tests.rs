@@ -247,8 +247,9 @@ fn every_page_renders_and_escapes_what_users_wrote() {
         "/nowhere",
         "/bots/x",
     ] {
-        let (status, _, _) = get(&base, path);
-        assert!(status == 404 || status == 400, "{path}: {status}");
+        let (status, _, page) = get(&base, path);
+        assert_eq!(status, 404, "{path}");
+        assert!(page.contains("Not Found"), "{path}: {page}");
     }
     let _ = std::fs::remove_dir_all(dir);
 }
