@@ -80,6 +80,8 @@ pub struct AppState {
     /// permits, each taken before a body is read and held until its bytes
     /// are dropped (see [`crate::api::upload_slot`]).
     pub upload_slots: tokio::sync::Semaphore,
+    /// The replay viewer's documents built last (`/api/matches/{id}/viewer.json`).
+    pub viewer_cache: crate::api::ViewerCache,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
                 SlidingWindow::MAX_CLIENTS,
             )),
             upload_slots: tokio::sync::Semaphore::new(config.uploads_at_once),
+            viewer_cache: crate::api::ViewerCache::new(crate::api::ViewerCache::DEFAULT_BUDGET),
             modules_dir: config.modules_dir(),
             replays_dir: config.replays_dir(),
             config,

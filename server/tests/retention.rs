@@ -152,5 +152,11 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
         let m = server.get(&format!("/api/matches/{id}")).json();
         let recorded = blake3::Hash::from_bytes(summary.replay_hash).to_hex();
         assert_eq!(m["replay_hash"].as_str(), Some(recorded.as_str()), "{id}");
+        // The viewer's data: built once, then the same bytes from memory.
+        let built = server.get(&format!("/api/matches/{id}/viewer.json"));
+        assert_eq!(built.status, 200, "{id}: {}", built.text());
+        assert_eq!(built.json()["format"], "lockstep-viewer/1");
+        let again = server.get(&format!("/api/matches/{id}/viewer.json"));
+        assert_eq!(again.body, built.body);
     }
 }

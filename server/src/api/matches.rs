@@ -6,14 +6,13 @@ use crate::auth::Auth;
 use crate::db::matches::{self as db, MatchView, NewMatch};
 use crate::db::now_ms;
 use crate::error::{ApiError, error_body};
-use crate::ladder::{self, pairing::Rng, worker};
-use axum::body::{Body, Bytes};
+use crate::ladder::{self, pairing::Rng};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lockstep_sim::replay::{ReplayReader, viewer_json};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::json;
@@ -30,8 +29,8 @@ pub fn router() -> Router<State> {
     Router::new()
         .route("/api/matches", post(challenge).get(list))
         .route("/api/matches/{id}", get(one))
-        .route("/api/matches/{id}/replay", get(replay))
-        .route("/api/matches/{id}/viewer.json", get(viewer))
+        .route("/api/matches/{id}/replay", get(super::replays::replay))
+        .route("/api/matches/{id}/viewer.json", get(super::replays::viewer))
 }
 
 /// A bot named in a challenge: its id, `owner/name`, or a name that only
@@ -264,7 +263,7 @@ async fn list(
     Ok(Json(json!({ "matches": matches })))
 }
 
-fn parse_id(id: &str) -> Result<i64, ApiError> {
+pub(super) fn parse_id(id: &str) -> Result<i64, ApiError> {
     id.parse()
         .map_err(|_| ApiError::BadRequest(format!("'{id}' is not a match id")))
 }
@@ -283,100 +282,4 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<MatchView>, ApiError> {
     Ok(Json(find(&state, parse_id(&id)?).await?))
-}
-
-/// The finished match's replay path; 404 saying why there is none, or 410
-/// if the retention rule deleted it.
-async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::PathBuf), ApiError> {
-    let id = parse_id(id)?;
-    let (match_state, pruned_at) = state
-        .db
-        .call(move |conn| Ok(db::replay_state(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("match {id} does not exist")))?;
-    if match_state != "finished" {
-        return Err(ApiError::NotFound(format!(
-            "match {id} has no replay: it is {match_state}"
-        )));
-    }
-    if pruned_at.is_some() {
-        return Err(pruned(id));
-    }
-    Ok((id, worker::replay_path(&state.replays_dir, id)))
-}
-
-/// 410 for match `id`'s pruned replay, saying what is left.
-fn pruned(id: i64) -> ApiError {
-    ApiError::Gone(format!(
-        "match {id}'s replay was deleted by the server's retention rule (only the newest \
-         matches keep their replays); the result, seed and module hashes are still at \
-         /api/matches/{id}"
-    ))
-}
-
-/// A replay file that could not be read: pruned while this request was on
-/// its way (410), or broken (500).
-fn unreadable(id: i64, path: &std::path::Path, e: std::io::Error) -> ApiError {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        pruned(id)
-    } else {
-        ApiError::internal(format!("{}: {e}", path.display()))
-    }
-}
-
-/// Finished matches never change: their replays may be cached for good.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// `GET /api/matches/{id}/replay`: the replay file as recorded.
-async fn replay(
-    AxState(state): AxState<State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let (id, path) = finished_replay(&state, &id).await?;
-    let bytes = tokio::task::spawn_blocking(move || {
-        std::fs::read(&path).map_err(|e| unreadable(id, &path, e))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"match-{id}.replay\""),
-            ),
-            (header::CACHE_CONTROL, IMMUTABLE.to_string()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
-}
-
-/// Viewer documents built at once: each replays the whole match through the
-/// game (no bots), CPU work that must not crowd out the ladder.
-static VIEWER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// `GET /api/matches/{id}/viewer.json`: the viewer's data for the replay.
-async fn viewer(
-    AxState(state): AxState<State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let (id, path) = finished_replay(&state, &id).await?;
-    let _slot = VIEWER_SLOTS.acquire().await.map_err(ApiError::internal)?;
-    let json = tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path).map_err(|e| unreadable(id, &path, e))?;
-        let reader = ReplayReader::new(std::io::BufReader::new(file))
-            .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-        viewer_json(reader).map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, IMMUTABLE),
-        ],
-        json,
-    )
-        .into_response())
 }

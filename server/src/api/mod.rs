@@ -13,6 +13,9 @@ pub mod bots;
 pub mod players;
 
 mod matches;
+pub(crate) mod replays;
+
+pub use replays::ViewerCache;
 mod upload;
 
 pub use upload::{BodyReader, FORM_SLACK, refuse_declared, too_large, upload_slot};
