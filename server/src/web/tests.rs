@@ -251,6 +251,13 @@ fn every_page_renders_and_escapes_what_users_wrote() {
         assert_eq!(status, 404, "{path}");
         assert!(page.contains("Not Found"), "{path}: {page}");
     }
+    // A query that does not parse is a page too, with axum's message.
+    let (status, kind, page) = get(&base, "/matches?before=soon");
+    assert_eq!((status, kind.as_str()), (400, "text/html; charset=utf-8"));
+    assert!(
+        page.contains("Bad Request") && page.contains("before"),
+        "{page}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
