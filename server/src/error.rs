@@ -150,3 +150,48 @@ impl From<rusqlite::Error> for ApiError {
         ApiError::internal(e)
     }
 }
+
+/// Rewrites an error response that is not in the router's own format yet
+/// (axum's plain-text rejections: a 405, a path, query or form that does not
+/// parse) with `render(status, message)`, keeping the status, axum's message
+/// and the other headers (`Allow`, `Retry-After`). `own_type` is the
+/// Content-Type prefix of responses already in that format.
+pub(crate) async fn rewrite_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+    own_type: &str,
+    render: fn(StatusCode, &str) -> Response,
+) -> Response {
+    use axum::http::header;
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(own_type));
+    if status.as_u16() < 400 || ours {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("{method} is not allowed for {path} (the Allow header lists the methods that are)")
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut response = render(status, &message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    response
+}

@@ -25,7 +25,7 @@ use crate::error::{ApiError, error_body};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -75,40 +75,12 @@ async fn unknown_endpoint(request: Request) -> ApiError {
 }
 
 /// Rewrites any error response that is not JSON yet (axum's rejections: a
-/// 405, a path that does not parse) into the API's error shape, keeping the
-/// status and axum's message.
+/// 405, a path that does not parse) into the API's error shape.
 async fn json_errors(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status.as_u16() < 400 || is_json {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 64 << 10)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        .unwrap_or_default();
-    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        format!("{method} is not allowed for {path} (the Allow header lists the methods that are)")
-    } else if text.is_empty() {
-        status.canonical_reason().unwrap_or("error").to_string()
-    } else {
-        text
-    };
-    let mut response = (status, axum::Json(error_body(status, &message))).into_response();
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            response.headers_mut().insert(name, value.clone());
-        }
-    }
-    response
+    crate::error::rewrite_rejections(request, next, "application/json", |status, message| {
+        (status, axum::Json(error_body(status, message))).into_response()
+    })
+    .await
 }
 
 /// A JSON request body, or a 400 that says what is wrong with it.

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -59,41 +59,13 @@ pub fn router() -> Router<State> {
         .layer(axum::middleware::from_fn(html_errors))
 }
 
-/// Rewrites any error response that is not a page yet (axum's rejections: a
-/// query or form that does not parse, a 405) into an error page, keeping
-/// the status, axum's message and the headers (`Allow`, `Retry-After`).
+/// Rewrites any error response that is not a page yet (axum's rejections:
+/// a query or form that does not parse, a 405) into an error page.
 async fn html_errors(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if status.as_u16() < 400 || is_html {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 64 << 10)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        .unwrap_or_default();
-    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        format!("{method} is not allowed for {path}.")
-    } else if text.is_empty() {
-        status.canonical_reason().unwrap_or("Error").to_string()
-    } else {
-        text
-    };
-    let mut response = html::error_page(status, &message).into_response();
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            response.headers_mut().insert(name, value.clone());
-        }
-    }
-    response
+    crate::error::rewrite_rejections(request, next, "text/html", |status, message| {
+        html::error_page(status, message).into_response()
+    })
+    .await
 }
 
 /// An id in a page's path; anything else is a 404 page.
