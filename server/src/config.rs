@@ -38,7 +38,7 @@ pub struct ServerConfig {
     /// Whether the ladder schedules matches at all. Default true.
     pub ladder_enabled: bool,
     /// A pause after each of a worker's matches, in ms. Default 1000: a
-    /// rating settles within minutes at that pace (about 55 matches a
+    /// rating settles within minutes at that pace (about 60 matches a
     /// minute per worker on the default maps), while running flat out
     /// (0: about 2,300 a minute) keeps a core busy for good and writes
     /// about 5 MB of match rows a minute, which are kept.
