@@ -1,6 +1,7 @@
 //! The shared state every handler and the ladder see, and the router that
 //! puts the API, the web pages and the metrics together.
 
+use crate::api::DocumentCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
 use crate::ratelimit::SlidingWindow;
@@ -81,7 +82,9 @@ pub struct AppState {
     /// are dropped (see [`crate::api::upload_slot`]).
     pub upload_slots: tokio::sync::Semaphore,
     /// The replay viewer's documents built last (`/api/matches/{id}/viewer.json`).
-    pub viewer_cache: crate::api::ViewerCache,
+    pub viewer_cache: DocumentCache,
+    /// Pruned replays recorded again last (`/api/matches/{id}/replay`).
+    pub recorded_again: DocumentCache,
 }
 
 impl AppState {
@@ -95,7 +98,8 @@ impl AppState {
                 SlidingWindow::MAX_CLIENTS,
             )),
             upload_slots: tokio::sync::Semaphore::new(config.uploads_at_once),
-            viewer_cache: crate::api::ViewerCache::new(crate::api::ViewerCache::DEFAULT_BUDGET),
+            viewer_cache: DocumentCache::new(DocumentCache::VIEWER_BUDGET),
+            recorded_again: DocumentCache::new(DocumentCache::RECORDED_AGAIN_BUDGET),
             modules_dir: config.modules_dir(),
             replays_dir: config.replays_dir(),
             config,

@@ -1,7 +1,7 @@
 //! Replay retention through the real binary: with the ladder playing, old
 //! replays are deleted while the newest matches and a player's challenge
-//! keep theirs; a pruned replay answers 410 in the API and says so on its
-//! page, its match keeping everything else; a file a crash left behind is
+//! keep theirs; a pruned replay is recorded again to the same replay hash
+//! (410, saying why, where it cannot be); a file a crash left behind is
 //! deleted at the next start.
 
 mod support;
@@ -39,6 +39,15 @@ fn files(server: &Server) -> BTreeSet<i64> {
             name.strip_suffix(".replay")?.parse().ok()
         })
         .collect()
+}
+
+/// The replay hash a replay's summary records (of every byte before it).
+fn replay_hash_of(replay: &[u8]) -> String {
+    let reader = lockstep_sim::replay::ReplayReader::new(replay).unwrap();
+    let (_, summary) = reader.finish().unwrap();
+    blake3::Hash::from_bytes(summary.replay_hash)
+        .to_hex()
+        .to_string()
 }
 
 #[test]
@@ -112,32 +121,79 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
     );
     assert!(kept.contains(&challenge));
 
-    // A pruned replay: 410 from the API, said on the page; the match stays.
+    // A pruned replay is recorded again, to the very bytes of the first
+    // recording (its replay hash), and its page shows it in the viewer.
     let old = *gone.first().unwrap();
-    for path in [
-        format!("/api/matches/{old}/replay"),
-        format!("/api/matches/{old}/viewer.json"),
-    ] {
-        let response = server.get(&path);
-        assert_eq!(response.status, 410, "{path}: {}", response.text());
-        let error = &response.json()["error"];
-        assert_eq!(error["code"], "gone");
-        let message = error["message"].as_str().unwrap();
-        assert!(
-            message.contains(&format!("match {old}'s replay was deleted"))
-                && message.contains("retention rule")
-                && message.contains(&format!("/api/matches/{old}")),
-            "{message}"
-        );
-    }
     let m = server.get(&format!("/api/matches/{old}")).json();
     assert_eq!(m["state"], "finished");
     assert!(m["replay_pruned_at"].as_i64().unwrap() > 0, "{m}");
-    assert_eq!(m["replay_hash"].as_str().unwrap().len(), 64, "{m}");
+    assert_eq!(m["replay"], "recorded_again", "{m}");
     assert!(m["result"]["players"].is_array(), "the result stays: {m}");
-    let page = server.get(&format!("/matches/{old}"));
-    assert_eq!(page.status, 200);
-    let html = page.text();
+    let again = server.get(&format!("/api/matches/{old}/replay"));
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.header("x-lockstep-replay"), Some("recorded-again"));
+    assert_eq!(
+        replay_hash_of(&again.body),
+        m["replay_hash"].as_str().unwrap()
+    );
+    assert!(!files(&server).contains(&old), "served, not written back");
+    let viewer = server.get(&format!("/api/matches/{old}/viewer.json"));
+    assert_eq!(viewer.status, 200, "{}", viewer.text());
+    assert_eq!(viewer.json()["format"], "lockstep-viewer/1");
+    let html = server.get(&format!("/matches/{old}")).text();
+    assert!(
+        html.contains(r#"id="replay-recorded-again""#) && html.contains(r#"id="viewer""#),
+        "{html}"
+    );
+    let fresh = server
+        .get(&format!("/api/matches/{}", kept.last().unwrap()))
+        .json();
+    assert_eq!(fresh["replay"], "file", "{fresh}");
+
+    // Under other sandbox limits it cannot be the same match: 410, saying
+    // why. And a match played by a build that kept no settings is gone.
+    assert!(server.terminate().success());
+    let config = std::fs::read_to_string(server.config_path()).unwrap();
+    std::fs::write(
+        server.config_path(),
+        format!("{config}\n[limits]\nlog_lines = 7\n"),
+    )
+    .unwrap();
+    let older = *gone.iter().nth(1).unwrap();
+    let db = rusqlite::Connection::open(server.data_dir().join("lockstep.db")).unwrap();
+    db.execute(
+        "UPDATE matches SET played_with = NULL WHERE id = ?1",
+        [older],
+    )
+    .unwrap();
+    drop(db);
+    server.restart();
+    for (id, why) in [
+        (old, "other sandbox limits ([limits])"),
+        (older, "played by an earlier build"),
+    ] {
+        for path in [
+            format!("/api/matches/{id}/replay"),
+            format!("/api/matches/{id}/viewer.json"),
+        ] {
+            let response = server.get(&path);
+            assert_eq!(response.status, 410, "{path}: {}", response.text());
+            let error = &response.json()["error"];
+            assert_eq!(error["code"], "gone");
+            let message = error["message"].as_str().unwrap();
+            assert!(
+                message.starts_with(&format!(
+                    "match {id}'s replay was deleted by the server's retention rule, and \
+                     cannot be recorded again here: "
+                )) && message.contains(why)
+                    && message.ends_with(&format!("still at /api/matches/{id}")),
+                "{message}"
+            );
+        }
+    }
+    let m = server.get(&format!("/api/matches/{older}")).json();
+    assert_eq!(m["replay"], "gone", "{m}");
+    let html = server.get(&format!("/matches/{older}")).text();
     assert!(
         html.contains(r#"id="replay-pruned""#) && !html.contains(r#"id="viewer""#),
         "{html}"
@@ -147,11 +203,12 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
     for id in [challenge, *kept.last().unwrap()] {
         let replay = server.get(&format!("/api/matches/{id}/replay"));
         assert_eq!(replay.status, 200, "{id}: {}", replay.text());
-        let reader = lockstep_sim::replay::ReplayReader::new(&replay.body[..]).unwrap();
-        let (_, summary) = reader.finish().unwrap();
+        assert_eq!(replay.header("x-lockstep-replay"), Some("file"));
         let m = server.get(&format!("/api/matches/{id}")).json();
-        let recorded = blake3::Hash::from_bytes(summary.replay_hash).to_hex();
-        assert_eq!(m["replay_hash"].as_str(), Some(recorded.as_str()), "{id}");
+        assert_eq!(
+            m["replay_hash"].as_str(),
+            Some(replay_hash_of(&replay.body).as_str())
+        );
         // The viewer's data: built once, then the same bytes from memory.
         let built = server.get(&format!("/api/matches/{id}/viewer.json"));
         assert_eq!(built.status, 200, "{id}: {}", built.text());

@@ -15,7 +15,7 @@ pub mod players;
 mod matches;
 pub(crate) mod replays;
 
-pub use replays::ViewerCache;
+pub use replays::DocumentCache;
 mod upload;
 
 pub use upload::{BodyReader, FORM_SLACK, refuse_declared, too_large, upload_slot};

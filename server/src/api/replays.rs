@@ -1,29 +1,40 @@
-//! A finished match's replay file and the viewer's data built from it
-//! (docs/api.md, "Matches"): 404 before a match has finished, 410 once the
-//! retention rule has deleted its replay.
+//! A finished match's replay and the viewer's data built from it
+//! (docs/api.md, "Matches"): 404 before a match has finished. A replay the
+//! retention rule deleted is recorded again (`ladder::rerecord`), to the same
+//! bytes, or refused with 410 saying why.
 //!
-//! Building viewer data replays the whole match through the game (no bots):
-//! CPU work that must not crowd out the ladder, so one is built at a time,
-//! and the last ones built are kept in memory ([`ViewerCache`]): a match that
-//! many people open (a link passed round) is built once.
+//! Recording again plays a whole match, and building viewer data replays
+//! one through the game: CPU work that must not crowd out the ladder, so
+//! each is done one at a time, and the last results are kept in memory
+//! ([`DocumentCache`]): a match that many people open is built once.
 
 use super::matches::parse_id;
 use crate::app::State;
 use crate::db::matches as db;
 use crate::error::ApiError;
+use crate::ladder::rerecord::rerecord;
 use crate::ladder::worker;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State as AxState};
-use axum::http::header;
+use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use lockstep_sim::replay::{ReplayReader, viewer_json};
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-/// The finished match's replay path; 404 saying why there is none, or 410
-/// if the retention rule deleted it.
-async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::PathBuf), ApiError> {
-    let id = parse_id(id)?;
+/// CPU-heavy work done one at a time so that it never crowds out the
+/// ladder: recording a pruned replay again (a whole match, bots included),
+/// and building viewer data (a whole match through the game). Separate, so
+/// that a viewer build may wait for a recording without a deadlock.
+static RECORDING_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+static VIEWER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Finished matches never change: their replays may be cached for good.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Match `id`'s replay: its file, or, pruned, recorded again (`true`). 404
+/// before it has finished; 410 if it cannot be recorded again here.
+async fn replay_bytes(state: &State, id: i64) -> Result<(Bytes, bool), ApiError> {
     let (match_state, pruned_at) = state
         .db
         .call(move |conn| Ok(db::replay_state(conn, id)?))
@@ -34,45 +45,47 @@ async fn finished_replay(state: &State, id: &str) -> Result<(i64, std::path::Pat
             "match {id} has no replay: it is {match_state}"
         )));
     }
-    if pruned_at.is_some() {
-        return Err(pruned(id));
+    if pruned_at.is_none() {
+        let path = worker::replay_path(&state.replays_dir, id);
+        let read = tokio::task::spawn_blocking(move || std::fs::read(&path).map_err(|e| (path, e)))
+            .await
+            .map_err(ApiError::internal)?;
+        match read {
+            Ok(bytes) => return Ok((Bytes::from(bytes), false)),
+            // Pruned since the row was read: recorded again below.
+            Err((_, e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err((path, e)) => return Err(ApiError::internal(format!("{}: {e}", path.display()))),
+        }
     }
-    Ok((id, worker::replay_path(&state.replays_dir, id)))
-}
-
-/// 410 for match `id`'s pruned replay, saying what is left.
-fn pruned(id: i64) -> ApiError {
-    ApiError::Gone(format!(
-        "match {id}'s replay was deleted by the server's retention rule (only the newest \
-         matches keep their replays); the result, seed and module hashes are still at \
-         /api/matches/{id}"
-    ))
-}
-
-/// A replay file that could not be read: pruned while this request was on
-/// its way (410), or broken (500).
-fn unreadable(id: i64, path: &std::path::Path, e: std::io::Error) -> ApiError {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        pruned(id)
-    } else {
-        ApiError::internal(format!("{}: {e}", path.display()))
+    if let Some(bytes) = state.recorded_again.get(id) {
+        return Ok((bytes, true));
     }
+    let _slot = RECORDING_SLOTS
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    // Recorded by the request this one waited for?
+    if let Some(bytes) = state.recorded_again.get(id) {
+        return Ok((bytes, true));
+    }
+    let recording = state.clone();
+    let bytes = tokio::task::spawn_blocking(move || rerecord(&recording, id))
+        .await
+        .map_err(ApiError::internal)??;
+    let bytes = Bytes::from(bytes);
+    state.recorded_again.put(id, bytes.clone());
+    Ok((bytes, true))
 }
 
-/// Finished matches never change: their replays may be cached for good.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// `GET /api/matches/{id}/replay`: the replay file as recorded.
+/// `GET /api/matches/{id}/replay`: the replay as recorded (a pruned one is
+/// recorded again, to the same bytes, and says so in `x-lockstep-replay`).
 pub(crate) async fn replay(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (id, path) = finished_replay(&state, &id).await?;
-    let bytes = tokio::task::spawn_blocking(move || {
-        std::fs::read(&path).map_err(|e| unreadable(id, &path, e))
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let id = parse_id(&id)?;
+    let (bytes, again) = replay_bytes(&state, id).await?;
+    let source = if again { "recorded-again" } else { "file" };
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -81,21 +94,23 @@ pub(crate) async fn replay(
                 format!("attachment; filename=\"match-{id}.replay\""),
             ),
             (header::CACHE_CONTROL, IMMUTABLE.to_string()),
+            (
+                HeaderName::from_static("x-lockstep-replay"),
+                source.to_string(),
+            ),
         ],
         Body::from(bytes),
     )
         .into_response())
 }
 
-/// Viewer documents built at once.
-static VIEWER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
 /// `GET /api/matches/{id}/viewer.json`: the viewer's data for the replay.
 pub(crate) async fn viewer(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (id, path) = finished_replay(&state, &id).await?;
+    let id = parse_id(&id)?;
+    // Only finished matches are ever kept, and their data never changes.
     let json = match state.viewer_cache.get(id) {
         Some(json) => json,
         None => {
@@ -104,7 +119,8 @@ pub(crate) async fn viewer(
             match state.viewer_cache.get(id) {
                 Some(json) => json,
                 None => {
-                    let json = tokio::task::spawn_blocking(move || build(id, &path))
+                    let (replay, _) = replay_bytes(&state, id).await?;
+                    let json = tokio::task::spawn_blocking(move || build(id, &replay))
                         .await
                         .map_err(ApiError::internal)??;
                     state.viewer_cache.put(id, json.clone());
@@ -123,21 +139,17 @@ pub(crate) async fn viewer(
         .into_response())
 }
 
-/// The viewer's data for match `id`'s replay at `path`.
-fn build(id: i64, path: &std::path::Path) -> Result<Bytes, ApiError> {
-    let file = std::fs::File::open(path).map_err(|e| unreadable(id, path, e))?;
-    let reader = ReplayReader::new(std::io::BufReader::new(file))
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-    let json =
-        viewer_json(reader).map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-    Ok(Bytes::from(json))
+/// The viewer's data for match `id`'s `replay`.
+fn build(id: i64, replay: &[u8]) -> Result<Bytes, ApiError> {
+    let broken = |e| ApiError::internal(format!("the replay of match {id}: {e}"));
+    let reader = ReplayReader::new(replay).map_err(broken)?;
+    Ok(Bytes::from(viewer_json(reader).map_err(broken)?))
 }
 
-/// The viewer documents built last, least recently used out first, up to a
-/// byte budget. A finished match's data never changes, so an entry is never
-/// stale; a pruned replay's entry is never served (the 410 comes first) and
-/// ages out.
-pub struct ViewerCache {
+/// Documents built last (viewer data, replays recorded again), least
+/// recently used out first, up to a byte budget. A finished match's
+/// documents never change, so an entry is never stale.
+pub struct DocumentCache {
     budget: usize,
     inner: Mutex<Entries>,
 }
@@ -150,14 +162,16 @@ struct Entries {
     uses: u64,
 }
 
-impl ViewerCache {
-    /// Memory for viewer documents: 64 MiB holds some 30 default ladder
-    /// matches (about 2 MB each).
-    pub const DEFAULT_BUDGET: usize = 64 << 20;
+impl DocumentCache {
+    /// Memory for viewer data: 64 MiB holds some 30 default ladder matches
+    /// (about 2 MB each).
+    pub const VIEWER_BUDGET: usize = 64 << 20;
+    /// Memory for replays recorded again: 16 MiB holds some 600 (26 KB each).
+    pub const RECORDED_AGAIN_BUDGET: usize = 16 << 20;
 
     /// An empty cache holding at most `budget` bytes of documents.
-    pub fn new(budget: usize) -> ViewerCache {
-        ViewerCache {
+    pub fn new(budget: usize) -> DocumentCache {
+        DocumentCache {
             budget,
             inner: Mutex::new(Entries::default()),
         }
@@ -214,7 +228,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_go_first_and_the_budget_holds() {
-        let cache = ViewerCache::new(100);
+        let cache = DocumentCache::new(100);
         cache.put(1, doc(20));
         cache.put(2, doc(20));
         cache.put(3, doc(20));
@@ -236,7 +250,7 @@ mod tests {
 
     #[test]
     fn a_document_over_a_quarter_of_the_budget_is_not_kept() {
-        let cache = ViewerCache::new(100);
+        let cache = DocumentCache::new(100);
         cache.put(1, doc(25));
         cache.put(2, doc(26));
         assert!(cache.get(1).is_some());

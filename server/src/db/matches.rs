@@ -155,6 +155,19 @@ pub(crate) const JOB_SEATS: &str =
      JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
      WHERE s.match = ?1 ORDER BY s.seat";
 
+/// Match `id`'s seats as a worker plays them, in seat order.
+pub fn job_seats(conn: &Connection, id: i64) -> rusqlite::Result<Vec<JobSeat>> {
+    let mut stmt = conn.prepare_cached(JOB_SEATS)?;
+    stmt.query_map([id], |r| {
+        Ok(JobSeat {
+            bot: r.get(0)?,
+            name: r.get(1)?,
+            module: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
 /// Marks match `id` running (one more attempt) and returns what to play.
 pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
     tx.execute(START, params![id, now])?;
@@ -167,16 +180,7 @@ pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
             r.get::<_, i64>(4)?,
         ))
     })?;
-    let mut stmt = tx.prepare_cached(JOB_SEATS)?;
-    let seats = stmt
-        .query_map([id], |r| {
-            Ok(JobSeat {
-                bot: r.get(0)?,
-                name: r.get(1)?,
-                module: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let seats = job_seats(tx, id)?;
     Ok(Job {
         id,
         kind,
@@ -197,6 +201,8 @@ pub struct Finished {
     pub replay_hash: String,
     /// The `MatchResult` as JSON.
     pub result: String,
+    /// What it was played with (`ladder::rerecord::PlayedWith` as JSON).
+    pub played_with: String,
 }
 
 /// One seat's rating change.
@@ -209,7 +215,7 @@ pub struct RatingChange {
 
 pub(crate) const FINISH: &str =
     "UPDATE matches SET state = 'finished', finished_at = ?2, winner_seat = ?3, ticks = ?4,
-            final_hash = ?5, replay_hash = ?6, result = ?7, error = NULL
+            final_hash = ?5, replay_hash = ?6, result = ?7, played_with = ?8, error = NULL
      WHERE id = ?1 AND state = 'running'";
 /// A seat's bot and rating, if the seated version is still the bot's current
 /// one (the `(bot, version)` index).
@@ -249,7 +255,8 @@ pub fn finish(
             done.ticks,
             done.final_hash,
             done.replay_hash,
-            done.result
+            done.result,
+            done.played_with
         ],
     )?;
     if updated == 0 {
@@ -365,8 +372,13 @@ pub struct MatchView {
     pub final_hash: Option<String>,
     pub replay_hash: Option<String>,
     /// When the retention rule deleted the replay file (unix ms); `null`
-    /// while it can be downloaded. The replay hash stays.
+    /// while it is kept. The replay hash stays.
     pub replay_pruned_at: Option<i64>,
+    /// Where a finished match's replay comes from: `file` (kept),
+    /// `recorded_again` (pruned, and played again to the same replay hash
+    /// when asked for), `gone` (pruned, and played by a build that did not
+    /// keep the settings it needs); `null` until the match has finished.
+    pub replay: Option<&'static str>,
     /// Why it failed.
     pub error: Option<String>,
     /// The whole `MatchResult` (only from [`get`]).
@@ -390,7 +402,7 @@ pub struct SeatView {
 
 const VIEW_COLUMNS: &str = "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
     m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
-    m.replay_hash, m.error, m.replay_pruned_at";
+    m.replay_hash, m.error, m.replay_pruned_at, m.played_with IS NOT NULL";
 
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
     Ok(MatchView {
@@ -412,8 +424,28 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
         replay_hash: r.get(14)?,
         error: r.get(15)?,
         replay_pruned_at: r.get(16)?,
+        replay: replay_source(
+            &r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(16)?,
+            r.get(17)?,
+        ),
         result: None,
     })
+}
+
+/// [`MatchView::replay`] from the match's state, when its replay was
+/// pruned and whether it keeps what it was played with.
+fn replay_source(
+    state: &str,
+    pruned_at: Option<i64>,
+    has_played_with: bool,
+) -> Option<&'static str> {
+    match (state, pruned_at, has_played_with) {
+        ("finished", None, _) => Some("file"),
+        ("finished", Some(_), true) => Some("recorded_again"),
+        ("finished", Some(_), false) => Some("gone"),
+        _ => None,
+    }
 }
 
 pub(crate) const SEATS: &str = "SELECT s.seat, s.bot, b.name, p.name, v.version, v.module,
@@ -537,7 +569,7 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchView>> {
     let found = conn
         .query_row(&sql, [id], |r| {
             let mut view = view_row(r)?;
-            let result: Option<String> = r.get(17)?;
+            let result: Option<String> = r.get(18)?;
             view.result = result.and_then(|text| serde_json::from_str(&text).ok());
             Ok(view)
         })

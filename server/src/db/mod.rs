@@ -42,6 +42,9 @@ fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
             [],
         )?;
     }
+    if !has_column(&tx, "matches", "played_with")? {
+        tx.execute("ALTER TABLE matches ADD COLUMN played_with TEXT", [])?;
+    }
     // The finished matches that still have a replay file: the pruner's
     // candidates, a small set however many matches there are.
     tx.execute(
@@ -148,7 +151,14 @@ mod tests {
         let cut = super::SCHEMA
             .find("\n-- How many matches are in each state")
             .expect("the counters come last");
-        let later = ["replay_pruned_at ", "wins ", "draws ", "losses ", "played "];
+        let later = [
+            "replay_pruned_at ",
+            "played_with ",
+            "wins ",
+            "draws ",
+            "losses ",
+            "played ",
+        ];
         super::SCHEMA[..cut]
             .lines()
             .filter(|line| !later.iter().any(|c| line.trim_start().starts_with(c)))
@@ -289,6 +299,7 @@ mod tests {
                     final_hash: "f".into(),
                     replay_hash: "r".into(),
                     result: "{}".into(),
+                    played_with: "{}".into(),
                 };
                 assert!(matches::finish(conn, &job, &done, 0).unwrap().is_some());
             }

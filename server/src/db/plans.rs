@@ -120,7 +120,7 @@ fn statements() -> Vec<Statement> {
         "matches::start" m::START, [1, 0] => "by id";
         "matches::start job" m::JOB, [1] => "by id";
         "matches::start seats" m::JOB_SEATS, [1] => "a match's seats";
-        "matches::finish" m::FINISH, [1, 0, 0, 40, "h", "h", "{}"] => "by id";
+        "matches::finish" m::FINISH, [1, 0, 0, 40, "h", "h", "{}", "{}"] => "by id";
         "matches::finish current seat" m::CURRENT_SEAT, [1, 0] => "by (match, seat)";
         "matches::finish rate bot" m::RATE_BOT, [1, 25.0, 8.0] => "by id";
         "matches::finish rate seat" m::RATE_SEAT, [1, 0, 25.0, 8.0, 26.0, 7.0]
@@ -146,6 +146,7 @@ fn statements() -> Vec<Statement> {
         "matches::list seats" m::SEATS, [1] => "a match's seats";
         "matches::get" view(m::GET), [1] => "by id";
         "matches::replay_state" m::REPLAY_STATE, [1] => "by id";
+        "retention::played_with" retention::PLAYED_WITH, [1] => "by id";
         "queries::bot_matches result" m::RESULT, [1] => "by id";
         "queries::match_counts" m::STATE_COUNTS, [] => "a row per state";
         // Bots, their versions and modules; players.
@@ -532,6 +533,7 @@ fn large_database() {
         final_hash: "f".into(),
         replay_hash: "r".into(),
         result: "{}".into(),
+        played_with: "{}".into(),
     };
     let (mut rng, mut jobs, rule) = (Rng::new(1), Vec::new(), Retention::default());
     timed! {

@@ -178,6 +178,20 @@ pub fn has_replay(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
         .map(|n| n > 0)
 }
 
+pub(crate) const PLAYED_WITH: &str =
+    "SELECT played_with, replay_hash FROM matches WHERE id = ?1 AND state = 'finished'";
+
+/// What finished match `id` was played with (JSON) and its replay hash: what
+/// recording a pruned replay again needs (`ladder::rerecord`). `None` if it
+/// is not a finished match.
+pub fn played_with(
+    conn: &Connection,
+    id: i64,
+) -> rusqlite::Result<Option<(Option<String>, Option<String>)>> {
+    conn.query_row(PLAYED_WITH, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,10 @@ CREATE TABLE IF NOT EXISTS matches (
     -- When the retention rule deleted the replay file (set before the file
     -- goes); NULL while it is kept. See db/retention.rs.
     replay_pruned_at INTEGER,
+    -- What it was played with (JSON: {"match": MatchConfig, "limits":
+    -- SandboxLimits}), so that a pruned replay can be recorded again
+    -- (ladder/rerecord.rs). NULL for matches played by an earlier build.
+    played_with TEXT,
     -- The match result as `lockstep match --json` prints it.
     result      TEXT,
     error       TEXT

@@ -10,6 +10,7 @@
 //! `IDLE_POLL` has passed. docs/server.md ("Ladder") is the user's view.
 
 pub mod pairing;
+pub mod rerecord;
 #[cfg(test)]
 mod tests;
 pub mod worker;

@@ -79,6 +79,7 @@ fn done(winner: Option<usize>) -> Finished {
         final_hash: "f".repeat(64),
         replay_hash: "r".repeat(64),
         result: "{\"ticks\":40}".to_string(),
+        played_with: "{}".to_string(),
     }
 }
 

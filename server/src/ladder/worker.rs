@@ -2,8 +2,9 @@
 //! the replay streamed to `<id>.replay.part`, synced and renamed into place,
 //! then one transaction that finishes the match and updates the ratings.
 
+use super::rerecord::PlayedWith;
 use crate::app::AppState;
-use crate::db::matches::{self, Finished, Job};
+use crate::db::matches::{self, Finished, Job, JobSeat};
 use crate::db::now_ms;
 use crate::storage::sync_dir;
 use lockstep_sim::match_loop::{Entrant, MatchConfig};
@@ -91,10 +92,11 @@ fn fail(state: &AppState, job: &Job, error: &str, wall: std::time::Duration) {
     }
 }
 
-/// Loads the modules, plays with a replay, and puts the replay in place.
-fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, String> {
-    let mut entrants = Vec::with_capacity(job.seats.len());
-    for (seat, bot) in job.seats.iter().enumerate() {
+/// The seats' modules, loaded (through the sandbox's cache) from the data
+/// folder and checked against their hashes, as the match's entrants.
+pub fn entrants(state: &AppState, seats: &[JobSeat]) -> Result<Vec<Entrant>, String> {
+    let mut entrants = Vec::with_capacity(seats.len());
+    for (seat, bot) in seats.iter().enumerate() {
         let path = state.modules_dir.join(format!("{}.wasm", bot.module));
         let bytes = std::fs::read(&path).map_err(|e| {
             format!(
@@ -119,6 +121,12 @@ fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, St
             module,
         });
     }
+    Ok(entrants)
+}
+
+/// Loads the modules, plays with a replay, and puts the replay in place.
+fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, String> {
+    let entrants = entrants(state, &job.seats)?;
     let io = |what: &str, e: std::io::Error| format!("replay of match {}: {what}: {e}", job.id);
     std::fs::create_dir_all(&state.replays_dir).map_err(|e| io("create the folder", e))?;
     let part = part_path(&state.replays_dir, job.id);
@@ -135,11 +143,13 @@ fn run(state: &AppState, job: &Job, config: &MatchConfig) -> Result<Finished, St
     sync_dir(&state.replays_dir).map_err(|e| io("sync the folder", e))?;
     let json = serde_json::to_string(&result)
         .map_err(|e| format!("the result of match {} as JSON: {e}", job.id))?;
+    let played_with = PlayedWith::of(state, config).to_json();
     Ok(Finished {
         winner: result.winner,
         ticks: result.ticks,
         final_hash: result.final_hash,
         replay_hash: blake3::Hash::from_bytes(replay_hash).to_hex().to_string(),
         result: json,
+        played_with,
     })
 }

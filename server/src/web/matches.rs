@@ -140,15 +140,22 @@ pub async fn show(
     body.push_str(&seats_table(&row));
     let mut page_refresh = None;
     match m.state.as_str() {
-        "finished" if m.replay_pruned_at.is_some() => {
+        "finished" if m.replay == Some("gone") => {
             let _ = write!(
                 body,
-                r#"<section class="card empty" id="replay-pruned"><h2>Replay deleted</h2><p>This match's replay was deleted on {when} by the server's retention rule: only the newest matches, each bot's latest and each player's latest challenges keep their replays. The result above, the seed and the module hashes are kept; Lockstep is deterministic: the same modules, map, seed and settings play this match again, tick for tick.</p></section>"#,
+                r#"<section class="card empty" id="replay-pruned"><h2>Replay deleted</h2><p>This match's replay was deleted on {when} by the server's retention rule: only the newest matches, each bot's latest and each player's latest challenges keep their replays. It was played by an earlier build of the server, which did not keep the settings needed to record it again. The result above, the seed and the module hashes are kept.</p></section>"#,
                 when = time_el(m.replay_pruned_at)
             );
             body.push_str(&logs_section(&row));
         }
         "finished" => {
+            if m.replay == Some("recorded_again") {
+                let _ = write!(
+                    body,
+                    r#"<p class="lede" id="replay-recorded-again">The replay file was deleted on {when} by the server's retention rule; Lockstep is deterministic, so it is recorded again from the same modules, map, seed and settings when you watch it, and checked against the original's replay hash.</p>"#,
+                    when = time_el(m.replay_pruned_at)
+                );
+            }
             let _ = write!(
                 body,
                 r#"<section class="card flush viewer-card"><div class="viewer-head"><h2>Replay</h2><a class="button" id="download-replay" href="/api/matches/{id}/replay" download>Download replay</a><a class="button ghost" href="/viewer/index.html?src=/api/matches/{id}/viewer.json" target="_blank" rel="noopener">Open full screen</a></div>
