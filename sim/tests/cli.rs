@@ -1,21 +1,8 @@
 //! The `lockstep` binary as a user runs it: output, exit codes, error messages.
 
-use std::process::{Command, Output};
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .output()
-        .expect("the lockstep binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{lockstep, stderr, stdout};
 
 #[test]
 fn match_prints_standings_and_exits_zero() {

@@ -1,14 +1,9 @@
 //! `lockstep match --replay` and `lockstep replay …` as a user runs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .output()
-        .expect("the lockstep binary runs")
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::lockstep;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -9,7 +9,10 @@ use lockstep_sim::tune::{
     BotSamples, FirstTick, FuelStats, parse_fuel, parse_fuel_list, percentile, plan,
 };
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{lockstep, stderr, stdout};
 
 #[path = "support/wat_bot.rs"]
 mod wat_bot;
@@ -209,21 +212,6 @@ fn the_worked_example_in_docs_fuel_md_costs_what_it_says() {
 }
 
 // ---- the command ----
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(args)
-        .output()
-        .expect("the lockstep binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tune");
