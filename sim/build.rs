@@ -4,6 +4,9 @@
 //! The bots are built by a nested `cargo build` into `target/bots-wasm`, always
 //! with the `bot` profile whatever the host's profile, so a debug and a release
 //! host embed byte-identical modules (and the same module hashes).
+//!
+//! It also embeds the starter kits of `kits/`, file by file, for `lockstep
+//! new` (`build/kits.rs`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -11,6 +14,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// The starter kits of kits/, for `lockstep new`.
+#[path = "build/kits.rs"]
+mod kits;
+
+/// The target bots are built for, unless their manifest says otherwise
+/// (`[package.metadata.lockstep] wasm-target = "wasm32-wasip1"`).
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 struct BotCrate {
@@ -18,6 +27,7 @@ struct BotCrate {
     name: String,
     package: String,
     description: String,
+    target: String,
 }
 
 fn main() {
@@ -48,7 +58,7 @@ fn main() {
     let mut table = String::from("&[\n");
     for bot in &bots {
         let built = target_dir
-            .join(WASM_TARGET)
+            .join(&bot.target)
             .join("bot")
             .join(format!("{}.wasm", bot.package.replace('-', "_")));
         let embedded = out_dir.join(format!("{}.wasm", bot.name));
@@ -64,6 +74,7 @@ fn main() {
     }
     table.push(']');
     fs::write(out_dir.join("bundled_bots.rs"), table).unwrap();
+    kits::embed(root, &out_dir);
 }
 
 /// Every `bots/<name>/Cargo.toml`, sorted by name so the table is stable.
@@ -77,6 +88,8 @@ fn find_bots(bots_dir: &Path) -> Vec<BotCrate> {
                 name: dir.file_name()?.to_str()?.to_string(),
                 package: manifest_value(&manifest, "name")?,
                 description: manifest_value(&manifest, "description").unwrap_or_default(),
+                target: manifest_value(&manifest, "wasm-target")
+                    .unwrap_or_else(|| WASM_TARGET.to_string()),
             })
         })
         .collect();
@@ -109,7 +122,7 @@ fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
     let mut command = Command::new("cargo");
     command
         .current_dir(root)
-        .args(["build", "--profile", "bot", "--target", WASM_TARGET])
+        .args(["build", "--profile", "bot", "--target", &bot.target])
         .arg("--target-dir")
         .arg(target_dir)
         .args(["-p", &bot.package]);
@@ -160,15 +173,16 @@ fn build_bot(root: &Path, bot: &BotCrate, target_dir: &Path) {
             || stderr.contains("can't find crate for `std`")
         {
             format!(
-                "\nThe {WASM_TARGET} target is missing. Run `scripts/setup` \
-                 (or `rustup target add {WASM_TARGET}`) and build again.\n"
+                "\nThe {} target is missing. Run `scripts/setup` \
+                 (or `rustup target add {}`) and build again.\n",
+                bot.target, bot.target
             )
         } else {
             String::new()
         };
         panic!(
-            "building the bundled bot '{}' for {WASM_TARGET} failed:{hint}\n{stderr}",
-            bot.name
+            "building the bundled bot '{}' for {} failed:{hint}\n{stderr}",
+            bot.name, bot.target
         );
     }
 }

@@ -40,6 +40,17 @@ var LS = window.LS || (window.LS = {});
       actions: Array.isArray(b.actions) ? b.actions : [],
       rejected: isInt(b.rejected) ? b.rejected : 0,
       logs: Array.isArray(b.logs) ? b.logs.map(String) : [],
+      init: isObject(b.init) ? init(b.init) : null,
+    };
+  }
+  // The seat's (re)start before this tick: instantiation and lockstep_init.
+  function init(i) {
+    return {
+      outcome: typeof i.outcome === "string" ? i.outcome : "",
+      detail: typeof i.detail === "string" ? i.detail : "",
+      fuel: isInt(i.fuel) ? i.fuel : 0,
+      logs: Array.isArray(i.logs) ? i.logs.map(String) : [],
+      dropped: isInt(i.logs_dropped) ? i.logs_dropped : 0,
     };
   }
 
@@ -132,6 +143,21 @@ var LS = window.LS || (window.LS = {});
     if (!b.called) return b.outcome === "suspended" ? "suspended (not called)" : "not called";
     var text = (b.outcome || "unknown").replace(/_/g, " ");
     return b.detail ? text + ": " + b.detail : text;
+  };
+
+  // A bot's log panel for one tick: its (re)start's lines first, marked
+  // "[init]", then the tick's own.
+  LS.logLines = function (b) {
+    if (!b) return [];
+    var lines = [];
+    if (b.init) {
+      var how = (b.init.outcome || "unknown").replace(/_/g, " ");
+      if (b.init.detail) how += ": " + b.init.detail;
+      lines.push("[init] lockstep_init " + how + ", " + LS.fmt(b.init.fuel) + " fuel");
+      b.init.logs.forEach(function (line) { lines.push("[init] " + line); });
+      if (b.init.dropped) lines.push("[init] (" + b.init.dropped + " more lines dropped)");
+    }
+    return lines.concat(b.logs);
   };
 
   LS.outcomeClass = function (b) {

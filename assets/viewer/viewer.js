@@ -168,8 +168,9 @@ var LS = window.LS || (window.LS = {});
       card.actions.textContent = "";
       (b ? b.actions : []).forEach(function (a) { card.actions.appendChild(text("li", LS.actionText(a))); });
       if (!b || !b.actions.length) card.actions.appendChild(text("li", "no orders", "none"));
-      card.logs.textContent = b && b.logs.length ? b.logs.join("\n") : "";
-      card.logs.classList.toggle("empty", !(b && b.logs.length));
+      var lines = LS.logLines(b);
+      card.logs.textContent = lines.join("\n");
+      card.logs.classList.toggle("empty", !lines.length);
     });
   }
 

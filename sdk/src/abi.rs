@@ -12,6 +12,12 @@ pub const EXPORT_ABI: &str = "lockstep_abi";
 pub const EXPORT_ALLOC: &str = "lockstep_alloc";
 pub const EXPORT_INIT: &str = "lockstep_init";
 pub const EXPORT_TICK: &str = "lockstep_tick";
+/// A WASI reactor's initialisation, `() -> ()`: optional; when a module
+/// exports it, the host calls it once after instantiating, before anything else.
+pub const EXPORT_INITIALIZE: &str = "_initialize";
+/// A WASI command's entry point: a bot must not export it (it is a
+/// reactor: the host calls its exports, never a `main`).
+pub const EXPORT_START: &str = "_start";
 pub const IMPORT_MODULE: &str = "lockstep";
 pub const IMPORT_LOG: &str = "log";
 

@@ -25,7 +25,7 @@ pub struct ServerConfig {
     /// file is relative to the file's folder.
     pub data_dir: PathBuf,
     /// The largest upload body, in bytes, enforced while reading. Default:
-    /// the admin config's `[upload] module_bytes` (4 MiB).
+    /// the admin config's `[upload] module_bytes` (8 MiB).
     pub max_upload_bytes: usize,
     /// Where the first start writes the admin's token (mode 0600). Default
     /// `DATA/admin-token`; relative paths as for `data_dir`.
@@ -58,11 +58,11 @@ pub struct ServerConfig {
     pub bots_per_player: u32,
     /// Upload bodies read and checked at once, over the API and the form
     /// together. Default 4: memory for bodies stays under this many times
-    /// `max_upload_bytes` (16 MiB at the defaults), and two of them are
+    /// `max_upload_bytes` (32 MiB at the defaults), and two of them are
     /// compiled at a time anyway. Past it an upload waits a few seconds for
     /// its turn, then gets a 503 with `Retry-After`.
     pub uploads_at_once: usize,
-    /// Seconds a client has to send an upload's body. Default 60: 4 MiB
+    /// Seconds a client has to send an upload's body. Default 60: 8 MiB
     /// takes a second on a slow link, and a client that sends nothing (or a
     /// byte now and then) gives its turn up after this, with a 408.
     pub upload_timeout_secs: u64,
@@ -322,7 +322,7 @@ mod tests {
         let c = ServerConfig::load(None).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.data_dir, PathBuf::from("lockstep-data"));
-        assert_eq!(c.max_upload_bytes, 4 << 20);
+        assert_eq!(c.max_upload_bytes, 8 << 20);
         assert_eq!(
             c.admin_token_file,
             PathBuf::from("lockstep-data/admin-token")

@@ -277,7 +277,7 @@ impl MatchObserver for MetricsObserver<'_> {
             Outcome::OutOfFuel => {
                 m.cutoffs.fetch_add(1, Relaxed);
             }
-            Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } => {
+            Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } | Outcome::Exited { .. } => {
                 m.traps.fetch_add(1, Relaxed);
             }
             Outcome::Watchdog => {

@@ -72,6 +72,11 @@ pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
     let conn = db::open(&db_path)
         .map_err(|e| format!("cannot open the database {}: {e}", db_path.display()))?;
     let sandbox = Sandbox::new(config.settings.sandbox.clone())?;
+    // An unusable folder was logged as a warning by `Sandbox::new`.
+    if let Ok(dir) = sandbox.disk_cache() {
+        let dir = dir.map_or("off".to_string(), |d| d.display().to_string());
+        tracing::info!(%dir, "compiled-module cache");
+    }
     let token_file = config.admin_token_file.clone();
     let state = Arc::new(AppState::new(config, Db::new(conn), Arc::new(sandbox)));
     api::admin::apply_stored(&state)?;

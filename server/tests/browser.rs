@@ -15,7 +15,7 @@ mod support;
 #[path = "../../sim/tests/support/webdriver.rs"]
 mod webdriver;
 
-use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::sandbox::{CacheDir, Sandbox};
 use lockstep_sim::settings::Settings;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,9 @@ fn submit_upload(browser: &Browser, token: &str, name: &str, file: &Path) -> Str
 
 /// The validator's problems for `bytes`, as `lockstep check` words them.
 fn problems(bytes: &[u8]) -> Vec<String> {
-    let sandbox = Sandbox::new(Settings::defaults().sandbox).unwrap();
+    let mut config = Settings::defaults().sandbox;
+    config.compiled_cache.dir = CacheDir::Off; // never the user's cache
+    let sandbox = Sandbox::new(config).unwrap();
     let Err(error) = sandbox.load(bytes) else {
         panic!("the module is accepted");
     };

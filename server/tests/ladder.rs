@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{Server, bundled_wasm, wait_for, with_custom_section};
+use support::{Server, bundled_wasm, verify_through_the_api, wait_for, with_custom_section};
 
 /// Short matches on one small map.
 const FAST: &str = "ladder_maps = [\"duel\"]\nladder_workers = 2\n[match]\nmax_ticks = 40\n";
@@ -16,30 +16,6 @@ fn matches(server: &Server, query: &str) -> Vec<Value> {
     let response = server.get(&format!("/api/matches?{query}"));
     assert_eq!(response.status, 200, "{}", response.text());
     response.json()["matches"].as_array().unwrap().clone()
-}
-
-/// Downloads match `id`'s replay and each seat's module through the API,
-/// and verifies the replay by playing it again.
-fn verify_through_the_api(server: &Server, id: i64) -> lockstep_sim::replay::Summary {
-    let replay = server.get(&format!("/api/matches/{id}/replay"));
-    assert_eq!(replay.status, 200, "{}", replay.text());
-    assert_eq!(
-        replay.header("content-type"),
-        Some("application/octet-stream")
-    );
-    let reader = lockstep_sim::replay::ReplayReader::new(&replay.body[..]).unwrap();
-    let find = |hash: &[u8; 32]| {
-        let hex = blake3::Hash::from_bytes(*hash).to_hex();
-        let module = server.get(&format!("/api/modules/{hex}"));
-        (module.status == 200).then_some(module.body)
-    };
-    let report = lockstep_sim::replay::verify(reader, &find, 1).unwrap();
-    assert!(
-        report.divergence.is_none(),
-        "match {id}: {:?}",
-        report.divergence
-    );
-    report.summary.unwrap()
 }
 
 #[test]

@@ -23,6 +23,33 @@ const BUDGET: u64 = 20_000_000;
 /// Patterns that each burn a whole budget, one kind of work at a time.
 fn patterns() -> Vec<(&'static str, Bot)> {
     let log = r#"(import "lockstep" "log" (func $log (param i32 i32)))"#;
+    let wasi = r#"
+        (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+        (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))"#;
+    // One iovec at 512: 64 KiB at 0, or 1 byte, with a newline every 64
+    // bytes (data below); one clock subscription at 1024.
+    let iovec = |len: u32| -> &'static str {
+        Box::leak(
+            format!(
+                "(i32.store (i32.const 512) (i32.const 0)) (i32.store (i32.const 516) (i32.const {len}))"
+            )
+            .into_boxed_str(),
+        )
+    };
+    let lines = r#"(data (i32.const 0) "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\0a")"#;
+    let write = |len: u32| -> &'static str {
+        Box::leak(
+            format!(
+                "{} (loop $l (drop (call $write (i32.const 1) (i32.const 512) (i32.const 1) (i32.const 520))) (br $l)) unreachable",
+                iovec(len)
+            )
+            .into_boxed_str(),
+        )
+    };
     vec![
         (
             "empty loop",
@@ -112,6 +139,89 @@ fn patterns() -> Vec<(&'static str, Bot)> {
             Bot {
                 imports: log,
                 tick: "(loop $l (call $log (i32.const -1) (i32.const 16)) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI sched_yield",
+            Bot {
+                imports: wasi,
+                tick: "(loop $l (drop (call $yield)) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI clock_time_get",
+            Bot {
+                imports: wasi,
+                tick: "(loop $l (drop (call $clock (i32.const 1) (i64.const 0) (i32.const 64))) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI fd_fdstat_get",
+            Bot {
+                imports: wasi,
+                tick: "(loop $l (drop (call $fdstat (i32.const 1) (i32.const 64))) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI random_get, 16 bytes",
+            Bot {
+                imports: wasi,
+                tick: "(loop $l (drop (call $random (i32.const 0) (i32.const 16))) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI random_get, 64 KiB",
+            Bot {
+                imports: wasi,
+                tick: "(loop $l (drop (call $random (i32.const 0) (i32.const 65536))) (br $l)) unreachable",
+                ..BASE
+            },
+        ),
+        (
+            "WASI fd_write, 1 byte",
+            Bot {
+                imports: wasi,
+                extra: lines,
+                tick: write(1),
+                ..BASE
+            },
+        ),
+        (
+            "WASI fd_write, 64 KiB of lines",
+            Bot {
+                imports: wasi,
+                extra: lines,
+                tick: Box::leak(
+                    format!(
+                        "(local $n i32) (local.set $n (i32.const 64))
+                         (loop $double
+                             (memory.copy (local.get $n) (i32.const 0) (local.get $n))
+                             (local.set $n (i32.shl (local.get $n) (i32.const 1)))
+                             (br_if $double (i32.lt_u (local.get $n) (i32.const 65536))))
+                         {}",
+                        write(65536)
+                    )
+                    .into_boxed_str(),
+                ),
+                ..BASE
+            },
+        ),
+        (
+            "WASI poll_oneoff, one sleep",
+            Bot {
+                imports: wasi,
+                tick: "(i32.store8 (i32.const 1032) (i32.const 0))
+                       (i32.store (i32.const 1040) (i32.const 1))
+                       (i64.store (i32.const 1048) (i64.const 1000))
+                       (loop $l
+                           (drop (call $poll (i32.const 1024) (i32.const 2048) (i32.const 1) (i32.const 4096)))
+                           (br $l))
+                       unreachable",
                 ..BASE
             },
         ),

@@ -44,10 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.game.max_ticks = 300;
     let result = run_match(&sandbox, &entrants, &config)?;
 
-    println!(
-        "winner: {:?} after {} ticks",
-        result.winner_bot, result.ticks
-    );
+    match &result.winner_bot {
+        Some(bot) => println!("winner: {bot} after {} ticks", result.ticks),
+        None => println!("draw after {} ticks", result.ticks),
+    }
     for player in &result.players {
         println!(
             "  {:<12} core {:>3}  units {:>2}  fuel/tick max {:>9}  cut-offs {}  traps {}",

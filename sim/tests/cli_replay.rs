@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 #[path = "support/cli.rs"]
 mod cli;
-use cli::lockstep;
+use cli::{lockstep, lockstep_in};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -77,9 +77,49 @@ fn record_verify_show_and_html() {
         "{tick}"
     );
 
+    // Every hash in full: the state hash after the last tick is the final hash.
+    let hash_after = |tick: &str| {
+        let out = lockstep(&["replay", "show", path, "--tick", tick]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        let hash = shown
+            .lines()
+            .find_map(|l| l.strip_prefix("state hash after the tick: "))
+            .unwrap_or_else(|| panic!("no state hash in:\n{shown}"))
+            .to_string();
+        assert_eq!(hash.len(), 64, "{hash}");
+        (shown, hash)
+    };
+    let (_, last) = hash_after("49");
+    assert!(
+        summary.contains(&format!("final hash  {last}\n")),
+        "{summary}"
+    );
+    // Tick 0 shows each bot's start: lockstep_init's outcome and its log.
+    let (first, _) = hash_after("0");
+    assert!(first.contains("  (re)started: ok, "), "{first}");
+    assert!(
+        first.contains("  init log: rusher: player 0 rushing"),
+        "{first}"
+    );
+
     let out = lockstep(&["replay", "show", path, "--tick", "99"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("has ticks 0 to 49; there is no tick 99"));
+
+    // The viewer's data has each seat's start on tick 0, and whole hashes.
+    let json_file = dir.join("game.json");
+    let out = lockstep(&["replay", "json", path, "-o", json_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    let init = &data["ticks"][0]["bots"][0]["init"];
+    assert_eq!(init["outcome"], "ok", "{init}");
+    assert!(init["fuel"].as_u64().unwrap() > 0, "{init}");
+    let line = init["logs"][0].as_str().unwrap_or_default();
+    assert!(line.starts_with("rusher: player 0 rushing"), "{init}");
+    assert!(data["ticks"][1]["bots"][0]["init"].is_null());
+    assert_eq!(data["ticks"][49]["hash"].as_str(), Some(last.as_str()));
 
     let page = dir.join("game.html");
     let out = lockstep(&["replay", "html", path, "-o", page.to_str().unwrap()]);
@@ -164,5 +204,50 @@ fn a_bot_from_a_file_is_found_again_with_bots_dir() {
         "--bots",
         bots.to_str().unwrap(),
     ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn another_module_at_the_recorded_path_is_named_with_its_hash() {
+    let dir = scratch("another_module");
+    // A bot of one's own: the random walker with a custom section "v1".
+    let walker = lockstep_sim::bundled::bundled_bot("random-walker")
+        .unwrap()
+        .wasm;
+    let version = |v: u8| [walker, &[0, 3, 2, b'v', v]].concat();
+    let played = version(b'1');
+    std::fs::write(dir.join("mine.wasm"), &played).unwrap();
+    let out = lockstep_in(
+        &dir,
+        &[
+            "match",
+            "mine.wasm",
+            "idle",
+            "--ticks",
+            "10",
+            "--replay",
+            "game.replay",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The bot is rebuilt after the match: the same name, another module.
+    let rebuilt = version(b'2');
+    std::fs::write(dir.join("mine.wasm"), &rebuilt).unwrap();
+    let new_hash = lockstep_sim::sandbox::ModuleHash::of(&rebuilt).to_hex();
+    let out = lockstep_in(&dir, &["replay", "verify", "game.replay"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("seat 0 (mine): no module with hash "), "{err}");
+    assert!(
+        err.contains(&format!(
+            "\n  mine.wasm is another module, with hash {new_hash}: was it rebuilt or changed \
+             since the match? --bots DIR needs the very module the match was played with"
+        )),
+        "{err}"
+    );
+    // The module it was played with, in a folder: verified.
+    std::fs::create_dir_all(dir.join("kept")).unwrap();
+    std::fs::write(dir.join("kept/mine.wasm"), &played).unwrap();
+    let out = lockstep_in(&dir, &["replay", "verify", "game.replay", "--bots", "kept"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }

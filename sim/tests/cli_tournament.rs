@@ -63,7 +63,23 @@ fn lines(file: &Path) -> usize {
 fn same_results_hash_with_any_thread_count_and_reports_on_disk() {
     let one = out_dir("threads-1");
     let two = out_dir("threads-2");
-    let a = json(&run(&small(&one, "1", &["--replays"])));
+    let first = run(&small(&one, "1", &["--replays"]));
+    // The whole wall time, with what compiling took and what playing took.
+    let said = stderr(&first);
+    let done = said
+        .lines()
+        .find(|l| l.starts_with("played 12 matches in "))
+        .unwrap_or_else(|| panic!("no summary line in:\n{said}"));
+    let seconds = |text: &str| -> f64 { text.trim().trim_end_matches(" s").parse().unwrap() };
+    let (wall, rest) = done["played 12 matches in ".len()..]
+        .split_once(": ")
+        .unwrap();
+    let (compiling, rest) = rest.split_once(" compiling 3 bots, ").unwrap();
+    let (playing, _) = rest.split_once(" playing (").unwrap();
+    let (wall, compiling, playing) = (seconds(wall), seconds(compiling), seconds(playing));
+    // Each figure is rounded to 0.1 s.
+    assert!(compiling + playing <= wall + 0.15, "{done}");
+    let a = json(&first);
     let b = json(&run(&small(&two, "2", &[])));
     assert_eq!(a["matches"], 12);
     let hash = a["results_hash"].as_str().unwrap();
@@ -133,6 +149,7 @@ fn killed_with_sigkill_then_resumed_gives_the_uninterrupted_results() {
     let killed = out_dir("killed");
     let results = killed.join("results.jsonl");
     let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .env("LOCKSTEP_CACHE_DIR", cli::CACHE_DIR)
         .args(args(&killed, "1"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -247,7 +247,8 @@ fn modules_that_break_the_abi_are_refused_with_every_problem_named() {
     let sandbox = sandbox();
     let bytes = wat::parse_str(
         r#"(module
-            (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "sock_open" (func (param i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32) (result i32)))
             (memory (export "memory") 1)
             (func (export "lockstep_abi") (result i32) i32.const 256)
             (func (export "lockstep_tick") (param i32) (result i64) i64.const 0))"#,
@@ -258,7 +259,15 @@ fn modules_that_break_the_abi_are_refused_with_every_problem_named() {
     };
     let text = problems.join("\n");
     assert!(
-        text.contains("import `wasi_snapshot_preview1.fd_write` is not allowed"),
+        text.contains(
+            "import `wasi_snapshot_preview1.sock_open` is not allowed: `sock_open` is not a function of WASI preview 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "import `wasi_snapshot_preview1.fd_write` has type (i32, i32) -> (i32); expected (i32, i32, i32, i32) -> (i32)"
+        ),
         "{text}"
     );
     assert!(text.contains("missing export `lockstep_alloc`"), "{text}");
@@ -269,7 +278,7 @@ fn modules_that_break_the_abi_are_refused_with_every_problem_named() {
         ),
         "{text}"
     );
-    assert_eq!(problems.len(), 4, "{text}");
+    assert_eq!(problems.len(), 5, "{text}");
 }
 
 #[test]

@@ -533,3 +533,31 @@ fn help_has_examples() {
         assert!(text.contains(needle), "help lacks '{needle}':\n{text}");
     }
 }
+
+#[test]
+fn the_report_names_only_the_maps_that_were_played() {
+    // One match plays one map, whatever the default list of maps holds.
+    let plot = scratch("one-map.svg");
+    let out = lockstep(&[
+        "tune",
+        "idle",
+        "--matches",
+        "1",
+        "--ticks",
+        "5",
+        "--calibrate-ms",
+        "50",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header = text.lines().next().unwrap();
+    let maps = header
+        .split_once(" players on ")
+        .and_then(|(_, rest)| rest.split_once(", seed "))
+        .map(|(maps, _)| maps)
+        .unwrap_or_else(|| panic!("no maps in: {header}"));
+    assert!(!maps.contains(", "), "one match, one map: {header}");
+    assert!(header.contains("1 match of 2 players"), "{header}");
+}

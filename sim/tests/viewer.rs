@@ -46,6 +46,11 @@ fn test_dir(name: &str) -> PathBuf {
 
 fn lockstep(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        // Compiled modules under the target folder, not the user's cache.
+        .env(
+            "LOCKSTEP_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/compiled-modules"),
+        )
         .args(args)
         .output()
         .unwrap();
@@ -150,6 +155,20 @@ fn the_viewer_plays_a_recorded_match_in_headless_chromium() {
         js("return document.getElementById('counter').textContent"),
         json!(format!("tick 0 / {last}"))
     );
+    // Tick 0's log panels start with each bot's start: lockstep_init's
+    // outcome and log lines (the rusher logs its target there).
+    let init = &data["ticks"][0]["bots"][0]["init"];
+    assert_eq!(init["outcome"], "ok", "{init}");
+    let line = init["logs"][0]
+        .as_str()
+        .expect("the rusher's init log line");
+    let panel =
+        js("return document.querySelectorAll('.bot')[0].querySelector('.logs').textContent");
+    let panel = panel.as_str().unwrap();
+    assert!(panel.starts_with("[init] lockstep_init ok, "), "{panel}");
+    assert!(panel.contains(&format!("[init] {line}")), "{panel}");
+    assert!(data["ticks"][1]["bots"][0]["init"].is_null());
+
     // The header names the bots, their modules and the winner.
     let header = js("return document.querySelector('header.match').innerText");
     let header = header.as_str().unwrap();

@@ -3,7 +3,7 @@
 
 use crate::app::{AppState, Db, State};
 use crate::config::ServerConfig;
-use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::sandbox::{CacheDir, Sandbox};
 use rusqlite::{Connection, params};
 use serde_json::json;
 use std::path::PathBuf;
@@ -132,7 +132,7 @@ fn serve_with(server_keys: &str) -> (String, PathBuf) {
     let conn = crate::db::open(&dir.join("t.db")).unwrap();
     seed(&conn);
     let text = format!(
-        "[server]\ndata_dir = {:?}\n{server_keys}",
+        "[cache]\ndir = \"off\"\n[server]\ndata_dir = {:?}\n{server_keys}",
         dir.display().to_string()
     );
     let config = ServerConfig::parse("test.toml", &text, None).unwrap();
@@ -354,7 +354,9 @@ fn the_forms_register_a_player_and_upload_through_the_api_code() {
     let garbage = b"<script>not wasm</script>";
     let (_, page) = post_upload(&base, token, "form-bot", garbage);
     assert!(page.contains(r#"data-verdict="refused""#), "{page}");
-    let sandbox = Sandbox::new(lockstep_sim::settings::Settings::defaults().sandbox).unwrap();
+    let mut config = lockstep_sim::settings::Settings::defaults().sandbox;
+    config.compiled_cache.dir = CacheDir::Off; // never the user's cache
+    let sandbox = Sandbox::new(config).unwrap();
     for problem in sandbox.load(garbage).err().unwrap().problems() {
         assert!(
             page.contains(&super::html::esc(&problem.to_string())),

@@ -25,6 +25,10 @@ use std::time::Duration;
 /// start compiles the bundled bots.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The compiled-module cache of every server a test starts: under the target
+/// folder, never the user's own (`LOCKSTEP_CACHE_DIR`, docs/limits.md).
+pub const CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/compiled-modules");
+
 /// A running (or stopped) `lockstep-server` with its own folder.
 pub struct Server {
     /// The temp folder: `config.toml`, `server.log`, `data/`.
@@ -142,6 +146,7 @@ impl Server {
             .open(self.root.join("server.log"))
             .expect("opening the server log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep-server"))
+            .env("LOCKSTEP_CACHE_DIR", CACHE_DIR)
             .arg("--config")
             .arg(self.config_path())
             .arg("--stop-on-stdin-eof")
@@ -449,6 +454,7 @@ fn wait_timeout(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 /// Runs the binary with `args` to completion: (exit code, stdout, stderr).
 pub fn run_binary(args: &[&str]) -> (Option<i32>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep-server"))
+        .env("LOCKSTEP_CACHE_DIR", CACHE_DIR)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -475,4 +481,28 @@ pub fn wait_for<T>(limit: std::time::Duration, what: &str, mut f: impl FnMut() -
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Downloads match `id`'s replay and each seat's module through the API,
+/// and verifies the replay by playing it again.
+pub fn verify_through_the_api(server: &Server, id: i64) -> lockstep_sim::replay::Summary {
+    let replay = server.get(&format!("/api/matches/{id}/replay"));
+    assert_eq!(replay.status, 200, "{}", replay.text());
+    assert_eq!(
+        replay.header("content-type"),
+        Some("application/octet-stream")
+    );
+    let reader = lockstep_sim::replay::ReplayReader::new(&replay.body[..]).unwrap();
+    let find = |hash: &[u8; 32]| {
+        let hex = blake3::Hash::from_bytes(*hash).to_hex();
+        let module = server.get(&format!("/api/modules/{hex}"));
+        (module.status == 200).then_some(module.body)
+    };
+    let report = lockstep_sim::replay::verify(reader, &find, 1).unwrap();
+    assert!(
+        report.divergence.is_none(),
+        "match {id}: {:?}",
+        report.divergence
+    );
+    report.summary.unwrap()
 }

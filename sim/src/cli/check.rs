@@ -4,7 +4,9 @@
 use super::bots::bot_bytes;
 use clap::Args;
 use lockstep_sim::sandbox::report::{problems_json, summary_json};
-use lockstep_sim::sandbox::{BotModule, Problem, Sandbox, SandboxConfig};
+use lockstep_sim::sandbox::{
+    BotModule, LoadReport, LoadedFrom, Problem, ProblemKind, Sandbox, SandboxConfig,
+};
 use lockstep_sim::settings::Settings;
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -21,6 +23,10 @@ features Lockstep allows, the upload-time limits (docs/limits.md), ABI v1's
 imports and exports (docs/abi.md), then it is compiled and `lockstep_abi()` is
 called. Every problem is listed, not just the first.
 
+A module that passes is compiled once per machine: the compiled code is kept
+in the cache folder (`[cache]` in the config) and read from there next time;
+`loaded` says which, and how long it took.
+
 Exit status: 0 when the module would be accepted; 1 when it would be refused
 (the problems are on stdout) or the file cannot be read; 2 for a usage error.";
 
@@ -32,8 +38,9 @@ pub struct CheckArgs {
     bot: String,
 
     /// Print one JSON object: `ok`, `problems` (each with `kind`, `message`
-    /// and, for a limit, the config field `limit`) and `summary` (null when
-    /// refused).
+    /// and, for a limit, the config field `limit`), `summary` (null when
+    /// refused) and `loaded` (null when refused: `from`, `compiled` or
+    /// `disk cache`, and the milliseconds each step took).
     #[arg(long)]
     json: bool,
 }
@@ -42,11 +49,13 @@ pub fn run(args: CheckArgs, settings: &Settings) -> Result<ExitCode, String> {
     let (name, bytes) = bot_bytes(&args.bot)?;
     let config = settings.sandbox.clone();
     let sandbox = Sandbox::new(config.clone())?;
-    let verdict = sandbox.load(&bytes);
+    let verdict = sandbox.load_traced(&bytes);
     let text = match (&verdict, args.json) {
-        (Ok(module), true) => json_report(&[], Some(summary_json(module))),
+        (Ok((module, loaded)), true) => {
+            json_report(&[], Some((summary_json(module), loaded_json(loaded))))
+        }
         (Err(error), true) => json_report(&error.problems(), None),
-        (Ok(module), false) => ok_text(&name, module, &config),
+        (Ok((module, loaded)), false) => ok_text(&name, module, loaded, &sandbox),
         (Err(error), false) => problems_text(&name, &error.problems()),
     };
     print!("{text}");
@@ -57,7 +66,8 @@ pub fn run(args: CheckArgs, settings: &Settings) -> Result<ExitCode, String> {
     })
 }
 
-fn ok_text(name: &str, module: &BotModule, config: &SandboxConfig) -> String {
+fn ok_text(name: &str, module: &BotModule, loaded: &LoadReport, sandbox: &Sandbox) -> String {
+    let config: &SandboxConfig = sandbox.config();
     let summary = &module.summary;
     let limits = &config.validation;
     let memory = summary.memory;
@@ -131,6 +141,7 @@ fn ok_text(name: &str, module: &BotModule, config: &SandboxConfig) -> String {
         ),
         ("exports", exports.join(", ")),
         ("hash", module.hash.to_hex()),
+        ("loaded", loaded_text(loaded, sandbox)),
     ];
     let mut out = String::from("ok\n");
     for (label, value) in rows {
@@ -139,20 +150,62 @@ fn ok_text(name: &str, module: &BotModule, config: &SandboxConfig) -> String {
     out
 }
 
+/// `compiled in 1,234 ms (kept in DIR)`, `from the disk cache in 12 ms (DIR)`.
+fn loaded_text(loaded: &LoadReport, sandbox: &Sandbox) -> String {
+    let ms = |d: std::time::Duration| count(d.as_millis() as u64);
+    let place = match sandbox.disk_cache() {
+        Ok(Some(dir)) => format!("cache {}", dir.display()),
+        Ok(None) => "no disk cache".to_string(),
+        Err(_) => "disk cache unusable".to_string(),
+    };
+    let mut text = match loaded.from {
+        LoadedFrom::Disk => format!(
+            "from the disk cache in {} ms, checks included ({place})",
+            ms(loaded.total)
+        ),
+        _ => format!(
+            "compiled in {} ms; {} ms with the checks ({place})",
+            ms(loaded.compile),
+            ms(loaded.total)
+        ),
+    };
+    if let Some(note) = &loaded.disk_note {
+        let _ = write!(text, "; {note}");
+    }
+    text
+}
+
+fn loaded_json(loaded: &LoadReport) -> Value {
+    json!({
+        "from": loaded.from.name(),
+        "validate_ms": loaded.validate.as_secs_f64() * 1e3,
+        "compile_ms": loaded.compile.as_secs_f64() * 1e3,
+        "total_ms": loaded.total.as_secs_f64() * 1e3,
+        "disk_note": loaded.disk_note,
+    })
+}
+
 fn problems_text(name: &str, problems: &[Problem]) -> String {
+    let (advice, problems): (Vec<&Problem>, Vec<&Problem>) =
+        problems.iter().partition(|p| p.kind == ProblemKind::Advice);
     let plural = if problems.len() == 1 { "" } else { "s" };
     let mut out = format!("refused: {name} has {} problem{plural}\n", problems.len());
     for problem in problems {
         let _ = writeln!(out, "  - {problem}");
     }
+    for hint in advice {
+        let _ = writeln!(out, "  hint: {hint}");
+    }
     out
 }
 
-fn json_report(problems: &[Problem], summary: Option<Value>) -> String {
+fn json_report(problems: &[Problem], accepted: Option<(Value, Value)>) -> String {
+    let (summary, loaded) = accepted.unzip();
     let report = json!({
         "ok": summary.is_some(),
         "problems": problems_json(problems),
         "summary": summary,
+        "loaded": loaded,
     });
     format!("{report:#}\n")
 }

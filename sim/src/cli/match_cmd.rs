@@ -1,11 +1,13 @@
 //! `lockstep match`.
 
 use super::bots::load_entrant;
+use super::fuel_flag;
 use super::table;
 use clap::{Args, ValueEnum};
+use lockstep_sim::fuel;
 use lockstep_sim::match_loop::{Entrant, MatchConfig, MatchResult, OverrunPolicy, run_match};
 use lockstep_sim::replay::play_recorded;
-use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::sandbox::{Sandbox, SandboxConfig};
 use lockstep_sim::settings::Settings;
 use std::io::BufWriter;
 use std::path::Path;
@@ -14,9 +16,10 @@ const EXAMPLES: &str = "\
 Examples:
   lockstep match rusher harvester
   lockstep match rusher random-walker --map random:48x48 --seed 7
-  lockstep match my_bot.wasm rusher harvester random-walker --map crossroads --json
-  lockstep match my_bot.wasm idle --fuel 5000000 --ticks 100
-  lockstep match my_bot.wasm rusher --overrun resume --bucket 40000000
+  lockstep match my_bot.wasm rusher harvester random-walker \\
+      --map crossroads --json
+  lockstep match my_bot.wasm idle --fuel 5M --ticks 100
+  lockstep match my_bot.wasm rusher --overrun resume --bucket 40M
 
 Exit status: 0 when the match completes, whatever the bots did (crashes, time-outs
 and bad output are reported per bot); 1 for a bad argument, map or module; 2 for
@@ -44,22 +47,23 @@ pub struct MatchArgs {
     ticks: Option<u32>,
 
     /// Fuel budget for each bot's tick. About 15 units per nanosecond of
-    /// ordinary code; the count is the same on every machine.
-    /// [default: the config's `[budget] tick_fuel`, 20000000]
-    #[arg(long)]
-    fuel: Option<u64>,
+    /// ordinary code; the count is the same on every machine. A whole number
+    /// with an optional suffix k, M or G: 20000000, 20_000_000 and 20M are
+    /// the same. [default: the config's `[budget] tick_fuel`, 20M]
+    #[arg(long, value_name = "FUEL")]
+    fuel: Option<String>,
 
-    /// Fuel budget for instantiation and for `lockstep_init`, each. What
-    /// `lockstep_init` leaves is added to the bot's first tick.
-    /// [default: the config's `[budget] init_fuel`, 200000000]
-    #[arg(long)]
-    init_fuel: Option<u64>,
+    /// Fuel budget for instantiation and for `lockstep_init`, each (suffixes
+    /// as for --fuel). What `lockstep_init` leaves is added to the bot's
+    /// first tick. [default: the config's `[budget] init_fuel`, 200M]
+    #[arg(long, value_name = "FUEL")]
+    init_fuel: Option<String>,
 
-    /// Most fuel a bot may save up: unused tick fuel goes into its bucket,
-    /// and a tick may spend --fuel plus the whole bucket. 0 turns it off.
-    /// [default: the config's `[budget] bucket_cap`, 0]
-    #[arg(long, value_name = "N")]
-    bucket: Option<u64>,
+    /// Most fuel a bot may save up (suffixes as for --fuel): unused tick fuel
+    /// goes into its bucket, and a tick may spend --fuel plus the whole
+    /// bucket. 0 turns it off. [default: the config's `[budget] bucket_cap`, 0]
+    #[arg(long, value_name = "FUEL")]
+    bucket: Option<String>,
 
     /// Threads running the bots. Any value plays the same match.
     /// [default: the config's `[match] threads`, 1]
@@ -98,13 +102,14 @@ pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
         seed: args.seed,
         ..settings.match_config.clone()
     };
-    if let Some(fuel) = args.fuel {
+    if let Some(fuel) = fuel_flag("--fuel", args.fuel.as_deref(), fuel::parse_fuel)? {
         config.tick_fuel = fuel;
     }
-    if let Some(fuel) = args.init_fuel {
+    if let Some(fuel) = fuel_flag("--init-fuel", args.init_fuel.as_deref(), fuel::parse_fuel)? {
         config.init_fuel = fuel;
     }
-    if let Some(cap) = args.bucket {
+    let bucket = fuel_flag("--bucket", args.bucket.as_deref(), fuel::parse_fuel_amount)?;
+    if let Some(cap) = bucket {
         config.bucket_cap = cap;
     }
     if let Some(threads) = args.threads {
@@ -130,7 +135,11 @@ pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
             return Err(format!("{flag} must be at least 1"));
         }
     }
-    let sandbox = Sandbox::new(settings.sandbox.clone())?;
+    let sandbox = Sandbox::new(SandboxConfig {
+        // Modules are checked with the budget they will start on.
+        start_fuel: config.init_fuel,
+        ..settings.sandbox.clone()
+    })?;
     let entrants = args
         .bots
         .iter()

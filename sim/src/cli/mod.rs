@@ -3,6 +3,7 @@
 mod bots;
 mod check;
 mod match_cmd;
+mod new_cmd;
 mod replay_cmd;
 mod replay_show;
 mod table;
@@ -48,6 +49,8 @@ enum Command {
     Bots,
     /// List the maps bundled in this binary.
     Maps,
+    /// Start a bot of your own: a folder from a starter kit, ready to build.
+    New(new_cmd::NewArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -56,7 +59,10 @@ pub fn main() -> ExitCode {
     let settings = match Settings::load_or_defaults(cli.config.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Every problem of the file, one per line.
+            for line in e.to_string().lines() {
+                eprintln!("error: {line}");
+            }
             return ExitCode::FAILURE;
         }
     };
@@ -70,6 +76,7 @@ pub fn main() -> ExitCode {
         }
         Command::Bots => bots::list_bots().map(|()| ExitCode::SUCCESS),
         Command::Maps => bots::list_maps().map(|()| ExitCode::SUCCESS),
+        Command::New(args) => new_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,
@@ -78,6 +85,20 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A fuel flag's value read by one of `lockstep_sim::fuel`'s parsers (the
+/// same forms everywhere: `20000000`, `20_000_000`, `20M`), its error naming
+/// the flag: `--fuel: '5X' is not a fuel amount (...)`.
+pub(crate) fn fuel_flag(
+    flag: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Result<u64, String>,
+) -> Result<Option<u64>, String> {
+    value
+        .map(parse)
+        .transpose()
+        .map_err(|e| format!("{flag}: {e}"))
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings only), so

@@ -3,8 +3,10 @@
 use super::replay_show;
 use clap::{Args, Subcommand};
 use lockstep_sim::bundled::BUNDLED_BOTS;
-use lockstep_sim::replay::{ReplayReader, VerifyError, render_html, verify, viewer_json};
-use lockstep_sim::sandbox::ModuleHash;
+use lockstep_sim::replay::{
+    ReplayReader, VerifyError, render_html, sandbox_config_for, verify_in, viewer_json,
+};
+use lockstep_sim::sandbox::{ModuleHash, Sandbox};
 use lockstep_sim::settings::Settings;
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -85,7 +87,7 @@ pub fn run(args: ReplayArgs, settings: &Settings) -> Result<ExitCode, String> {
             threads,
         } => {
             let threads = threads.unwrap_or(settings.match_config.threads);
-            run_verify(&file, bots.as_deref(), threads)
+            run_verify(&file, bots.as_deref(), threads, settings)
         }
         ReplayCommand::Show { file, tick } => {
             replay_show::show(&file, tick).map(|()| ExitCode::SUCCESS)
@@ -130,18 +132,34 @@ pub fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn run_verify(file: &Path, dir: Option<&Path>, threads: usize) -> Result<ExitCode, String> {
+fn run_verify(
+    file: &Path,
+    dir: Option<&Path>,
+    threads: usize,
+    settings: &Settings,
+) -> Result<ExitCode, String> {
     if threads == 0 {
         return Err("--threads must be at least 1".into());
     }
     let reader = open(file)?;
     let candidates = module_candidates(dir, reader.header())?;
+    // The recorded limits, with this machine's compiled-module cache.
+    let cache = settings.sandbox.compiled_cache.clone();
+    let sandbox = Sandbox::new(sandbox_config_for(reader.header(), cache))?;
     let started = Instant::now();
-    let report =
-        verify(reader, &|hash| candidates.get(hash).cloned(), threads).map_err(|e| match e {
-            VerifyError::Replay(e) => format!("replay '{}': {e}", file.display()),
-            other => format!("replay '{}': {other}", file.display()),
-        })?;
+    let report = verify_in(
+        &sandbox,
+        reader,
+        &|hash| candidates.by_hash.get(hash).cloned(),
+        threads,
+    )
+    .map_err(|e| {
+        let mut message = format!("replay '{}': {e}", file.display());
+        if let VerifyError::MissingModule { bot, .. } = &e {
+            message.push_str(&candidates.other_module_note(bot));
+        }
+        message
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     match report.divergence {
         None => {
@@ -166,15 +184,44 @@ fn run_verify(file: &Path, dir: Option<&Path>, threads: usize) -> Result<ExitCod
     }
 }
 
-/// Modules that might be the match's: the bundled bots, every .wasm in `dir`,
-/// and each bot's recorded name if it is a readable path. By blake3 hash.
+/// Modules that might be the match's, by blake3 hash, and what was found
+/// at each bot's recorded path (to explain a module that is not among them).
+struct Candidates {
+    by_hash: HashMap<[u8; 32], Vec<u8>>,
+    /// `(bot, NAME.wasm, its hash)` for each bot whose `NAME.wasm` exists.
+    at_recorded_path: Vec<(String, PathBuf, ModuleHash)>,
+}
+
+impl Candidates {
+    /// For a bot whose module was not found: the file at its recorded path is
+    /// another module (rebuilt since the match?), and what to do about it.
+    fn other_module_note(&self, bot: &str) -> String {
+        self.at_recorded_path
+            .iter()
+            .filter(|(name, _, _)| name == bot)
+            .map(|(_, path, hash)| {
+                format!(
+                    "\n  {} is another module, with hash {}: was it rebuilt or changed since \
+                     the match? --bots DIR needs the very module the match was played with",
+                    path.display(),
+                    hash.to_hex()
+                )
+            })
+            .collect()
+    }
+}
+
+/// The bundled bots, every .wasm in `dir`, and each bot's recorded name if
+/// it is a readable path.
 fn module_candidates(
     dir: Option<&Path>,
     header: &lockstep_sim::replay::ReplayHeader,
-) -> Result<HashMap<[u8; 32], Vec<u8>>, String> {
+) -> Result<Candidates, String> {
     let mut found = HashMap::new();
     let mut add = |bytes: Vec<u8>| {
-        found.insert(ModuleHash::of(&bytes).0, bytes);
+        let hash = ModuleHash::of(&bytes);
+        found.insert(hash.0, bytes);
+        hash
     };
     for bot in BUNDLED_BOTS {
         add(bot.wasm.to_vec());
@@ -192,11 +239,16 @@ fn module_candidates(
         }
     }
     // A bot entered as a file is recorded under its file stem.
+    let mut at_recorded_path = Vec::new();
     for player in &header.players {
         let path = PathBuf::from(format!("{}.wasm", player.bot));
         if let Ok(bytes) = std::fs::read(&path) {
-            add(bytes);
+            let hash = add(bytes);
+            at_recorded_path.push((player.bot.clone(), path, hash));
         }
     }
-    Ok(found)
+    Ok(Candidates {
+        by_hash: found,
+        at_recorded_path,
+    })
 }

@@ -2,7 +2,7 @@
 
 use super::replay_cmd::open;
 use lockstep_sdk::{Action, PlayerId};
-use lockstep_sim::replay::{BotRecord, ReplayHeader, Resim, TickRecord};
+use lockstep_sim::replay::{BotRecord, ReplayHeader, Resim, TickRecord, WorldAt};
 use lockstep_sim::sandbox::ModuleHash;
 use std::fmt::Write;
 use std::path::Path;
@@ -27,7 +27,11 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
         let mut resim = Resim::new(&header).map_err(fail)?;
         while let Some(record) = reader.next_tick().map_err(fail)? {
             if record.tick == wanted {
-                print!("{}", tick_text(&header, &resim, &record));
+                // The world the bots saw, then the step: the whole state
+                // hash after it (the file keeps 16 bytes, checked on the way).
+                let world = resim.world();
+                let hash = resim.apply(&record).map_err(fail)?;
+                print!("{}", tick_text(&header, &world, &record, &hash));
                 return Ok(());
             }
             resim.apply(&record).map_err(fail)?;
@@ -143,8 +147,12 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
 }
 
 /// One tick: the world the bots saw, then what each bot did.
-fn tick_text(header: &ReplayHeader, resim: &Resim, record: &TickRecord) -> String {
-    let world = resim.world();
+fn tick_text(
+    header: &ReplayHeader,
+    world: &WorldAt,
+    record: &TickRecord,
+    hash: &[u8; 32],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "tick {} of {}", record.tick, header.map.name);
     for (seat, player) in header.players.iter().enumerate() {
@@ -187,7 +195,7 @@ fn tick_text(header: &ReplayHeader, resim: &Resim, record: &TickRecord) -> Strin
     let _ = writeln!(
         out,
         "\nstate hash after the tick: {}",
-        &ModuleHash(pad(&record.state_hash)).to_hex()[..32]
+        ModuleHash(*hash).to_hex()
     );
     out
 }
@@ -219,10 +227,4 @@ fn action_text(action: &Action) -> String {
         Action::Attack { unit, dir } => format!("unit #{} attack {dir:?}", unit.0),
         Action::Harvest { unit, dir } => format!("unit #{} harvest {dir:?}", unit.0),
     }
-}
-
-fn pad(prefix: &[u8]) -> [u8; 32] {
-    let mut out = [0; 32];
-    out[..prefix.len()].copy_from_slice(prefix);
-    out
 }

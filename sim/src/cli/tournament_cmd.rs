@@ -17,10 +17,14 @@ use std::time::Instant;
 const EXAMPLES: &str = "\
 Examples:
   lockstep tournament rusher harvester random-walker idle
-  lockstep tournament rusher harvester json-walker --maps duel,crossroads,random:48x48 --games-per-pair 3
-  lockstep tournament my_bot.wasm rusher harvester --threads 2 --out runs/mine --replays
-  lockstep tournament a.wasm b.wasm c.wasm d.wasm e.wasm --format swiss --rounds 4 --json
-  lockstep tournament rusher harvester random-walker idle json-walker --ticks 60 --games-per-pair 25
+  lockstep tournament rusher harvester json-walker \\
+      --maps duel,crossroads,random:48x48 --games-per-pair 3
+  lockstep tournament my_bot.wasm rusher harvester --threads 2 \\
+      --out runs/mine --replays
+  lockstep tournament a.wasm b.wasm c.wasm d.wasm e.wasm \\
+      --format swiss --rounds 4 --json
+  lockstep tournament rusher harvester random-walker idle json-walker \\
+      --ticks 60 --games-per-pair 25
 
 Every pair plays every map, --games-per-pair times in each seat order, with the same
 seed in both orders. Results are appended to OUT/results.jsonl as each match ends: run
@@ -92,14 +96,17 @@ enum FormatArg {
 }
 
 pub fn run(args: TournamentArgs, settings: &Settings) -> Result<(), String> {
+    let wall = Instant::now();
     let spec = spec(&args, settings)?;
     let threads = args.threads.unwrap_or(settings.match_config.threads);
     let sandbox = Sandbox::new(settings.sandbox.clone())?;
+    let compiling = Instant::now();
     let bots = args
         .bots
         .iter()
         .map(|bot| load_entrant(&sandbox, bot))
         .collect::<Result<Vec<_>, _>>()?;
+    let compiling = compiling.elapsed().as_secs_f64();
     let plan = Plan::new(&spec, &bots, &sandbox).map_err(|e| e.to_string())?;
     let out = args
         .out
@@ -137,12 +144,17 @@ pub fn run(args: TournamentArgs, settings: &Settings) -> Result<(), String> {
     let played = tournament::run(&sandbox, &bots, &plan, &mut results, &options, &mut bar)
         .map_err(|e| e.to_string())?;
     bar.finish();
-    let seconds = started.elapsed().as_secs_f64();
+    let playing = started.elapsed().as_secs_f64();
     if played.played > 0 {
+        // The whole wall time, and where it went: compiling every module
+        // once (wasm to native code), then the matches.
         eprintln!(
-            "played {} matches in {seconds:.1} s ({:.1} matches/s, {threads} thread{})",
+            "played {} matches in {:.1} s: {compiling:.1} s compiling {} bots, \
+             {playing:.1} s playing ({:.1} matches/s, {threads} thread{})",
             played.played,
-            played.played as f64 / seconds.max(1e-9),
+            wall.elapsed().as_secs_f64(),
+            bots.len(),
+            played.played as f64 / playing.max(1e-9),
             if threads == 1 { "" } else { "s" }
         );
     }

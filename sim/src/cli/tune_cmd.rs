@@ -2,11 +2,10 @@
 
 use super::bots::load_entrant;
 use clap::Args;
+use lockstep_sim::fuel;
 use lockstep_sim::sandbox::Sandbox;
 use lockstep_sim::settings::Settings;
-use lockstep_sim::tune::{
-    TuneSpec, default_probe_fuel, maps_for, parse_fuel, parse_fuel_list, tune,
-};
+use lockstep_sim::tune::{TuneSpec, default_probe_fuel, maps_for, tune};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -133,13 +132,12 @@ pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
     let budgets = args
         .budgets
         .as_deref()
-        .map(parse_fuel_list)
+        .map(fuel::parse_fuel_list)
         .transpose()
         .map_err(|e| format!("--budgets: {e}"))?;
-    let probe_fuel = match args.probe_fuel.as_deref() {
-        Some(text) => parse_fuel(text).map_err(|e| format!("--probe-fuel: {e}"))?,
-        None => default_probe_fuel(&config),
-    };
+    let probe_fuel =
+        super::fuel_flag("--probe-fuel", args.probe_fuel.as_deref(), fuel::parse_fuel)?
+            .unwrap_or_else(|| default_probe_fuel(&config));
     let maps = if args.maps.is_empty() {
         maps_for(args.players)
     } else {

@@ -156,7 +156,10 @@ impl PlayerResult {
             Outcome::Suspended => self.suspensions += 1,
             Outcome::OutOfFuel => self.cutoffs += 1,
             Outcome::Watchdog => self.watchdogs += 1,
-            Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } => self.traps += 1,
+            // `proc_exit` counts as a trap: the call ended without an answer.
+            Outcome::Trap { .. } | Outcome::MemoryExhausted { .. } | Outcome::Exited { .. } => {
+                self.traps += 1
+            }
             Outcome::BadAlloc { .. } | Outcome::BadOutput { .. } | Outcome::InitFailed { .. } => {
                 self.bad_outputs += 1
             }

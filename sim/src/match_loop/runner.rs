@@ -7,7 +7,7 @@ pub use budget::Grant;
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
 use super::{PlayerResult, ScoreView};
-use crate::sandbox::{BadOutput, BotInstance, CallReport, Outcome, Sandbox};
+use crate::sandbox::{BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox};
 use budget::FuelAccount;
 use lockstep_game::{Game, Map};
 use lockstep_sdk::{Action, Limits, Observation, PlayerId};
@@ -18,6 +18,10 @@ use tracing::{debug, info_span, trace_span};
 /// The random stream of the match seed that gives each bot its own seed.
 /// (Stream 0 belongs to the map generator in `lockstep-game`.)
 const BOT_SEED_STREAM: u64 = 1;
+/// The stream that gives each seat the key of its WASI `random_get` bytes:
+/// apart from `MatchInfo.seed`, so a bot's random bytes tell it nothing of
+/// what its opponents' seeds are.
+const HOST_RANDOM_STREAM: u64 = 2;
 
 /// One seat during the match.
 struct Seat {
@@ -32,6 +36,9 @@ struct Seat {
     result: PlayerResult,
     /// The last (re)start's report, until the observer has seen it.
     unreported_init: Option<CallReport>,
+    /// What the seat's host functions answer from; its `instance_number`
+    /// counts the instances made so far.
+    host: HostContext,
 }
 
 /// A match being played: the game, the bots' instances, the worker pool.
@@ -80,6 +87,8 @@ impl<'s> Match<'s> {
         let limits = limits(config, sandbox);
         let mut seeds = ChaCha8Rng::seed_from_u64(config.seed);
         seeds.set_stream(BOT_SEED_STREAM);
+        let mut host_keys = ChaCha8Rng::seed_from_u64(config.seed);
+        host_keys.set_stream(HOST_RANDOM_STREAM);
         let seats = entrants
             .iter()
             .enumerate()
@@ -99,8 +108,10 @@ impl<'s> Match<'s> {
                         entrant.module.encoding.to_string(),
                     ),
                     unreported_init: None,
+                    host: HostContext::default(),
                 };
-                start(sandbox, &mut seat, config.init_fuel);
+                host_keys.fill_bytes(&mut seat.host.random_seed);
+                start(sandbox, &mut seat, config.init_fuel, 0);
                 seat
             })
             .collect();
@@ -143,14 +154,15 @@ impl<'s> Match<'s> {
             if seat.needs_reset {
                 seat.needs_reset = false;
                 seat.result.resets += 1;
-                start(self.sandbox, seat, self.config.init_fuel);
+                start(self.sandbox, seat, self.config.init_fuel, u64::from(tick));
             }
             if let Some(report) = seat.unreported_init.take() {
                 observer.bot_init(tick, index, &report);
             }
-            let Some(instance) = seat.instance.take() else {
+            let Some(mut instance) = seat.instance.take() else {
                 continue;
             };
+            instance.set_tick(u64::from(tick));
             let mut input = std::mem::take(&mut seat.input);
             input.clear();
             if !instance.is_suspended() {
@@ -218,6 +230,7 @@ impl<'s> Match<'s> {
                         | Outcome::Watchdog
                         | Outcome::Trap { .. }
                         | Outcome::MemoryExhausted { .. }
+                        | Outcome::Exited { .. }
                 );
             seat.instance = Some(done.instance);
             seat.input = done.input;
@@ -257,10 +270,14 @@ impl<'s> Match<'s> {
     }
 }
 
-/// (Re)creates a seat's instance and calls `lockstep_init`, recording how it went.
-fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64) {
+/// (Re)creates a seat's instance at `tick` and calls `lockstep_init`,
+/// recording how it went.
+fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64, tick: u64) {
     seat.instance = None;
-    match BotInstance::new(sandbox, &seat.entrant.module, init_fuel) {
+    seat.host.tick = tick;
+    let instance = BotInstance::with_context(sandbox, &seat.entrant.module, init_fuel, &seat.host);
+    seat.host.instance_number += 1;
+    match instance {
         Ok(mut instance) => {
             let report = instance.call_init(&seat.init_message, init_fuel);
             seat.fuel.initialised(init_fuel, report.fuel_used);

@@ -32,7 +32,9 @@ pub use html::render_html;
 pub use reader::ReplayReader;
 pub use recorder::TickRecorder;
 pub use resim::{Resim, WorldAt};
-pub use verify::{Divergence, VerifyError, VerifyReport, check_compatible, verify, verify_in};
+pub use verify::{
+    Divergence, VerifyError, VerifyReport, check_compatible, sandbox_config_for, verify, verify_in,
+};
 pub use viewer::viewer_json;
 pub use writer::{RecordError, ReplayWriter, play_recorded};
 

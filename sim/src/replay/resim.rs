@@ -49,8 +49,9 @@ impl Resim {
         self.game.rejected_total(PlayerId(seat as u8))
     }
 
-    /// Applies one recorded tick and checks the state hash it recorded.
-    pub fn apply(&mut self, record: &TickRecord) -> Result<(), ReplayError> {
+    /// Applies one recorded tick and checks the state hash it recorded (its
+    /// first bytes); returns the whole hash.
+    pub fn apply(&mut self, record: &TickRecord) -> Result<[u8; 32], ReplayError> {
         if record.tick != self.game.tick() || self.game.is_over() {
             return Err(ReplayError::Malformed {
                 offset: 0,
@@ -79,7 +80,7 @@ impl Resim {
                 ),
             });
         }
-        Ok(())
+        Ok(hash)
     }
 
     pub fn game(&self) -> &Game {

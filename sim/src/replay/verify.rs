@@ -7,7 +7,7 @@ use super::recorder::TickRecorder;
 use super::resim::header_map;
 use super::{ENGINE_VERSION, ReplayError, WASMTIME_VERSION};
 use crate::match_loop::{Entrant, Match, MatchError, MatchResult};
-use crate::sandbox::{ModuleHash, Sandbox};
+use crate::sandbox::{CompiledCache, ModuleHash, Sandbox, SandboxConfig};
 use lockstep_game::RULES_VERSION;
 use std::io::Read;
 
@@ -118,9 +118,20 @@ pub fn verify<R: Read>(
     threads: usize,
 ) -> Result<VerifyReport, VerifyError> {
     check_compatible(reader.header())?;
-    let sandbox =
-        Sandbox::new(reader.header().sandbox.to_config()).map_err(VerifyError::Sandbox)?;
+    let config = sandbox_config_for(reader.header(), CompiledCache::default());
+    let sandbox = Sandbox::new(config).map_err(VerifyError::Sandbox)?;
     verify_in(&sandbox, reader, find_module, threads)
+}
+
+/// The sandbox a replay is verified in: its recorded limits, its init
+/// budget for the modules' start-up checks, and `compiled_cache`, which
+/// only says where compiled code is kept, never what it does.
+pub fn sandbox_config_for(header: &ReplayHeader, compiled_cache: CompiledCache) -> SandboxConfig {
+    SandboxConfig {
+        start_fuel: header.config.init_fuel,
+        compiled_cache,
+        ..header.sandbox.to_config()
+    }
 }
 
 /// [`verify`] in an existing sandbox (its compiled-module cache is reused),

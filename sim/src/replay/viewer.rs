@@ -2,7 +2,7 @@
 //! [`Resim`], as the JSON that `assets/viewer/` reads (documented in
 //! `docs/replay.md`, "Viewer data").
 
-use super::format::{BotRecord, ReplayHeader, Summary};
+use super::format::{BotRecord, InitRecord, ReplayHeader, Summary};
 use super::reader::ReplayReader;
 use super::resim::Resim;
 use super::{FORMAT_VERSION, ReplayError};
@@ -24,7 +24,7 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
     while let Some(record) = reader.next_tick()? {
         let world = resim.world();
         let rejected_before: Vec<u64> = (0..players).map(|s| resim.rejected_total(s)).collect();
-        resim.apply(&record)?;
+        let hash = resim.apply(&record)?;
         let tick = TickJson {
             tick: record.tick,
             units: world
@@ -57,13 +57,17 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
             bots: (0..players)
                 .map(|seat| {
                     let rejected = resim.rejected_total(seat) - rejected_before[seat];
-                    BotJson::new(
+                    let mut bot = BotJson::new(
                         record.bots.iter().find(|b| b.seat as usize == seat),
                         rejected,
-                    )
+                    );
+                    bot.init = (record.inits.iter().rev())
+                        .find(|i| i.seat as usize == seat)
+                        .map(InitJson::new);
+                    bot
                 })
                 .collect(),
-            hash: hex(&record.state_hash),
+            hash: hex(&hash),
         };
         if !first {
             out.push(',');
@@ -108,6 +112,31 @@ struct BotJson<'a> {
     actions: &'a [Action],
     rejected: u64,
     logs: &'a [String],
+    /// The seat's (re)start before this tick's call: tick 0, or after a
+    /// `reset`; `null` otherwise.
+    init: Option<InitJson<'a>>,
+}
+
+/// Instantiation and `lockstep_init`: its outcome, fuel and log lines.
+#[derive(Serialize)]
+struct InitJson<'a> {
+    outcome: &'a str,
+    detail: &'a str,
+    fuel: u64,
+    logs: &'a [String],
+    logs_dropped: u32,
+}
+
+impl<'a> InitJson<'a> {
+    fn new(init: &'a InitRecord) -> InitJson<'a> {
+        InitJson {
+            outcome: &init.outcome.kind,
+            detail: &init.outcome.detail,
+            fuel: init.fuel,
+            logs: &init.logs,
+            logs_dropped: init.logs_dropped,
+        }
+    }
 }
 
 impl<'a> BotJson<'a> {
@@ -122,6 +151,7 @@ impl<'a> BotJson<'a> {
                 actions: &bot.actions,
                 rejected,
                 logs: &bot.logs,
+                init: None,
             },
             None => BotJson {
                 called: false,
@@ -132,6 +162,7 @@ impl<'a> BotJson<'a> {
                 actions: &[],
                 rejected,
                 logs: &[],
+                init: None,
             },
         }
     }

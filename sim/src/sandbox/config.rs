@@ -1,6 +1,7 @@
 //! The sandbox's knobs. Fuel budgets are not here: they belong to each call.
 
 use super::ValidationLimits;
+use std::path::PathBuf;
 
 /// Limits every bot instance runs under. The defaults suit the reference game;
 /// an admin raises them for heavier games, never per bot.
@@ -46,6 +47,55 @@ pub struct SandboxConfig {
     /// What a module must satisfy before it is compiled: size, counts,
     /// function bodies. See [`ValidationLimits`] for each default.
     pub validation: ValidationLimits,
+    /// Fuel a module gets to start when it is checked at load (its start
+    /// function, then its `_initialize`, then `lockstep_abi()`). Default
+    /// 200,000,000, the default init budget; `Settings` sets it to
+    /// `[budget] init_fuel`, so a module that could not start in a match
+    /// is refused at upload instead, and one that can is never refused.
+    pub start_fuel: u64,
+    /// Compiled modules kept on disk, shared by every sandbox (and process)
+    /// that uses the same folder, so that a module is compiled once per
+    /// machine. Default: off, so that a library user or a test writes
+    /// nowhere unasked; the `lockstep` and `lockstep-server` commands use
+    /// the user's folder (`[cache]` in `assets/lockstep.toml`).
+    pub compiled_cache: CompiledCache,
+}
+
+/// Where and how much compiled code is kept on disk (`disk_cache.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledCache {
+    /// The folder. Default [`CacheDir::Off`].
+    pub dir: CacheDir,
+    /// The most the folder may hold, in bytes; past it, the least recently
+    /// used files are deleted. Default 1 GiB: about 90 compiled Go bots of
+    /// 4.5 MB (11 MB each), or 2,500 Rust bots of 100 KB (300 to 400 KB
+    /// each); a file read back takes about 1/70 of compiling it. A module
+    /// whose compiled code alone is larger is not kept.
+    pub max_bytes: u64,
+}
+
+impl Default for CompiledCache {
+    fn default() -> Self {
+        CompiledCache {
+            dir: CacheDir::Off,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Which folder holds compiled modules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CacheDir {
+    /// None: a module is compiled in every process that loads it (and kept
+    /// in memory only, see [`SandboxConfig::module_cache`]).
+    Off,
+    /// The user's: `$LOCKSTEP_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/lockstep/compiled`, else
+    /// `~/.cache/lockstep/compiled`. What the commands use by default, so
+    /// that the CLI, tournaments and a server run by the same user share it.
+    User,
+    /// This folder (created if missing, private to the user).
+    At(PathBuf),
 }
 
 impl Default for SandboxConfig {
@@ -61,6 +111,8 @@ impl Default for SandboxConfig {
             watchdog_ms: 2_000,
             module_cache: 256,
             validation: ValidationLimits::default(),
+            start_fuel: 200_000_000,
+            compiled_cache: CompiledCache::default(),
         }
     }
 }

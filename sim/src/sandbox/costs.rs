@@ -25,6 +25,18 @@ pub const CALL_INDIRECT_FUEL: u8 = 8;
 /// Fuel one `lockstep.log` call costs, whether its line is kept or not.
 pub const LOG_CALL_FUEL: u64 = 1_000;
 
+/// Fuel every other host function (WASI, AssemblyScript's `env`) costs
+/// per call, on top of any per-byte cost below: the round trip into the
+/// host and back, and a small answer.
+pub const HOST_CALL_FUEL: u64 = 500;
+/// Per byte written to stdout or stderr (`fd_write`), kept or not: the host
+/// scans every byte for newlines (about 0.35 ns a byte, measured).
+pub const STDIO_BYTE_FUEL: u64 = 2;
+/// Per byte of `random_get`: ChaCha8 costs the host 0.3 to 0.6 ns a byte.
+pub const RANDOM_BYTE_FUEL: u64 = 4;
+/// Per subscription of `poll_oneoff`: 48 bytes read, 32 written.
+pub const POLL_SUBSCRIPTION_FUEL: u64 = 100;
+
 /// wasmtime's default costs, with control flow and runtime calls charged more.
 pub fn operator_costs() -> OperatorCost {
     let mut cost = OperatorCost::new();

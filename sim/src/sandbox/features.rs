@@ -77,7 +77,7 @@ const ADVICE: &[(WasmFeatures, &str, &str)] = &[
     (
         WasmFeatures::COMPONENT_MODEL,
         "the component model",
-        "build a core module for wasm32-unknown-unknown",
+        "build a core module (Rust: wasm32-unknown-unknown or wasm32-wasip1, not wasm32-wasip2)",
     ),
 ];
 

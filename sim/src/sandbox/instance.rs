@@ -2,125 +2,16 @@
 //! The calls here run to their end; `suspend.rs` adds the suspendable tick
 //! call of the `resume` policy.
 
+use super::host::{Abort, HostContext, HostState, ProcExit, Shared};
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
 use super::suspend::Suspended;
 use super::{BotModule, Sandbox};
-use lockstep_sdk::abi::{EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_MEMORY, EXPORT_TICK};
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, PoisonError};
-use wasmtime::{
-    Error, Instance, Memory, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, TypedFunc,
+use lockstep_sdk::abi::{
+    EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY, EXPORT_TICK,
 };
-
-/// Per-instance host state: the limits and the way to this call's log.
-pub(crate) struct HostState {
-    limits: StoreLimits,
-    /// A `memory.grow` was refused during this call (the cap was reached).
-    pub(super) memory_refused: bool,
-    shared: Arc<Shared>,
-    max_log_lines: u32,
-    max_log_line_bytes: u32,
-}
-
-/// What the host reads and writes while a call may be suspended inside a
-/// future that owns the store: the log, and the watchdog's deadline.
-#[derive(Default)]
-pub(crate) struct Shared {
-    log: Mutex<CallLog>,
-    /// For suspendable calls: the reading of the sandbox's clock at which the
-    /// watchdog stops the segment that is running (see `suspend.rs`).
-    pub(super) deadline: AtomicU64,
-}
-
-/// The log lines of one call, or of one tick's part of a suspendable call.
-#[derive(Default)]
-struct CallLog {
-    lines: Vec<String>,
-    dropped: u32,
-}
-
-impl Shared {
-    fn log(&self) -> std::sync::MutexGuard<'_, CallLog> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(super) fn clear_log(&self) {
-        let mut log = self.log();
-        log.lines.clear();
-        log.dropped = 0;
-    }
-
-    /// The lines logged since the last take, and how many were dropped.
-    pub(super) fn take_log(&self) -> (Vec<String>, u32) {
-        let mut log = self.log();
-        (
-            std::mem::take(&mut log.lines),
-            std::mem::replace(&mut log.dropped, 0),
-        )
-    }
-}
-
-/// The store's limits, noting when growth is refused, so that a trap that
-/// follows (an allocator giving up) can be reported as what it is.
-impl ResourceLimiter for HostState {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        max: Option<usize>,
-    ) -> Result<bool, Error> {
-        let allowed = self.limits.memory_growing(current, desired, max)?;
-        self.memory_refused |= !allowed;
-        Ok(allowed)
-    }
-
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        max: Option<usize>,
-    ) -> Result<bool, Error> {
-        self.limits.table_growing(current, desired, max)
-    }
-
-    fn instances(&self) -> usize {
-        self.limits.instances()
-    }
-
-    fn tables(&self) -> usize {
-        self.limits.tables()
-    }
-
-    fn memories(&self) -> usize {
-        self.limits.memories()
-    }
-}
-
-impl HostState {
-    /// `lockstep.log`: keeps the first lines of the call, each cut to the cap.
-    pub(crate) fn log(&mut self, bytes: Option<&[u8]>) {
-        let mut log = self.shared.log();
-        if log.lines.len() >= self.max_log_lines as usize {
-            log.dropped += 1;
-            return;
-        }
-        let line = match bytes {
-            Some(bytes) => {
-                // Cut first: the bot pays one call's fuel for any length, so the
-                // host's work must not grow with it.
-                let max = self.max_log_line_bytes as usize;
-                let text = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]);
-                let mut end = text.len().min(max);
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                text[..end].to_string()
-            }
-            None => "[lockstep] log(ptr, len) pointed outside the bot's memory".to_string(),
-        };
-        log.lines.push(line);
-    }
-}
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use wasmtime::{Error, Instance, Memory, Store, StoreLimitsBuilder, TypedFunc};
 
 /// A running bot. Owned by one match; moved to a worker thread for each call
 /// (with its suspended call, if any: the future is `Send`).
@@ -178,11 +69,24 @@ impl InstantiateError {
 }
 
 impl BotInstance {
-    /// Instantiates `module`. Its start function, if any, runs under `start_fuel`.
+    /// Instantiates `module` with an all-zero [`HostContext`] (tick 0, the
+    /// zero random seed): for checks, tests and benchmarks.
     pub fn new(
         sandbox: &Sandbox,
         module: &BotModule,
         start_fuel: u64,
+    ) -> Result<BotInstance, InstantiateError> {
+        BotInstance::with_context(sandbox, module, start_fuel, &HostContext::default())
+    }
+
+    /// Instantiates `module`; what its host functions answer follows
+    /// `context`. Its start function and then its `_initialize` export (a
+    /// WASI reactor's), if any, run under `start_fuel` together.
+    pub fn with_context(
+        sandbox: &Sandbox,
+        module: &BotModule,
+        start_fuel: u64,
+        context: &HostContext,
     ) -> Result<BotInstance, InstantiateError> {
         let config = sandbox.config();
         let limits = StoreLimitsBuilder::new()
@@ -192,26 +96,29 @@ impl BotInstance {
             .memories(1)
             .tables(1)
             .build();
-        let shared = Arc::new(Shared::default());
-        let mut store = Store::new(
-            sandbox.engine(),
-            HostState {
-                limits,
-                memory_refused: false,
-                shared: Arc::clone(&shared),
-                max_log_lines: config.max_log_lines,
-                max_log_line_bytes: config.max_log_line_bytes,
-            },
-        );
+        let shared = Arc::new(Shared::new(
+            config.max_log_lines,
+            config.max_log_line_bytes,
+            context.tick,
+        ));
+        let state = HostState::new(limits, Arc::clone(&shared), context);
+        let mut store = Store::new(sandbox.engine(), state);
         store.limiter(|state| state);
         let fail = |e: Error| InstantiateError::of(&e);
         store.set_fuel(start_fuel).map_err(fail)?;
+        shared.set_fuel_base(start_fuel);
         let watchdog_ticks = sandbox.watchdog_ticks();
         store.set_epoch_deadline(watchdog_ticks);
         let instance: Instance = sandbox
             .linker()
             .instantiate(&mut store, &module.module)
             .map_err(fail)?;
+        // A reactor's initialisation (wasi-libc's constructors, Go's
+        // runtime), before any other export, on what the start function left.
+        if let Some(initialize) = instance.get_func(&mut store, EXPORT_INITIALIZE) {
+            let initialize = initialize.typed::<(), ()>(&store).map_err(fail)?;
+            initialize.call(&mut store, ()).map_err(fail)?;
+        }
         let missing = InstantiateError::missing;
         let memory = instance
             .get_memory(&mut store, EXPORT_MEMORY)
@@ -246,10 +153,17 @@ impl BotInstance {
         })
     }
 
+    /// The tick the next calls belong to: the virtual clock's base. The
+    /// match loop sets it before every call.
+    pub fn set_tick(&mut self, tick: u64) {
+        self.shared.set_tick(tick);
+    }
+
     /// Calls `lockstep_abi()` with a small budget (used when a module is loaded).
     pub(crate) fn abi_word(&mut self, fuel: u64) -> Result<i32, String> {
         let store = sync_store(&mut self.store, self.resumable);
         store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        self.shared.set_fuel_base(fuel);
         store.set_epoch_deadline(self.watchdog_ticks);
         self.exports
             .abi
@@ -313,11 +227,13 @@ impl BotInstance {
             ..
         } = self;
         output.clear();
-        shared.clear_log();
+        // Not cleared first: what the start function and `_initialize`
+        // logged belongs to the first call (`lockstep_init`'s report).
         let store = sync_store(store, *resumable);
         store.data_mut().memory_refused = false;
         store.set_epoch_deadline(*watchdog_ticks);
         let len = message.len() as i32;
+        shared.set_fuel_base(fuel);
         let outcome = store
             .set_fuel(fuel)
             .and_then(|()| exports.alloc.call(&mut *store, len))
@@ -430,6 +346,14 @@ fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>
 }
 
 pub(super) fn outcome_of_error(error: &Error) -> Outcome {
+    if let Some(ProcExit(code)) = error.downcast_ref::<ProcExit>() {
+        return Outcome::Exited { code: *code };
+    }
+    if let Some(abort) = error.downcast_ref::<Abort>() {
+        return Outcome::Trap {
+            trap: TrapKind::Other(abort.to_string()),
+        };
+    }
     match error.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::OutOfFuel) => Outcome::OutOfFuel,
         Some(wasmtime::Trap::Interrupt) => Outcome::Watchdog,

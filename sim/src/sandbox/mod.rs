@@ -1,25 +1,32 @@
 //! The wasm sandbox: bytes in, bytes out, fuel. Knows nothing of the game.
 //!
 //! A [`Sandbox`] owns one wasmtime engine (deterministic configuration, fuel on,
-//! pooling allocator) and a cache of compiled modules by content hash. A
+//! pooling allocator) and a cache of compiled modules by content hash, in
+//! memory (`cache.rs`) and, if asked, on disk (`disk_cache.rs`). A
 //! [`BotInstance`] is one bot in one match; each call into it gets a fresh fuel
 //! budget and comes back as a [`CallReport`], whatever the bot did. Under the
 //! `resume` overrun policy a tick call can instead be suspended when its fuel
 //! runs out and continued later (`suspend.rs`).
 
 mod cache;
+mod compile;
 mod config;
 mod costs;
+mod disk_cache;
 mod features;
+pub mod host;
 mod instance;
 mod module;
 mod outcome;
 pub mod report;
 mod shape;
 mod suspend;
+mod toolchain;
 mod validate;
 
-pub use config::SandboxConfig;
+pub use compile::{LoadReport, LoadedFrom};
+pub use config::{CacheDir, CompiledCache, SandboxConfig};
+pub use host::{HostContext, VIRTUAL_EPOCH_NS, VIRTUAL_TICK_NS};
 pub use instance::{BotInstance, InstantiateError};
 pub use module::{BotModule, ModuleError, ModuleHash};
 pub use outcome::{BadOutput, CallReport, Outcome, TrapKind};
@@ -27,21 +34,14 @@ pub use validate::{
     ExportSummary, MemoryPages, ModuleSummary, Problem, ProblemKind, ValidationLimits,
 };
 
-use instance::HostState;
-use lockstep_sdk::abi::{EXPORT_MEMORY, IMPORT_LOG, IMPORT_MODULE};
+use host::HostState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 pub(crate) use validate::count;
 use wasmtime::wasmparser::WasmFeatures;
-use wasmtime::{
-    Caller, Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig,
-};
-
-/// Fuel for running a module's start function and `lockstep_abi()` while it is
-/// being checked at load time. Enough for any honest start function.
-const PROBE_FUEL: u64 = 10_000_000;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
 /// How often the watchdog's clock ticks (wasmtime's epoch).
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -57,6 +57,7 @@ pub struct Sandbox {
     linker: Linker<HostState>,
     config: SandboxConfig,
     modules: Mutex<cache::ModuleCache>,
+    compiler: compile::Compiler,
     ticker: EpochTicker,
 }
 
@@ -105,15 +106,16 @@ impl Sandbox {
         let engine = Engine::new(&engine_config(&config))
             .map_err(|e| format!("could not start the wasm engine: {e}"))?;
         let mut linker = Linker::new(&engine);
-        linker
-            .func_wrap(IMPORT_MODULE, IMPORT_LOG, host_log)
-            .map_err(|e| format!("could not define `{IMPORT_MODULE}.{IMPORT_LOG}`: {e}"))?;
+        host::define(&mut linker)
+            .map_err(|e| format!("could not define the host functions: {e}"))?;
         let ticker = EpochTicker::start(engine.clone())
             .map_err(|e| format!("could not start the watchdog thread: {e}"))?;
+        let compiler = compile::Compiler::new(&config, &engine);
         Ok(Sandbox {
             engine,
             linker,
             modules: Mutex::new(cache::ModuleCache::new(config.module_cache)),
+            compiler,
             config,
             ticker,
         })
@@ -123,7 +125,10 @@ impl Sandbox {
         &self.config
     }
 
-    pub(crate) fn engine(&self) -> &Engine {
+    /// The engine every module is compiled with. Public for measurements
+    /// (compile time of modules `load` would refuse); not for playing.
+    #[doc(hidden)]
+    pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
@@ -149,33 +154,11 @@ impl Sandbox {
     ///
     /// The one path every module takes, upload or `lockstep check`: the header,
     /// then the validator (features, limits, ABI imports and exports; so
-    /// nothing refused ever reaches the compiler), then compilation, then
+    /// nothing refused ever reaches the compiler), then compilation (or the
+    /// compiled code from the disk cache, see `compile.rs`), then
     /// `lockstep_abi()` is probed.
     pub fn load(&self, bytes: &[u8]) -> Result<BotModule, ModuleError> {
-        let hash = ModuleHash::of(bytes);
-        if let Some(module) = self.cached(hash) {
-            return Ok(module);
-        }
-        module::check_header(bytes)?;
-        let summary =
-            validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)?;
-        let compiled = wasmtime::Module::new(&self.engine, bytes)
-            .map_err(|e| ModuleError::Invalid(one_line(&instance::describe_error(&e))))?;
-        let mut module = BotModule {
-            hash,
-            encoding: lockstep_sdk::Encoding::Postcard,
-            size: bytes.len(),
-            summary,
-            module: compiled,
-        };
-        module.encoding = self
-            .probe_encoding(&module)
-            .map_err(|p| ModuleError::Abi(vec![p]))?;
-        self.modules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(hash, module.clone());
-        Ok(module)
+        self.load_traced(bytes).map(|(module, _)| module)
     }
 
     /// Compiled modules held in the cache now (at most `module_cache`).
@@ -190,8 +173,16 @@ impl Sandbox {
 
     /// Instantiates the module once to read `lockstep_abi()`.
     fn probe_encoding(&self, module: &BotModule) -> Result<lockstep_sdk::Encoding, String> {
-        let mut instance = BotInstance::new(self, module, PROBE_FUEL).map_err(|e| e.to_string())?;
-        module::parse_abi_word(instance.abi_word(PROBE_FUEL)?)
+        let fuel = self.config.start_fuel;
+        let mut instance = BotInstance::new(self, module, fuel).map_err(|e| {
+            format!(
+                "starting it (its start function, then `_initialize` if it exports one) ended \
+                 with: {}; the check gives it {} fuel, the init budget",
+                e.outcome,
+                count(fuel)
+            )
+        })?;
+        module::parse_abi_word(instance.abi_word(fuel)?)
     }
 }
 
@@ -229,23 +220,4 @@ fn engine_config(config: &SandboxConfig) -> Config {
         .wasm_features(WasmFeatures::all(), false)
         .wasm_features(features::ALLOWED_FEATURES, true);
     c
-}
-
-/// `lockstep.log(ptr, len)`: one line into the bot's log for this call.
-fn host_log(mut caller: Caller<'_, HostState>, ptr: i32, len: i32) {
-    // Paid up front; a bot that cannot pay is cut off at its next fuel check.
-    let remaining = caller.get_fuel().unwrap_or(0);
-    let _ = caller.set_fuel(remaining.saturating_sub(costs::LOG_CALL_FUEL));
-    let Some(memory) = caller
-        .get_export(EXPORT_MEMORY)
-        .and_then(|export| export.into_memory())
-    else {
-        return caller.data_mut().log(None);
-    };
-    let (data, state) = memory.data_and_store_mut(&mut caller);
-    let start = ptr as u32 as usize;
-    let bytes = start
-        .checked_add(len as u32 as usize)
-        .and_then(|end| data.get(start..end));
-    state.log(bytes);
 }

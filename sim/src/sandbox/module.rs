@@ -1,11 +1,12 @@
 //! A bot module: its identity, why it may be refused, and ABI v1's rules for
 //! its header, imports, exports and `lockstep_abi()` word.
 
+use super::host;
 use super::validate::{ModuleSummary, Problem, ProblemKind};
 use lockstep_sdk::Encoding;
 use lockstep_sdk::abi::{
-    ABI_VERSION, EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_MEMORY, EXPORT_TICK, IMPORT_LOG,
-    IMPORT_MODULE,
+    ABI_VERSION, EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY,
+    EXPORT_START, EXPORT_TICK,
 };
 use std::fmt;
 use wasmtime::Module;
@@ -105,7 +106,13 @@ impl ModuleError {
 }
 
 fn refused(problems: &[Problem]) -> String {
-    let lines: Vec<String> = problems.iter().map(|p| format!("\n  - {p}")).collect();
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| match p.kind {
+            ProblemKind::Advice => format!("\n  hint: {p}"),
+            _ => format!("\n  - {p}"),
+        })
+        .collect();
     format!(
         "breaks Lockstep's upload rules (see docs/limits.md and docs/abi.md):{}",
         lines.concat()
@@ -115,7 +122,6 @@ fn refused(problems: &[Problem]) -> String {
 type Signature = (&'static [ValType], &'static [ValType]);
 
 const I32: ValType = ValType::I32;
-const LOG_SIGNATURE: Signature = (&[I32, I32], &[]);
 /// The exports ABI v1 requires, with their exact types.
 const REQUIRED_FUNCTIONS: [(&str, Signature); 4] = [
     (EXPORT_ABI, (&[], &[I32])),
@@ -143,41 +149,67 @@ fn quoted(name: &str) -> String {
     name.escape_debug().to_string()
 }
 
-/// The ABI's rule for one import: only `lockstep.log (i32, i32) -> ()`.
+/// The rule for one import: a function of [`host::IMPORTS`] (`lockstep.log`,
+/// WASI preview 1, AssemblyScript's `env` helpers), with its exact type.
 pub(crate) fn import_problem<'t>(
     import: &Import<'_>,
     func_type: impl Fn(u32) -> Option<&'t FuncType>,
 ) -> Option<String> {
-    let allowed = import.module == IMPORT_MODULE && import.name == IMPORT_LOG;
-    match (allowed, import.ty) {
-        (true, TypeRef::Func(ty) | TypeRef::FuncExact(ty)) => match func_type(ty) {
-            Some(ty) if !matches(ty, LOG_SIGNATURE) => Some(format!(
-                "import `{IMPORT_MODULE}.{IMPORT_LOG}` has type {}; expected {}",
+    let name = format!("{}.{}", quoted(import.module), quoted(import.name));
+    let Some(allowed) = host::find_import(import.module, import.name) else {
+        return Some(format!(
+            "import `{name}` is not allowed: {}",
+            unknown_import_hint(import.module, import.name)
+        ));
+    };
+    match import.ty {
+        TypeRef::Func(ty) | TypeRef::FuncExact(ty) => match func_type(ty) {
+            Some(ty) if !matches(ty, (allowed.params, allowed.results)) => Some(format!(
+                "import `{name}` has type {}; expected {}",
                 describe(ty.params(), ty.results()),
-                describe(LOG_SIGNATURE.0, LOG_SIGNATURE.1)
+                describe(allowed.params, allowed.results)
             )),
             _ => None,
         },
-        (true, _) => Some(format!(
-            "import `{IMPORT_MODULE}.{IMPORT_LOG}` must be a function"
-        )),
-        (false, _) => {
-            let hint = if import.module.starts_with("wasi") {
-                " (a WASI import: build for wasm32-unknown-unknown, not a WASI target)"
-            } else {
-                ""
-            };
-            Some(format!(
-                "import `{}.{}` is not allowed: the only import a bot may have is `{IMPORT_MODULE}.{IMPORT_LOG}`{hint}",
-                quoted(import.module),
-                quoted(import.name)
-            ))
-        }
+        _ => Some(format!("import `{name}` must be a function")),
+    }
+}
+
+/// Why an import is not among those a bot may have, and what to do.
+fn unknown_import_hint(module: &str, name: &str) -> String {
+    let allowed = "a bot may import `lockstep.log`, the functions of WASI preview 1 \
+                   (`wasi_snapshot_preview1`) and AssemblyScript's `env.abort`, `env.trace` and `env.seed` \
+                   (docs/abi.md)";
+    match module {
+        host::WASI_MODULE => format!(
+            "`{}` is not a function of WASI preview 1; {allowed}",
+            quoted(name)
+        ),
+        "wasi_unstable" => format!(
+            "this is the old WASI snapshot 0; build for WASI preview 1 \
+             (`wasm32-wasip1`, module `wasi_snapshot_preview1`) instead; {allowed}"
+        ),
+        m if m.starts_with("wasi") => format!(
+            "only WASI preview 1 is implemented, not `{}` (WASI threads, preview 2 and \
+             components are not); {allowed}",
+            quoted(m)
+        ),
+        "env" if ["memset", "memcpy", "memmove", "memcmp"].contains(&name) => format!(
+            "the C library function `{name}` was left undefined at link time: build with \
+             `-mbulk-memory` (clang emits `memory.fill`/`memory.copy` itself) or link a libc \
+             (wasi-libc: `--target=wasm32-wasi`), and do not link with `--allow-undefined`; {allowed}"
+        ),
+        "env" => format!(
+            "a function left undefined at link time (C: a missing definition, hidden by \
+             `--allow-undefined`; AssemblyScript: a `declare`d import); {allowed}"
+        ),
+        _ => allowed.to_string(),
     }
 }
 
 /// The ABI's rules for exports: the four functions with their exact types,
-/// and one 32-bit, unshared memory. Other exports are ignored.
+/// one 32-bit, unshared memory, `_initialize` only as `() -> ()` and no
+/// `_start`. Other exports are ignored.
 pub(crate) fn export_problems<'t>(
     exports: &[(String, ExternalKind, u32)],
     func_type: impl Fn(u32) -> Option<&'t FuncType>,
@@ -200,6 +232,24 @@ pub(crate) fn export_problems<'t>(
             }
             Some(_) => problems.push(format!("export `{name}` must be a function")),
         }
+    }
+    match find(EXPORT_INITIALIZE) {
+        Some((_, ExternalKind::Func | ExternalKind::FuncExact, index)) => match func_type(*index) {
+            Some(ty) if !matches(ty, (&[], &[])) => problems.push(format!(
+                "export `{EXPORT_INITIALIZE}` has type {}; expected () -> () (a WASI reactor's initialisation)",
+                describe(ty.params(), ty.results())
+            )),
+            _ => {}
+        },
+        Some(_) => problems.push(format!("export `{EXPORT_INITIALIZE}` must be a function")),
+        None => {}
+    }
+    if find(EXPORT_START).is_some() {
+        problems.push(format!(
+            "export `{EXPORT_START}`: this is a WASI command (a program with a `main`); a bot is \
+             a reactor whose exports the host calls: build with `-mexec-model=reactor` (C), \
+             `-buildmode=c-shared` (Go), `-fno-entry` (Zig) or as a `cdylib` (Rust)"
+        ));
     }
     match find(EXPORT_MEMORY) {
         Some((_, ExternalKind::Memory, index)) => match memory(*index) {
@@ -227,10 +277,32 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<(), ModuleError> {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    if bytes.is_empty() {
+        return Err(ModuleError::Invalid(
+            "the file is empty (0 bytes), not a WebAssembly module; did the build \
+             fail, or write the module somewhere else?"
+                .to_string(),
+        ));
+    }
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        // A native library or program: built for the host, not for wasm.
+        let native = [
+            (&b"\x7fELF"[..], "an ELF"),
+            (&b"MZ"[..], "a Windows"),
+            (&[0xcf, 0xfa, 0xed, 0xfe][..], "a Mach-O"),
+        ]
+        .into_iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| {
+            format!(
+                "; it is {kind} native binary: build for wasm, e.g. \
+                 `cargo build --release --target wasm32-unknown-unknown`"
+            )
+        })
+        .unwrap_or_else(|| "; is it a .wasm file?".to_string());
         return Err(ModuleError::Invalid(format!(
             "the file does not start with the WebAssembly header `00 61 73 6d 01 00 00 00` \
-             (found `{}`, {} bytes in all); is it a .wasm file?",
+             (found `{}`, {} bytes in all){native}",
             hex(&bytes[..bytes.len().min(8)]),
             bytes.len()
         )));
@@ -239,7 +311,9 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<(), ModuleError> {
         [1, 0, 0, 0] => Ok(()),
         [_, _, 1, 0] => Err(ModuleError::Invalid(
             "this is a WebAssembly component; Lockstep bots are core modules \
-             (build for wasm32-unknown-unknown, without the component model)"
+             (Rust: wasm32-unknown-unknown or wasm32-wasip1, not wasm32-wasip2; \
+             C: --target=wasm32 or wasm32-wasi; Go: GOOS=wasip1; no component tooling such as \
+             wasm-tools component new or jco)"
                 .to_string(),
         )),
         _ => Err(ModuleError::Invalid(format!(

@@ -32,6 +32,9 @@ pub enum Outcome {
     /// Under the `resume` overrun policy: the tick's fuel ran out and the call
     /// was suspended, to continue next tick. Not a failure; no orders this tick.
     Suspended,
+    /// The bot called WASI's `proc_exit(code)`: the call ended there, with
+    /// no output. Handled by the overrun policy like a trap, whatever the code.
+    Exited { code: i32 },
 }
 
 impl Outcome {
@@ -70,6 +73,7 @@ impl fmt::Display for Outcome {
             Outcome::BadOutput { reason } => write!(f, "bad output: {reason}"),
             Outcome::InitFailed { status } => write!(f, "lockstep_init returned {status}"),
             Outcome::Suspended => f.write_str("suspended (the call continues next tick)"),
+            Outcome::Exited { code } => write!(f, "exited: the bot called proc_exit({code})"),
         }
     }
 }

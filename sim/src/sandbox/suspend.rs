@@ -21,9 +21,17 @@
 //! A store that has made a suspendable call must make only suspendable calls
 //! from then on (wasmtime's rule), so the `skip` and `reset` policies never
 //! come here and keep their plain synchronous calls.
+//!
+//! Host functions cannot take their fuel from the store here: `set_fuel`
+//! would restart the running segment at a whole interval, so a bot calling
+//! the host often would never be suspended. They run up a debt in
+//! [`Shared`](super::host::Shared) instead (`host::charge`), which this loop
+//! pays before the bot runs again, one whole segment at a time, and which
+//! the tick the call ends reports with the rest of its fuel.
 
+use super::host::HostState;
 use super::instance::{
-    BotInstance, Exports, HostState, exhausted_or, outcome_of_error, read_output, write_input,
+    BotInstance, Exports, exhausted_or, outcome_of_error, read_output, write_input,
 };
 use super::outcome::{CallReport, Outcome};
 use std::future::Future;
@@ -47,6 +55,11 @@ pub(crate) struct Suspended {
     segment_fuel: u64,
     /// Fuel reported so far on the ticks the call was suspended at.
     charged: u64,
+    /// The segments the bot's own code has run, in fuel (the store's fuel
+    /// has gone down by at least this much).
+    wasm_segments: u64,
+    /// Host debt paid so far.
+    debt_paid: u64,
 }
 
 /// A suspendable call that has ended: the store comes back with the outcome.
@@ -135,6 +148,7 @@ impl BotInstance {
             return Err(e);
         }
         store.data_mut().memory_refused = false;
+        store.data_mut().resumable = true;
         store.set_epoch_deadline(self.watchdog_ticks);
         self.output.clear();
         let future = Box::pin(run(
@@ -148,32 +162,47 @@ impl BotInstance {
             future,
             segment_fuel,
             charged: 0,
+            wasm_segments: 0,
+            debt_paid: 0,
         });
         Ok(())
     }
 
-    /// Runs the suspended call for up to `segments` segments.
+    /// Runs the suspended call for up to `segments` segments, paying its
+    /// host debt first.
     fn poll(&mut self, segments: u32) -> CallReport {
         let call = self
             .suspended
             .as_mut()
             .expect("a call was started or is suspended");
+        let segment = call.segment_fuel;
+        let granted = u64::from(segments) * segment;
+        // Host work this tick can never be more than the tick could pay.
+        self.shared.set_debt_limit(granted);
+        // The virtual clock counts this tick's fuel from here.
+        self.shared
+            .set_fuel_base(RESERVE.saturating_sub(call.wasm_segments));
         let mut context = Context::from_waker(Waker::noop());
-        let mut ran = 0u32;
+        let mut left = segments;
         let finished = loop {
+            if left == 0 {
+                break None;
+            }
+            left -= 1;
+            if self.shared.debt() >= segment {
+                call.debt_paid += self.shared.pay_debt(segment);
+                continue;
+            }
             // The watchdog's whole deadline for each segment.
             let now = self.clock.load(Ordering::Relaxed);
             self.shared
                 .deadline
                 .store(now + self.watchdog_ticks, Ordering::Relaxed);
-            ran += 1;
             match call.future.as_mut().poll(&mut context) {
                 Poll::Ready(finished) => break Some(finished),
-                Poll::Pending if ran < segments => {}
-                Poll::Pending => break None,
+                Poll::Pending => call.wasm_segments += segment,
             }
         };
-        let granted = u64::from(ran) * call.segment_fuel;
         let Some(Finished {
             store,
             outcome,
@@ -183,12 +212,14 @@ impl BotInstance {
             call.charged += granted;
             return self.report(Outcome::Suspended, granted);
         };
-        // The whole call used `RESERVE - fuel left`; the earlier ticks were
-        // charged whole segments. What a segment ran past its end before the
-        // next fuel check (a few units, as in a call cut off `OutOfFuel`) is
-        // not reported: a tick never reports more than it was granted.
-        let used = RESERVE.saturating_sub(store.get_fuel().unwrap_or(0));
-        let fuel_used = used.saturating_sub(call.charged).min(granted);
+        // The whole call used its wasm fuel (`RESERVE - fuel left`) and its
+        // host debt; the earlier ticks were charged whole segments. What a
+        // segment ran past its end before the next fuel check (a few units,
+        // as in a call cut off `OutOfFuel`) and debt past the grant are not
+        // reported: a tick never reports more than it was granted.
+        let wasm = RESERVE.saturating_sub(store.get_fuel().unwrap_or(0));
+        let debt = call.debt_paid + self.shared.pay_debt(u64::MAX);
+        let fuel_used = (wasm + debt).saturating_sub(call.charged).min(granted);
         let outcome = outcome.unwrap_or_else(|e| outcome_of_error(&e));
         let outcome = exhausted_or(outcome, store.data().memory_refused);
         self.suspended = None;

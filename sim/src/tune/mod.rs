@@ -194,7 +194,9 @@ pub fn tune(
     let calibration = calibrate(sandbox, spec.calibrate)?;
     let inputs = report::Inputs {
         config: &spec.config,
-        maps: spec.maps.clone(),
+        // The maps played: match i is on map i mod M, so fewer matches than
+        // maps leave the last ones out.
+        maps: spec.maps.iter().take(spec.matches).cloned().collect(),
         players: spec.players,
         threads: spec.threads,
         seed: spec.seed,

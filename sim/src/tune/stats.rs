@@ -65,60 +65,8 @@ pub(crate) fn percentile_f64(sorted: &[f64], p: u32) -> f64 {
     sorted[(rank - 1) as usize]
 }
 
-/// Reads a fuel amount: a whole number, optionally with `_` separators, a
-/// decimal point and a suffix `k` (thousand), `M` (million) or `G` (billion),
-/// e.g. `20000000`, `20_000_000`, `20M`, `1.5M`, `500k`. The result must be
-/// a whole number of at least 1.
-pub fn parse_fuel(text: &str) -> Result<u64, String> {
-    let bad = |why: &str| {
-        format!(
-            "'{text}' is not a fuel amount ({why}); write a whole number with an optional \
-             suffix k, M or G, e.g. 500k, 20M, 1.5G"
-        )
-    };
-    let cleaned: String = text.trim().chars().filter(|&c| c != '_').collect();
-    let (number, multiplier) = match cleaned.char_indices().last() {
-        None => return Err(bad("it is empty")),
-        Some((at, 'k' | 'K')) => (&cleaned[..at], 1_000u128),
-        Some((at, 'm' | 'M')) => (&cleaned[..at], 1_000_000),
-        Some((at, 'g' | 'G')) => (&cleaned[..at], 1_000_000_000),
-        Some((_, c)) if c.is_ascii_digit() || c == '.' => (&cleaned[..], 1),
-        Some((_, c)) => return Err(bad(&format!("unknown suffix '{c}'"))),
-    };
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
-        return Err(bad("not a number"));
-    }
-    if whole.len() + fraction.len() > 30 {
-        return Err(bad("too large"));
-    }
-    let digits: u128 = format!("{whole}{fraction}")
-        .parse()
-        .map_err(|_| bad("not a number"))?;
-    let scale = 10u128.pow(fraction.len() as u32);
-    let scaled = digits * multiplier;
-    if !scaled.is_multiple_of(scale) {
-        return Err(bad("not a whole number of fuel units"));
-    }
-    let value = u64::try_from(scaled / scale).map_err(|_| bad("too large"))?;
-    if value == 0 {
-        return Err(bad("a budget must be at least 1"));
-    }
-    Ok(value)
-}
-
-/// A comma-separated list of fuel amounts (see [`parse_fuel`]), sorted, with
-/// repeats removed.
-pub fn parse_fuel_list(text: &str) -> Result<Vec<u64>, String> {
-    let mut budgets = text
-        .split(',')
-        .map(parse_fuel)
-        .collect::<Result<Vec<_>, _>>()?;
-    budgets.sort_unstable();
-    budgets.dedup();
-    Ok(budgets)
-}
+// The fuel reader is shared with every command and the admin config.
+pub use crate::fuel::{parse_fuel, parse_fuel_list};
 
 /// Fuel as a short figure: 950 → `950`, 1234 → `1.2k`, 12345678 → `12.3M`,
 /// 20000000 → `20M` (no `.0`).

@@ -1,0 +1,2 @@
+module idle
+go 1.24

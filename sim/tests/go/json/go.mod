@@ -1,0 +1,2 @@
+module jsonbot
+go 1.24
