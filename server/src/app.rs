@@ -4,7 +4,6 @@
 use crate::api::DocumentCache;
 use crate::config::ServerConfig;
 use crate::error::ApiError;
-use crate::ratelimit::SlidingWindow;
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -14,7 +13,7 @@ use lockstep_sim::settings::Settings;
 use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One database connection behind a mutex, used from blocking threads: every
 /// query of the process runs one at a time (so each must be answered through
@@ -73,10 +72,6 @@ pub struct AppState {
     /// Becomes `true` when the server is stopping (SIGINT/SIGTERM): the
     /// ladder's workers stop taking matches. `shutdown.subscribe()` to wait.
     pub shutdown: tokio::sync::watch::Sender<bool>,
-    /// New players per client address in the last hour, at most
-    /// `config.registrations_per_hour`: checked by
-    /// [`crate::api::players::within_allowance`] for the API and the form.
-    pub registrations: Mutex<SlidingWindow>,
     /// Upload bodies being read and checked: `config.uploads_at_once`
     /// permits, each taken before a body is read and held until its bytes
     /// are dropped (see [`crate::api::upload_slot`]).
@@ -85,6 +80,10 @@ pub struct AppState {
     pub viewer_cache: DocumentCache,
     /// Pruned replays recorded again last (`/api/matches/{id}/replay`).
     pub recorded_again: DocumentCache,
+    /// The ladder's shared state: paused on a full disk, the challenges'
+    /// charges, the challenge scheduler's wake-up, pruned replays being
+    /// recorded again (`crate::ladder::Shared`).
+    pub ladder: crate::ladder::Shared,
 }
 
 impl AppState {
@@ -92,14 +91,10 @@ impl AppState {
     pub fn new(config: ServerConfig, db: Db, sandbox: Arc<Sandbox>) -> AppState {
         AppState {
             live_settings: RwLock::new(config.settings.clone()),
-            registrations: Mutex::new(SlidingWindow::new(
-                config.registrations_per_hour,
-                Duration::from_secs(3600),
-                SlidingWindow::MAX_CLIENTS,
-            )),
             upload_slots: tokio::sync::Semaphore::new(config.uploads_at_once),
             viewer_cache: DocumentCache::new(DocumentCache::VIEWER_BUDGET),
             recorded_again: DocumentCache::new(DocumentCache::RECORDED_AGAIN_BUDGET),
+            ladder: crate::ladder::Shared::new(&config),
             modules_dir: config.modules_dir(),
             replays_dir: config.replays_dir(),
             config,
@@ -128,18 +123,40 @@ impl AppState {
 
 pub type State = Arc<AppState>;
 
-/// The whole HTTP surface, every response counted and logged.
+/// The whole HTTP surface, every response counted and logged. Every write
+/// passes the same-origin rule first (`guards::same_origin`), and every
+/// response, whatever made it, gets [`nosniff`]'s header.
 pub fn router(state: State) -> Router {
     Router::new()
         .merge(crate::api::router())
         .merge(crate::web::router())
         .merge(crate::metrics::router())
+        .layer(axum::middleware::from_fn(crate::guards::same_origin))
+        // Every request answered within `[server] request_timeout_secs`
+        // (uploads: `upload_timeout_secs` more), else 408 or 503: `conn.rs`.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::conn::request_deadline,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,
         ))
         .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
+}
+
+/// `X-Content-Type-Options: nosniff` on every response (JSON, pages, files,
+/// errors): a browser takes each as the type it is declared, never sniffs
+/// a bot-chosen name or log line in a JSON answer, or a module download,
+/// into HTML or a script.
+async fn nosniff(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// One structured log line per request: method, path, status, latency; and

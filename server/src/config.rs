@@ -4,8 +4,15 @@
 //! Like the admin config, a bad `[server]` key or value is one message naming
 //! the file, the line or the key, and what is allowed.
 
+mod connections;
+mod fairness;
+mod quotas;
+
+pub use connections::Connections;
+pub use fairness::{Challenges, Rerecording};
 use lockstep_game::Map;
 use lockstep_sim::settings::Settings;
+pub use quotas::Quotas;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,7 +55,8 @@ pub struct ServerConfig {
     pub retention: Retention,
     /// New players one client address may register per hour. Default 20:
     /// plenty for people, few enough that a script cannot mint thousands of
-    /// accounts to get round the per-player challenge limit.
+    /// accounts to get round the per-player challenge limit. Counted in the
+    /// database (`ratelimit.rs`), so a restart resets nothing.
     pub registrations_per_hour: u32,
     /// Active bots one player may have. Default 20: room for every idea a
     /// person is working on, while a script cannot flood the ladder's
@@ -66,6 +74,27 @@ pub struct ServerConfig {
     /// takes a second on a slow link, and a client that sends nothing (or a
     /// byte now and then) gives its turn up after this, with a 408.
     pub upload_timeout_secs: u64,
+    /// Connections: how many at once, in all and per client address, and
+    /// their timeouts (`max_connections`, `max_connections_per_address`,
+    /// `header_timeout_secs`, `keep_alive_timeout_secs`,
+    /// `request_timeout_secs`; each documented in `config/connections.rs`).
+    pub connections: Connections,
+    /// Storage: module bytes per player, versions kept per bot, and the
+    /// room uploads leave free on the disk (`bytes_per_player`,
+    /// `versions_per_bot`, `disk_reserve_bytes`; each documented, with its
+    /// default and why, in `config/quotas.rs`).
+    pub quotas: Quotas,
+    /// Challenges: their own workers, queue limits per player, per client
+    /// address and in all, running ones per player, and the most fuel one
+    /// may cost (`challenge_workers`, `challenges_queued`,
+    /// `challenges_queued_per_player`, `challenges_queued_per_address`,
+    /// `challenges_running_per_player`, `challenge_max_fuel`; each
+    /// documented, with its default and why, in `config/fairness.rs`).
+    pub challenges: Challenges,
+    /// Recording pruned replays again: whether, how many at once, how many
+    /// an hour per client address (`rerecord_pruned`, `rerecords_at_once`,
+    /// `rerecords_per_hour`; in `config/fairness.rs`).
+    pub rerecording: Rerecording,
 }
 
 /// Which finished matches keep their replay files. A replay is kept while
@@ -116,6 +145,23 @@ struct ServerTable {
     bots_per_player: Option<u64>,
     uploads_at_once: Option<u64>,
     upload_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
+    max_connections_per_address: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    keep_alive_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    bytes_per_player: Option<u64>,
+    versions_per_bot: Option<u64>,
+    disk_reserve_bytes: Option<u64>,
+    challenge_workers: Option<u64>,
+    challenges_queued: Option<u64>,
+    challenges_queued_per_player: Option<u64>,
+    challenges_queued_per_address: Option<u64>,
+    challenges_running_per_player: Option<u64>,
+    challenge_max_fuel: Option<toml::Value>,
+    rerecord_pruned: Option<bool>,
+    rerecords_at_once: Option<u64>,
+    rerecords_per_hour: Option<u64>,
 }
 
 /// The file read again for its `[server]` table alone, so that toml's errors
@@ -162,6 +208,10 @@ impl ServerConfig {
         t: ServerTable,
         base: Option<&Path>,
     ) -> Result<ServerConfig, String> {
+        let connections = Connections::read(&t)?;
+        let quotas = Quotas::read(&t)?;
+        let challenges = Challenges::read(&t)?;
+        let rerecording = Rerecording::read(&t)?;
         let resolve = |p: PathBuf| match base {
             Some(base) if p.is_relative() && !base.as_os_str().is_empty() => base.join(p),
             _ => p,
@@ -247,6 +297,10 @@ impl ServerConfig {
             bots_per_player,
             uploads_at_once,
             upload_timeout_secs,
+            connections,
+            quotas,
+            challenges,
+            rerecording,
         })
     }
 

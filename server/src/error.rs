@@ -17,12 +17,20 @@ pub enum ApiError {
     /// 403: the token is valid but may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// 403: a write sent by a page of another site (`guards::same_origin`):
+    /// a form post or a simple request a browser makes without asking.
+    #[error("{0}")]
+    CrossSite(String),
     /// 404: no such player, bot or match.
     #[error("{0}")]
     NotFound(String),
     /// 409: it exists already (a player name).
     #[error("{0}")]
     Conflict(String),
+    /// 409: a storage quota would be exceeded (`[server] bytes_per_player`);
+    /// the message names the quota, its value and what to do.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// 410: it existed and was deleted for good (a replay the retention
     /// rule pruned; the match itself is still there).
     #[error("{0}")]
@@ -31,9 +39,14 @@ pub enum ApiError {
     /// than `[server] upload_timeout_secs`).
     #[error("{0}")]
     Timeout(String),
-    /// 413: the body is larger than allowed.
+    /// 413: the body is larger than allowed (the message names what: the
+    /// module, or a form's other fields).
     #[error("{0}")]
     TooLarge(String),
+    /// 415: a body of the wrong type (a JSON endpoint's body sent without
+    /// `Content-Type: application/json`).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: a module that the validator refused; `problems` are its findings,
     /// verbatim, as `lockstep check --json` prints them.
     #[error("{message}")]
@@ -55,6 +68,14 @@ pub enum ApiError {
         message: String,
         retry_after: Option<u64>,
     },
+    /// 507: the server's disk has no room for it (full, or the room uploads
+    /// leave free, `[server] disk_reserve_bytes`); nothing was stored.
+    #[error("{0}")]
+    InsufficientStorage(String),
+    /// 503: the server's storage fails (an I/O error, a read-only file
+    /// system); nothing was stored.
+    #[error("{0}")]
+    StorageUnavailable(String),
     /// 500: our fault; the message is logged, the client gets a generic one.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,16 +92,27 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::CrossSite(_) => (StatusCode::FORBIDDEN, "cross_site"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::QuotaExceeded(_) => (StatusCode::CONFLICT, "quota_exceeded"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone"),
             ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "module_refused"),
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
             ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::InsufficientStorage(_) => {
+                (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+            }
+            ApiError::StorageUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -107,6 +139,7 @@ fn code_of(status: StatusCode) -> &'static str {
         415 => "unsupported_media_type",
         422 => "unprocessable",
         429 => "too_many_requests",
+        507 => "insufficient_storage",
         500..=599 => "internal",
         _ => "error",
     }
@@ -145,9 +178,27 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A database error is the server's fault (500, logged), except when the
+/// disk is: full (`SQLITE_FULL`: 507) or failing (`SQLITE_IOERR`, read-only:
+/// 503). The transaction was rolled back; nothing of the request is stored.
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(e)
+        use crate::storage::Fault;
+        let fault = Fault::of_sqlite(&e);
+        if fault.is_some() {
+            tracing::error!(error = %e, "the database could not write");
+        }
+        match fault {
+            Some(Fault::OutOfSpace) => ApiError::InsufficientStorage(format!(
+                "the server's disk is full: the database could not record this ({e}); \
+                 nothing was stored. Try again later; the server's admin has to free space"
+            )),
+            Some(Fault::Failing) => ApiError::StorageUnavailable(format!(
+                "the server's storage is failing: the database could not record this ({e}); \
+                 nothing was stored. Try again later"
+            )),
+            None => ApiError::internal(e),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! has done since it started: matches, bot ticks and their fuel, cut-offs,
 //! traps, uploads and HTTP responses. Hand-written: a few atomics, no
 //! registry. The queue gauges are read from the database at scrape time, so
-//! they are right across restarts.
+//! they are right across restarts; the ladder's pause and the recordings of
+//! pruned replays come from `AppState::ladder` ([`render_ladder`]).
 
 use crate::app::State;
 use axum::Router;
@@ -321,14 +322,64 @@ async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Re
         Ok(counts) => counts,
         Err(e) => return e.into_response(),
     };
+    let mut text = state.metrics.render(queued, running);
+    render_ladder(&mut text, &state.ladder);
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(queued, running),
+        text,
     )
         .into_response()
+}
+
+/// The ladder's own gauges and counters: whether it is paused on a full
+/// disk (and why), and the pruned replays recorded again.
+pub fn render_ladder(out: &mut String, ladder: &crate::ladder::Shared) {
+    let _ = writeln!(
+        out,
+        "# HELP lockstep_ladder_paused 1 while the ladder takes no new match because the disk \
+         refused a write (reason: disk_full, disk_failing), else 0.\n\
+         # TYPE lockstep_ladder_paused gauge"
+    );
+    match ladder.pause.reason() {
+        Some(reason) => {
+            let _ = writeln!(
+                out,
+                "lockstep_ladder_paused{{reason=\"{}\"}} 1\n\
+                 # HELP lockstep_ladder_paused_seconds How long the ladder has been paused.\n\
+                 # TYPE lockstep_ladder_paused_seconds gauge\n\
+                 lockstep_ladder_paused_seconds {}",
+                reason.label(),
+                reason.since.elapsed().as_secs()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "lockstep_ladder_paused 0");
+        }
+    }
+    let r = &ladder.rerecords;
+    let (running, waiting) = r.counts();
+    let _ = writeln!(
+        out,
+        "# HELP lockstep_rerecords_running Pruned replays being recorded again now.\n\
+         # TYPE lockstep_rerecords_running gauge\nlockstep_rerecords_running {running}\n\
+         # HELP lockstep_rerecords_waiting Pruned replays waiting for a turn to be recorded again.\n\
+         # TYPE lockstep_rerecords_waiting gauge\nlockstep_rerecords_waiting {waiting}\n\
+         # HELP lockstep_rerecords_total Recordings of pruned replays, by how they ended \
+         (stopped: no client waited any more).\n\
+         # TYPE lockstep_rerecords_total counter\n\
+         lockstep_rerecords_total{{outcome=\"recorded\"}} {}\n\
+         lockstep_rerecords_total{{outcome=\"stopped\"}} {}\n\
+         lockstep_rerecords_total{{outcome=\"failed\"}} {}\n\
+         # HELP lockstep_rerecord_seconds_total Wall time spent recording pruned replays again.\n\
+         # TYPE lockstep_rerecord_seconds_total counter\nlockstep_rerecord_seconds_total {}",
+        r.recorded.load(Relaxed),
+        r.stopped.load(Relaxed),
+        r.failed.load(Relaxed),
+        r.seconds_ms.load(Relaxed) as f64 / 1000.0
+    );
 }
 
 #[cfg(test)]
@@ -353,6 +404,34 @@ mod tests {
         assert!(text.contains("lockstep_tick_seconds_bucket{le=\"0.0005\"} 1\n"));
         assert!(text.contains("lockstep_matches_queued 2\n"));
         assert!(text.contains("lockstep_matches_running 1\n"));
+    }
+
+    #[test]
+    fn the_ladder_gauges_say_whether_it_is_paused_and_why() {
+        let ladder = crate::ladder::Shared::default();
+        let mut text = String::new();
+        render_ladder(&mut text, &ladder);
+        assert!(text.contains("\nlockstep_ladder_paused 0\n"), "{text}");
+        assert!(text.contains("lockstep_rerecords_running 0\n"));
+        assert!(text.contains("lockstep_rerecords_total{outcome=\"stopped\"} 0\n"));
+        let full = crate::storage::Fault::OutOfSpace;
+        ladder
+            .pause
+            .pause(full, "replay of match 3: write: no room", None);
+        let mut text = String::new();
+        render_ladder(&mut text, &ladder);
+        assert!(
+            text.contains("lockstep_ladder_paused{reason=\"disk_full\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("lockstep_ladder_paused_seconds 0\n"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let (name, value) = line.rsplit_once(' ').unwrap();
+            assert!(
+                value.parse::<f64>().is_ok() && name.starts_with("lockstep_"),
+                "{line}"
+            );
+        }
     }
 
     #[test]

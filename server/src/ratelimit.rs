@@ -1,27 +1,25 @@
-//! A per-client sliding-window limit: at most `limit` events per client in
-//! any `window` (the server's use: `registrations_per_hour` new players per
-//! client address per hour, `api::players`).
+//! Per-client allowances that hold across restarts: at most `limit` events
+//! per client in any `window` (the server's use: `registrations_per_hour`
+//! new players per client address per hour, `api::players`).
 //!
-//! Pure logic: every call takes the time (`now: Instant`), so tests drive the
-//! clock by hand. Callers share one [`SlidingWindow`] behind a mutex and hold
-//! the lock only for a call (never across an `await`).
+//! **Kept in the database** (`rate_events`, `db/ratelimit.rs`): each
+//! counted event is a row, so a restart (or a crash) gives nobody a fresh
+//! allowance. Taking a place is one `IMMEDIATE` transaction on the shared
+//! connection, so simultaneous requests cannot all slip through.
 //!
-//! **Exact, not smoothed.** Each client keeps the instants of its events in
-//! the last `window`, oldest first; an event is allowed while fewer than
-//! `limit` are there, and a refusal says how long until the oldest leaves
-//! the window. So "at most 20 an hour" holds over *every* 60 minutes, not
-//! only on average as a token bucket would have it.
+//! **Exact, not smoothed.** An event is allowed while fewer than `limit` of
+//! the client's events are in the last `window`, and a refusal says how
+//! long until the oldest leaves it. So "at most 20 an hour" holds over
+//! *every* 60 minutes, not only on average as a token bucket would have it.
+//! The clock is the system's (unix ms): if it goes back, a wait is never
+//! longer than the window.
 //!
-//! **Memory is bounded.** A client's instants are at most `limit`, and only
-//! those of the last `window`: together no more than the events (for the
-//! server, rows it has written) of the last hour. A client whose window is
-//! empty is forgotten: at the latest by a sweep of the whole map that runs
-//! at most once per `window`, and at once when a new client would take the
-//! map past `max_clients`. If the map is still full after that sweep, the
-//! client whose newest event is the oldest is dropped (it gets a fresh
-//! allowance): someone with that many addresses is not stopped by a
-//! per-address limit anyway, while refusing newcomers instead would let them
-//! lock everyone else out.
+//! **Size is bounded.** Each place taken deletes the events of its kind
+//! that have left the window, and no more than `db::ratelimit::MAX_EVENTS`
+//! rows are kept (about 5 MB): past that, the oldest go, which gives their
+//! clients some allowance back (someone with that many addresses is not
+//! stopped by a per-address limit anyway, while refusing newcomers instead
+//! would let them lock everyone else out).
 //!
 //! **Clients** are [`Client`]s: an IPv4 address, an IPv6 /64 (one host
 //! usually holds a whole /64, so counting its single addresses would let it
@@ -29,10 +27,12 @@
 //! the peer (a router driven in-process, without connect info): every such
 //! request shares that one allowance.
 
-use std::collections::{HashMap, VecDeque};
+use crate::app::Db;
+use crate::config::ServerConfig;
+use crate::error::ApiError;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Whom a limit counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,6 +57,15 @@ impl Client {
             None => Client::Unknown,
         }
     }
+
+    /// How the database stores it: its [`Display`](fmt::Display) form, or
+    /// `unknown`.
+    pub fn key(&self) -> String {
+        match self {
+            Client::Unknown => "unknown".to_string(),
+            known => known.to_string(),
+        }
+    }
 }
 
 /// `1.2.3.4`, `2001:db8:1:2::/64`, `an unknown address`: for messages.
@@ -70,114 +79,58 @@ impl fmt::Display for Client {
     }
 }
 
-/// At most `limit` events per [`Client`] in any `window`.
-#[derive(Debug)]
-pub struct SlidingWindow {
-    limit: usize,
-    window: Duration,
-    max_clients: usize,
-    /// Each client's events in the window (maybe expired ones too, until
-    /// the client is looked at or swept), oldest first; never empty.
-    clients: HashMap<Client, VecDeque<Instant>>,
-    /// When the whole map was last swept of expired events.
-    last_sweep: Option<Instant>,
+/// What a limit counts and how many of it a client may have in a window.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowance {
+    /// The kind of event, as stored (`registration`).
+    pub kind: &'static str,
+    pub limit: u32,
+    pub window: Duration,
 }
 
-impl SlidingWindow {
-    /// The server's map holds at most this many clients (about 5 MB at the
-    /// default 20 registrations an hour, all used).
-    pub const MAX_CLIENTS: usize = 65_536;
+/// A place taken in an [`Allowance`]: give it back with [`Allowance::give_back`]
+/// if what it was for did not happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place(i64);
 
-    /// `limit` events per client in any `window`, remembering at most
-    /// `max_clients` clients (both at least 1).
-    pub fn new(limit: u32, window: Duration, max_clients: usize) -> SlidingWindow {
-        SlidingWindow {
-            limit: (limit as usize).max(1),
-            window,
-            max_clients: max_clients.max(1),
-            clients: HashMap::new(),
-            last_sweep: None,
+impl Allowance {
+    /// `[server] registrations_per_hour` new players per client in any hour.
+    pub fn registrations(config: &ServerConfig) -> Allowance {
+        Allowance {
+            kind: "registration",
+            limit: config.registrations_per_hour,
+            window: Duration::from_secs(3600),
         }
     }
 
-    /// The events allowed per window.
-    pub fn limit(&self) -> usize {
-        self.limit
+    /// Counts an event of `client` now if its allowance has room: the
+    /// place. Otherwise counts nothing and returns how long until it has
+    /// room (always more than zero).
+    pub async fn take(&self, db: &Db, client: Client) -> Result<Result<Place, Duration>, ApiError> {
+        let (kind, limit) = (self.kind, self.limit);
+        let window_ms = self.window.as_millis() as i64;
+        let now = crate::db::now_ms();
+        let taken = db
+            .call(move |conn| {
+                Ok(crate::db::ratelimit::acquire(
+                    conn,
+                    kind,
+                    &client.key(),
+                    limit,
+                    window_ms,
+                    now,
+                )?)
+            })
+            .await?;
+        Ok(taken
+            .map(Place)
+            .map_err(|ms| Duration::from_millis(ms as u64)))
     }
 
-    /// The clients remembered now.
-    pub fn clients(&self) -> usize {
-        self.clients.len()
-    }
-
-    /// Counts an event of `client` at `now` if its allowance has room;
-    /// otherwise changes nothing and returns how long until it has (always
-    /// more than zero). `now` must not go backwards between calls.
-    pub fn acquire(&mut self, client: Client, now: Instant) -> Result<(), Duration> {
-        if self
-            .last_sweep
-            .is_none_or(|last| now.saturating_duration_since(last) >= self.window)
-        {
-            self.sweep(now);
-        }
-        if let Some(events) = self.clients.get_mut(&client) {
-            expire(events, self.window, now);
-            if events.len() >= self.limit {
-                let oldest = events[0];
-                return Err(self.window - now.saturating_duration_since(oldest));
-            }
-            events.push_back(now);
-            return Ok(());
-        }
-        if self.clients.len() >= self.max_clients {
-            self.sweep(now);
-        }
-        if self.clients.len() >= self.max_clients {
-            let stalest = self
-                .clients
-                .iter()
-                .min_by_key(|(_, events)| events.back().copied())
-                .map(|(client, _)| *client);
-            if let Some(stalest) = stalest {
-                self.clients.remove(&stalest);
-            }
-        }
-        self.clients.insert(client, VecDeque::from([now]));
-        Ok(())
-    }
-
-    /// Gives back the event of `client` counted at `at` (what it was for
-    /// did not happen after all). Nothing if it has expired or was dropped.
-    pub fn release(&mut self, client: Client, at: Instant) {
-        let Some(events) = self.clients.get_mut(&client) else {
-            return;
-        };
-        if let Some(i) = events.iter().rposition(|&t| t == at) {
-            events.remove(i);
-        }
-        if events.is_empty() {
-            self.clients.remove(&client);
-        }
-    }
-
-    /// Drops every expired event, and every client left with none.
-    fn sweep(&mut self, now: Instant) {
-        let window = self.window;
-        self.clients.retain(|_, events| {
-            expire(events, window, now);
-            !events.is_empty()
-        });
-        self.last_sweep = Some(now);
-    }
-}
-
-/// Drops the events that are `window` old or older.
-fn expire(events: &mut VecDeque<Instant>, window: Duration, now: Instant) {
-    while events
-        .front()
-        .is_some_and(|&t| now.saturating_duration_since(t) >= window)
-    {
-        events.pop_front();
+    /// Gives `place` back (what it was for did not happen).
+    pub async fn give_back(&self, db: &Db, place: Place) -> Result<(), ApiError> {
+        db.call(move |conn| Ok(crate::db::ratelimit::release(conn, place.0)?))
+            .await
     }
 }
 
@@ -203,128 +156,20 @@ pub fn whole_seconds(wait: Duration) -> u64 {
 mod tests {
     use super::*;
 
-    const HOUR: Duration = Duration::from_secs(3600);
-
     fn client(text: &str) -> Client {
         Client::of(Some(text.parse().unwrap()))
     }
 
     #[test]
-    fn allows_the_limit_then_refuses_with_the_wait() {
-        let mut limit = SlidingWindow::new(3, HOUR, 100);
-        let t0 = Instant::now();
-        let ann = client("1.2.3.4");
-        for minute in 0..3 {
-            let at = t0 + Duration::from_secs(60 * minute);
-            assert_eq!(limit.acquire(ann, at), Ok(()), "event {minute}");
-        }
-        // The fourth, 10 minutes in: the first leaves the window at 60.
-        let at = t0 + Duration::from_secs(600);
-        assert_eq!(limit.acquire(ann, at), Err(Duration::from_secs(3000)));
-        // A refusal is not counted: the wait stays the same.
-        assert_eq!(limit.acquire(ann, at), Err(Duration::from_secs(3000)));
-        assert_eq!(limit.limit(), 3);
-    }
-
-    #[test]
-    fn recovers_as_events_leave_the_window() {
-        let mut limit = SlidingWindow::new(2, HOUR, 100);
-        let t0 = Instant::now();
-        let ann = client("10.0.0.1");
-        let later = t0 + Duration::from_secs(1800);
-        assert!(limit.acquire(ann, t0).is_ok());
-        assert!(limit.acquire(ann, later).is_ok());
-        assert!(
-            limit
-                .acquire(ann, t0 + HOUR - Duration::from_nanos(1))
-                .is_err()
-        );
-        // The first has left the window; the second still counts.
-        assert!(limit.acquire(ann, t0 + HOUR).is_ok());
-        assert_eq!(
-            limit.acquire(ann, t0 + HOUR + Duration::from_secs(1)),
-            Err(Duration::from_secs(1799))
-        );
-        // A whole window later, the full allowance again.
-        let fresh = t0 + 3 * HOUR;
-        assert!(limit.acquire(ann, fresh).is_ok());
-        assert!(limit.acquire(ann, fresh).is_ok());
-        assert!(limit.acquire(ann, fresh).is_err());
-    }
-
-    #[test]
-    fn clients_are_counted_apart() {
-        let mut limit = SlidingWindow::new(1, HOUR, 100);
-        let now = Instant::now();
-        for ip in ["1.2.3.4", "1.2.3.5", "2001:db8:0:1::1", "2001:db8:0:2::1"] {
-            assert!(limit.acquire(client(ip), now).is_ok(), "{ip}");
-        }
-        assert!(limit.acquire(Client::Unknown, now).is_ok());
-        assert!(limit.acquire(Client::Unknown, now).is_err());
+    fn clients_are_addresses_or_networks() {
+        assert_ne!(client("1.2.3.4"), client("1.2.3.5"));
+        assert_ne!(client("2001:db8:0:1::1"), client("2001:db8:0:2::1"));
         // One IPv6 /64 is one client; a mapped IPv4 address is that address.
-        assert!(limit.acquire(client("2001:db8:0:1::ffff"), now).is_err());
-        assert!(limit.acquire(client("::ffff:1.2.3.4"), now).is_err());
-        assert_eq!(limit.clients(), 5);
-    }
-
-    #[test]
-    fn a_released_event_is_given_back() {
-        let mut limit = SlidingWindow::new(1, HOUR, 100);
-        let t0 = Instant::now();
-        let ann = client("1.2.3.4");
-        assert!(limit.acquire(ann, t0).is_ok());
-        limit.release(ann, t0);
-        assert_eq!(limit.clients(), 0, "a client with no events is forgotten");
-        let t1 = t0 + Duration::from_secs(5);
-        assert!(limit.acquire(ann, t1).is_ok());
-        assert!(limit.acquire(ann, t1).is_err());
-        // Releasing what is not there changes nothing.
-        limit.release(ann, t0);
-        limit.release(client("9.9.9.9"), t0);
-        assert!(limit.acquire(ann, t1).is_err());
-    }
-
-    #[test]
-    fn memory_is_pruned_and_capped() {
-        let mut limit = SlidingWindow::new(5, HOUR, 3);
-        let t0 = Instant::now();
-        for i in 0..3 {
-            let at = t0 + Duration::from_secs(i);
-            assert!(limit.acquire(client(&format!("10.0.0.{i}")), at).is_ok());
-        }
-        assert_eq!(limit.clients(), 3);
-        // A fourth client while all three are active: the stalest goes.
-        let at = t0 + Duration::from_secs(10);
-        assert!(limit.acquire(client("10.0.0.9"), at).is_ok());
-        assert_eq!(limit.clients(), 3);
-        assert!(!limit.clients.contains_key(&client("10.0.0.0")));
-        // An hour later every window is empty: the next call sweeps them.
-        let at = t0 + 2 * HOUR;
-        assert!(limit.acquire(client("10.0.0.1"), at).is_ok());
-        assert_eq!(limit.clients(), 1);
-        // Many clients, one at a time: never more than the cap.
-        for i in 0..1000u32 {
-            let at = at + Duration::from_millis(u64::from(i));
-            assert!(
-                limit
-                    .acquire(Client::of(Some(IpAddr::from(i.to_be_bytes()))), at)
-                    .is_ok()
-            );
-            assert!(limit.clients() <= 3);
-        }
-    }
-
-    #[test]
-    fn idle_clients_are_swept_once_a_window() {
-        let mut limit = SlidingWindow::new(5, HOUR, 1000);
-        let t0 = Instant::now();
-        for i in 0..100u32 {
-            let ip = IpAddr::from((0x0a00_0000 + i).to_be_bytes());
-            assert!(limit.acquire(Client::of(Some(ip)), t0).is_ok());
-        }
-        assert_eq!(limit.clients(), 100);
-        assert!(limit.acquire(client("1.1.1.1"), t0 + HOUR).is_ok());
-        assert_eq!(limit.clients(), 1);
+        assert_eq!(client("2001:db8:0:1::1"), client("2001:db8:0:1::ffff"));
+        assert_eq!(client("::ffff:1.2.3.4"), client("1.2.3.4"));
+        assert_eq!(client("2001:db8:0:1::1").key(), "2001:db8:0:1::/64");
+        assert_eq!(client("::ffff:1.2.3.4").key(), "1.2.3.4");
+        assert_eq!(Client::Unknown.key(), "unknown");
     }
 
     #[test]

@@ -6,7 +6,8 @@ use crate::app::AppState;
 use crate::auth;
 use crate::db::bots::{self, NewModule};
 use crate::db::players::{self, Player, Role};
-use crate::storage;
+use crate::error::ApiError;
+use crate::{quota, storage};
 use lockstep_sim::bundled::BUNDLED_BOTS;
 use lockstep_sim::sandbox::report::summary_json;
 use std::path::Path;
@@ -113,19 +114,36 @@ pub fn seed_house_bots(state: &AppState) -> Result<usize, String> {
                 continue;
             }
         };
-        storage::put_module(&state.modules_dir, &hash, bundled.wasm)
-            .map_err(|e| format!("storing the bundled bot {}: {e}", bundled.name))?;
+        if let Err(e) = storage::put_module(&state.modules_dir, &hash, bundled.wasm) {
+            if storage::Fault::of_io(&e).is_none() {
+                return Err(format!("storing the bundled bot {}: {e}", bundled.name));
+            }
+            // A full or failing disk: the server starts anyway, to serve
+            // what it has; the next start seeds it.
+            tracing::error!(bot = bundled.name, error = %e, "a bundled bot could not be stored; not seeded");
+            continue;
+        }
         let new = NewModule {
             hash,
             size: bundled.wasm.len(),
             encoding: module.encoding.name().to_string(),
             summary: summary_json(&module).to_string(),
         };
-        let upload = state
+        let (dir, quotas) = (&state.modules_dir, &state.config.quotas);
+        let recorded = state
             .db
-            .blocking(|conn| bots::record_upload(conn, house.id, bundled.name, &new))
-            .map_err(|e| e.to_string())?
-            .map_err(db_error)?;
+            .blocking(|conn| {
+                quota::record(conn, dir, &house, bundled.name, &new, bundled.wasm, quotas)
+            })
+            .map_err(|e| e.to_string())?;
+        let upload = match recorded {
+            Ok(recorded) => recorded.upload,
+            Err(e @ (ApiError::InsufficientStorage(_) | ApiError::StorageUnavailable(_))) => {
+                tracing::error!(bot = bundled.name, error = %e, "a bundled bot could not be recorded; not seeded");
+                continue;
+            }
+            Err(e) => return Err(format!("seeding the house bots: {e}")),
+        };
         if upload.new_version {
             added += 1;
             tracing::info!(

@@ -8,7 +8,7 @@
 
 use crate::app::{self, AppState, Db, State};
 use crate::config::ServerConfig;
-use crate::{api, db, seed, storage};
+use crate::{api, conn, db, listener, seed, storage};
 use lockstep_sim::sandbox::Sandbox;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -34,6 +34,7 @@ pub struct Options {
 pub fn run(config: ServerConfig, options: Options) -> Result<(), String> {
     init_logging();
     let state = open(config, options)?;
+    let limits = listener::fit_open_files(&state.config)?;
     let listener = std::net::TcpListener::bind(state.config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", state.config.listen))?;
     listener
@@ -48,7 +49,7 @@ pub fn run(config: ServerConfig, options: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let deadline = OnceLock::new();
-    let result = runtime.block_on(serve(state, listener, address, options, &deadline));
+    let result = runtime.block_on(serve(state, listener, address, limits, options, &deadline));
     // What is left of the grace after the requests: for the workers.
     let left = deadline
         .get()
@@ -94,6 +95,7 @@ async fn serve(
     state: State,
     listener: std::net::TcpListener,
     address: std::net::SocketAddr,
+    limits: listener::Limits,
     options: Options,
     deadline: &OnceLock<Instant>,
 ) -> Result<(), String> {
@@ -101,17 +103,17 @@ async fn serve(
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
     let router = app::router(state.clone());
     let stopping = state.shutdown.subscribe();
-    let server = tokio::spawn(async move {
-        // Each request gets its TCP peer as `ConnectInfo` (the registration
-        // limit counts per client address: `api::players::PeerAddr`).
-        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let mut stopping = stopping;
-                let _ = stopping.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    // Our own accept loop, not `axum::serve`: caps on connections and
+    // timeouts on each (`listener.rs`, `conn.rs`). Each request gets its
+    // TCP peer as `ConnectInfo` (the registration limit counts per client
+    // address: `api::players::PeerAddr`).
+    let timeouts = conn::Timeouts::of(&state.config);
+    let server = tokio::spawn(listener::serve(
+        listener, router, limits, timeouts, stopping,
+    ));
+    // Before the line that says the server is up: a SIGTERM right after it
+    // stops the server gracefully rather than killing it.
+    let stop = stop_signal();
     println!("listening on http://{address}");
     tracing::info!(%address, "listening");
 
@@ -119,7 +121,7 @@ async fn serve(
 
     let stdin_closed = stdin_eof(options.stop_on_stdin_eof);
     tokio::select! {
-        _ = stop_signal() => {}
+        _ = stop => {}
         _ = stdin_closed => tracing::info!("stdin closed"),
     }
     tracing::info!("stopping: finishing requests in flight");
@@ -127,8 +129,7 @@ async fn serve(
     state.shutdown.send_replace(true);
     state.ladder_wake.notify_waiters();
     match tokio::time::timeout_at(deadline.into(), server).await {
-        Ok(Ok(Ok(()))) => Ok(()),
-        Ok(Ok(Err(e))) => Err(format!("the HTTP server failed: {e}")),
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(format!("the HTTP server failed: {e}")),
         Err(_) => {
             tracing::warn!("requests still in flight after {STOP_GRACE:?}; stopping anyway");
@@ -157,25 +158,34 @@ async fn stdin_eof(watch: bool) {
     }
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM.
-async fn stop_signal() {
+/// SIGINT (Ctrl-C) or SIGTERM. The handlers are installed by this call,
+/// not when the future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let handlers = signal(SignalKind::terminate()).and_then(|term| {
+            let interrupt = signal(SignalKind::interrupt())?;
+            Ok((term, interrupt))
+        });
+        async move {
+            match handlers {
+                Ok((mut term, mut interrupt)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`).

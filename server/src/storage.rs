@@ -7,6 +7,17 @@
 //! transaction. So a row never points at a missing or partial file; a file
 //! without a row (a crash between the two) is harmless and is reused by the
 //! next upload of the same bytes.
+//!
+//! A module file is deleted only while the database connection is held,
+//! right after the transaction that stopped every row from needing it
+//! (`quota.rs`); and every transaction that records a module makes sure,
+//! holding the connection, that its file is there ([`has_module`], else
+//! [`put_module`] again). So a deletion never takes a file from under an
+//! upload that found it in place a moment before.
+//!
+//! Also here: what a failed write says about the disk ([`Fault`]: out of
+//! space, or failing), for uploads (507, 503) and the ladder, and the free
+//! space of the data folder's file system ([`free_bytes`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -56,6 +67,25 @@ pub fn put_module(dir: &Path, hash: &str, bytes: &[u8]) -> io::Result<PathBuf> {
     }
     write_atomically(&path, bytes, None)?;
     Ok(path)
+}
+
+/// Whether `dir/<hash>.wasm` is there with `len` bytes: what a transaction
+/// that records module `hash` checks, holding the database connection, in
+/// case the file went since it was written (see the top of this file).
+pub fn has_module(dir: &Path, hash: &str, len: u64) -> bool {
+    is_hash(hash) && fs::metadata(module_path(dir, hash)).is_ok_and(|m| m.len() == len)
+}
+
+/// Deletes `dir/<hash>.wasm` (gone already is fine). Only once no row needs
+/// it, holding the database connection (see the top of this file).
+pub fn remove_module(dir: &Path, hash: &str) -> io::Result<()> {
+    if !is_hash(hash) {
+        return Ok(());
+    }
+    match fs::remove_file(module_path(dir, hash)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// The bytes of module `hash`, checked against the hash: a file that does
@@ -121,6 +151,67 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// What a failed write says about the storage under it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// No room: the file system is full, the user's disk quota is used up,
+    /// or a file reached the size limit of the process (`ENOSPC`, `EDQUOT`,
+    /// `EFBIG`; SQLite's `SQLITE_FULL`). It passes when space is freed.
+    OutOfSpace,
+    /// The storage itself fails: an I/O error, a file system gone read-only
+    /// (`EIO`, `EROFS`; SQLite's `SQLITE_IOERR`, `SQLITE_READONLY`).
+    Failing,
+}
+
+impl Fault {
+    /// The fault behind a failed file operation, if it is one of the disk's.
+    pub fn of_io(e: &io::Error) -> Option<Fault> {
+        use io::ErrorKind as K;
+        match e.kind() {
+            K::StorageFull | K::QuotaExceeded | K::FileTooLarge => Some(Fault::OutOfSpace),
+            K::ReadOnlyFilesystem => Some(Fault::Failing),
+            // EIO: 5 on Linux and the BSDs; std has no kind for it.
+            _ if cfg!(unix) && e.raw_os_error() == Some(5) => Some(Fault::Failing),
+            _ => None,
+        }
+    }
+
+    /// The fault behind a failed SQLite call, if it is one of the disk's.
+    pub fn of_sqlite(e: &rusqlite::Error) -> Option<Fault> {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code()? {
+            C::DiskFull => Some(Fault::OutOfSpace),
+            C::SystemIoFailure | C::ReadOnly => Some(Fault::Failing),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a file operation failed for lack of space (`ENOSPC`, `EDQUOT`,
+/// `EFBIG`): writes will fail until space is freed.
+pub fn is_out_of_space(e: &io::Error) -> bool {
+    Fault::of_io(e) == Some(Fault::OutOfSpace)
+}
+
+/// Whether a SQLite call failed for lack of space (`SQLITE_FULL`).
+pub fn sqlite_is_out_of_space(e: &rusqlite::Error) -> bool {
+    Fault::of_sqlite(e) == Some(Fault::OutOfSpace)
+}
+
+/// The bytes free for this process on the file system holding `dir`
+/// (what `df` shows as available: without the root-reserved blocks).
+#[cfg(unix)]
+pub fn free_bytes(dir: &Path) -> io::Result<u64> {
+    let stat = rustix::fs::statvfs(dir).map_err(io::Error::from)?;
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// Not measured off unix: as if there were room.
+#[cfg(not(unix))]
+pub fn free_bytes(_dir: &Path) -> io::Result<u64> {
+    Ok(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +252,52 @@ mod tests {
 
         assert!(put_module(&dir, &hash, b"other bytes").is_err());
         assert!(read_module(&dir, "../../etc/passwd").is_err());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn faults_are_told_apart() {
+        let os = io::Error::from_raw_os_error;
+        // Linux's ENOSPC, EDQUOT, EFBIG, EIO, EROFS, ENOENT.
+        for (errno, fault) in [
+            (28, Some(Fault::OutOfSpace)),
+            (122, Some(Fault::OutOfSpace)),
+            (27, Some(Fault::OutOfSpace)),
+            (5, Some(Fault::Failing)),
+            (30, Some(Fault::Failing)),
+            (2, None),
+        ] {
+            if cfg!(target_os = "linux") {
+                assert_eq!(Fault::of_io(&os(errno)), fault, "errno {errno}");
+            }
+        }
+        assert!(!is_out_of_space(&io::Error::other("x")));
+        let sqlite =
+            |code: i32| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(sqlite_is_out_of_space(&sqlite(rusqlite::ffi::SQLITE_FULL)));
+        let ioerr = sqlite(rusqlite::ffi::SQLITE_IOERR_WRITE);
+        assert_eq!(Fault::of_sqlite(&ioerr), Some(Fault::Failing));
+        assert_eq!(Fault::of_sqlite(&sqlite(rusqlite::ffi::SQLITE_BUSY)), None);
+        assert_eq!(
+            Fault::of_sqlite(&rusqlite::Error::QueryReturnedNoRows),
+            None
+        );
+    }
+
+    #[test]
+    fn files_are_checked_and_removed_by_hash() {
+        let dir = temp_dir("remove");
+        fs::create_dir_all(&dir).unwrap();
+        let bytes = b"\0asm module";
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        assert!(!has_module(&dir, &hash, bytes.len() as u64));
+        put_module(&dir, &hash, bytes).unwrap();
+        assert!(has_module(&dir, &hash, bytes.len() as u64));
+        assert!(!has_module(&dir, &hash, 3), "another length");
+        remove_module(&dir, &hash).unwrap();
+        remove_module(&dir, &hash).unwrap();
+        assert!(!has_module(&dir, &hash, bytes.len() as u64));
+        assert!(free_bytes(&dir).unwrap() > 0);
         let _ = fs::remove_dir_all(&dir);
     }
 

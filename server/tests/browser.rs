@@ -93,7 +93,6 @@ fn a_bot_uploaded_through_the_form_climbs_the_ladder_and_its_replay_plays() {
     }
     let started = Instant::now();
     let server = Server::start("ladder_maps = [\"duel\"]\n[match]\nmax_ticks = 40\n");
-    let token = server.register("web-ann");
     let dir = test_dir();
     let good = with_custom_section(bundled_wasm("rusher"), "web-ann");
     let good_path = dir.join("web-rusher.wasm");
@@ -115,6 +114,49 @@ fn a_bot_uploaded_through_the_form_climbs_the_ladder_and_its_replay_plays() {
             .unwrap_or_default()
             .to_string()
     };
+
+    // Register through the form: the browser posts it from the server's own
+    // page (`Origin`, `Sec-Fetch-Site: same-origin`), which guards.rs lets
+    // through; the token is shown once.
+    browser.navigate(&server.url("/register")).unwrap();
+    browser.send_keys("#name", "web-ann").unwrap();
+    js("window.beforeSubmit = true");
+    browser.click("#register button").unwrap();
+    let token = browser
+        .wait_for(
+            "return !window.beforeSubmit && document.getElementById('token') \
+             && document.getElementById('token').innerText",
+            Duration::from_secs(30),
+        )
+        .expect("a token after registering through the form");
+    let token = token.as_str().unwrap().trim().to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    assert_eq!(server.get("/api/me").status, 401);
+    assert_eq!(server.get_auth("/api/me", &token).status, 200);
+    // The same form on a page of another origin (a `data:` page here): the
+    // browser says so, and the server refuses it with a page saying why.
+    let forged = format!(
+        "data:text/html,<form id=f method=post action='{}'>\
+         <input name=name value=forged-ann><button id=go>go</button></form>",
+        server.url("/register")
+    );
+    browser.navigate(&forged).unwrap();
+    browser.click("#go").unwrap();
+    let refused = browser
+        .wait_for(
+            "return document.body && document.body.innerText.includes('another site') \
+             && document.body.innerText",
+            Duration::from_secs(30),
+        )
+        .expect("the refusal page");
+    assert!(
+        refused
+            .as_str()
+            .unwrap()
+            .contains("Open the form on this server"),
+        "{refused}"
+    );
+    assert_eq!(server.get("/api/players/forged-ann").status, 404);
 
     // Upload through the form: accepted, with the module's hash.
     browser.navigate(&server.url("/upload")).unwrap();

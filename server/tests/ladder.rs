@@ -1,7 +1,7 @@
 //! The ladder through the real binary: house bots play rated matches by
-//! themselves, a challenge is played first and unrated, every replay
-//! downloads and verifies against modules downloaded from the API, and
-//! `/metrics` counts it all.
+//! themselves, a challenge is played by its own worker and unrated, every
+//! replay downloads and verifies against modules downloaded from the API,
+//! and `/metrics` counts it all.
 
 mod support;
 
@@ -238,9 +238,10 @@ fn a_challenge_is_played_unrated_and_its_replay_verifies() {
 
 #[test]
 fn challenges_beyond_the_queue_limit_are_refused_with_429() {
-    // One worker that rests a minute after its first match: the rest wait.
+    // No challenge worker; one ladder worker (with nothing to pair, it plays
+    // challenges) that rests a minute after its first match: the rest wait.
     let server = Server::start(&format!(
-        "ladder_enabled = false\nladder_pause_ms = 60000\n{FAST}"
+        "ladder_enabled = false\nladder_pause_ms = 60000\nchallenge_workers = 0\n{FAST}"
     ));
     let token = server.register("bea");
     let body = json!({"bots": ["rusher", "harvester"]});

@@ -122,7 +122,8 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
     assert!(kept.contains(&challenge));
 
     // A pruned replay is recorded again, to the very bytes of the first
-    // recording (its replay hash), and its page shows it in the viewer.
+    // recording (its replay hash), written back (a file again, kept an
+    // hour), and its page shows it in the viewer.
     let old = *gone.first().unwrap();
     let m = server.get(&format!("/api/matches/{old}")).json();
     assert_eq!(m["state"], "finished");
@@ -136,11 +137,15 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
         replay_hash_of(&again.body),
         m["replay_hash"].as_str().unwrap()
     );
-    assert!(!files(&server).contains(&old), "served, not written back");
+    assert!(files(&server).contains(&old), "written back");
+    let restored = server.get(&format!("/api/matches/{old}")).json();
+    assert_eq!(restored["replay"], "file", "{restored}");
+    assert!(restored["replay_pruned_at"].is_null(), "{restored}");
     let viewer = server.get(&format!("/api/matches/{old}/viewer.json"));
     assert_eq!(viewer.status, 200, "{}", viewer.text());
     assert_eq!(viewer.json()["format"], "lockstep-viewer/1");
-    let html = server.get(&format!("/matches/{old}")).text();
+    let recorded_again = *gone.iter().nth(2).unwrap();
+    let html = server.get(&format!("/matches/{recorded_again}")).text();
     assert!(
         html.contains(r#"id="replay-recorded-again""#) && html.contains(r#"id="viewer""#),
         "{html}"
@@ -169,7 +174,7 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
     drop(db);
     server.restart();
     for (id, why) in [
-        (old, "other sandbox limits ([limits])"),
+        (recorded_again, "other sandbox limits ([limits])"),
         (older, "played by an earlier build"),
     ] {
         for path in [

@@ -11,31 +11,15 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
+use support::multipart::{self, BOUNDARY, FORM_TYPE, part};
 use support::{Body, Server, bundled_wasm, with_custom_section};
-
-const BOUNDARY: &str = "lockstep-upload-test-5e2a";
-const FORM_TYPE: &str = "multipart/form-data; boundary=lockstep-upload-test-5e2a";
-
-/// One part of a multipart form: its field name, file name and bytes.
-fn part(name: &str, file: Option<&str>, bytes: &[u8]) -> Vec<u8> {
-    let mut out = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"");
-    if let Some(file) = file {
-        out += &format!("; filename=\"{file}\"\r\nContent-Type: application/wasm");
-    }
-    out += "\r\n\r\n";
-    let mut out = out.into_bytes();
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(b"\r\n");
-    out
-}
 
 /// The upload page's form, as a browser sends it: token, name, module.
 fn form(token: &str, name: &str, module: &[u8]) -> Vec<u8> {
     let mut body = part("token", None, token.as_bytes());
     body.extend(part("name", None, name.as_bytes()));
     body.extend(part("module", Some("bot.wasm"), module));
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+    multipart::close(vec![body])
 }
 
 /// `POST /upload` with the form: (status, page).

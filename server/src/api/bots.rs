@@ -1,27 +1,32 @@
-//! Bots: upload (raw wasm or a multipart form), list, inspect, download,
+//! Bots: upload (raw wasm or a multipart form), list, inspect,
 //! retire and activate; and the leaderboard.
 //!
 //! An upload is checked before its body is read (the name, the owner, the
-//! player's bot limit), read in one of the server's few upload slots under
-//! a cap and a deadline (`mod.rs`), validated by `Sandbox::load` (the very
-//! checks of `lockstep check`, whose JSON problems it answers with,
-//! verbatim), written to `DATA/modules/<hash>.wasm` atomically, and only then
-//! recorded in the database, in one transaction (see `storage.rs`).
+//! player's bot limit and, by its declared length, their storage quota),
+//! read in one of the server's few upload slots under a cap and a deadline
+//! (`mod.rs`), checked against the storage quota again by its hash and
+//! size, validated by `Sandbox::load` (the very checks of `lockstep check`,
+//! whose JSON problems it answers with, verbatim), written to
+//! `DATA/modules/<hash>.wasm` atomically if the disk has room, and only
+//! then recorded in the database, in one transaction that checks the quota
+//! once more and prunes the player's old versions (see `quota.rs`,
+//! `storage.rs`; the checks before reading: `api/quota.rs`). Downloads and
+//! deleting versions: `versions.rs`.
 
-use super::{BodyReader, FORM_SLACK, content_type};
+use super::{BodyReader, FORM_SLACK};
 use crate::app::State;
 use crate::auth::Auth;
 use crate::db::bots::{self, Bot, NewModule};
 use crate::db::players::{self, Player, Role};
 use crate::error::ApiError;
+use crate::quota::{self, Recorded};
 use crate::storage;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State as AxumState};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lockstep_sim::sandbox::report::{problems_json, summary_json};
-use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -62,6 +67,10 @@ pub struct Uploaded {
     pub summary: Value,
     /// False when the module equals the bot's current version (no new version).
     pub new_version: bool,
+    /// The player's versions pruned by this upload, and what they store since.
+    pub recorded: Recorded,
+    /// `[server] bytes_per_player` for this player; `None`: no limit.
+    pub bytes_per_player: Option<u64>,
 }
 
 impl Uploaded {
@@ -81,6 +90,14 @@ impl Uploaded {
             "module": self.module,
             "summary": self.summary,
             "new_version": self.new_version,
+            "storage": {
+                "stored_bytes": self.recorded.stored.bytes,
+                "modules": self.recorded.stored.modules,
+                "bytes_per_player": self.bytes_per_player,
+                "pruned_versions": self.recorded.upload.pruned.len(),
+                "modules_deleted":
+                    self.recorded.upload.pruned.iter().filter(|p| p.module_deleted).count(),
+            },
         })
     }
 }
@@ -96,7 +113,14 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, ApiError> {
     let target = Target::parse(&bot);
-    prepare_upload(&state, &player, &target).await?;
+    let headers = request.headers().clone();
+    let checked = async {
+        let bot_name = prepare_upload(&state, &player, &target).await?;
+        super::quota::before_reading(&state, &player, &bot_name, &headers).await
+    };
+    if let Err(e) = checked.await {
+        return Err(super::quota::refuse_unread(&state, request, e).await);
+    }
     let (bytes, name, _slot) = read_upload(&state, request).await?;
     if let (Some(name), Target::Name(path_name)) = (&name, &target)
         && name != path_name
@@ -141,7 +165,9 @@ pub async fn prepare_upload(
             let (player, name, most) = (player.clone(), name.clone(), bot_limit(state));
             state
                 .db
-                .call(move |conn| within_bot_limit(conn, &player, &name, most).map(|()| name))
+                .call(move |conn| {
+                    quota::within_bot_limit(conn, &player, &name, most).map(|()| name)
+                })
                 .await
         }
         Target::Id(id) => {
@@ -160,8 +186,10 @@ pub async fn prepare_upload(
 /// Validates, stores and records an upload by `player` (shared by the API
 /// and the web page's form): the checks of [`prepare_upload`] (again; the
 /// bot limit once more just before the bot is recorded, under the database
-/// lock, so that simultaneous uploads cannot all slip past it), then 422
-/// with the validator's problems for a refused module.
+/// lock, so that simultaneous uploads cannot all slip past it); 409 past
+/// `bytes_per_player` by the module's hash and size, before it is validated
+/// (and again as it is recorded); 422 with the validator's problems for a
+/// refused module; 507 (503) when the disk has no room (fails).
 pub async fn accept_upload(
     state: &State,
     player: &Player,
@@ -169,20 +197,40 @@ pub async fn accept_upload(
     bytes: Bytes,
 ) -> Result<Uploaded, ApiError> {
     let name = prepare_upload(state, player, &target).await?;
-    let module = validate_and_store(state, bytes).await?;
-    let (uploader, bot_name, new) = (player.clone(), name.clone(), module.clone());
-    let most = bot_limit(state);
-    let (upload, bot) = state
+    let quotas = state.config.quotas;
+    let hashed = bytes.clone();
+    let hash = tokio::task::spawn_blocking(move || blake3::hash(&hashed).to_hex().to_string())
+        .await
+        .map_err(ApiError::internal)?;
+    let (uploader, bot_name, size) = (player.clone(), name.clone(), bytes.len() as u64);
+    state
         .db
         .call(move |conn| {
-            within_bot_limit(conn, &uploader, &bot_name, most)?;
-            let upload = bots::record_upload(conn, uploader.id, &bot_name, &new)?;
-            let bot = bots::get(conn, upload.bot_id)?
-                .ok_or_else(|| ApiError::internal("the bot just recorded is gone"))?;
-            Ok((upload, bot))
+            quota::check_upload(conn, &uploader, &bot_name, Some(&hash), size, &quotas)
         })
         .await?;
+    let module = validate_and_store(state, bytes.clone()).await?;
+    let (uploader, bot_name, new) = (player.clone(), name.clone(), module.clone());
+    let (most, dir) = (bot_limit(state), state.modules_dir.clone());
+    let (recorded, bot) = state
+        .db
+        .call(move |conn| {
+            if let Err(e) = quota::within_bot_limit(conn, &uploader, &bot_name, most) {
+                quota::forget_unrecorded(conn, &dir, &new.hash);
+                return Err(e);
+            }
+            let recorded = quota::record(conn, &dir, &uploader, &bot_name, &new, &bytes, &quotas)?;
+            let bot = bots::get(conn, recorded.upload.bot_id)?
+                .ok_or_else(|| ApiError::internal("the bot just recorded is gone"))?;
+            Ok((recorded, bot))
+        })
+        .await?;
+    let upload = &recorded.upload;
     state.metrics.upload();
+    if !upload.pruned.is_empty() {
+        tracing::info!(player = %player.name, versions = upload.pruned.len(),
+            stored_bytes = recorded.stored.bytes, "old versions pruned");
+    }
     if upload.new_version {
         state.ladder_wake.notify_one();
         tracing::info!(player = %player.name, bot = %name, version = upload.version,
@@ -194,6 +242,8 @@ pub async fn accept_upload(
         summary: serde_json::from_str(&module.summary).map_err(ApiError::internal)?,
         module: module.hash,
         new_version: upload.new_version,
+        bytes_per_player: quota::counts_bytes(player).then_some(quotas.bytes_per_player),
+        recorded,
     })
 }
 
@@ -201,65 +251,14 @@ fn bot_limit(state: &State) -> u64 {
     u64::from(state.config.bots_per_player)
 }
 
-/// A player's active bots: through `bots`' UNIQUE (owner, name) index.
-/// (To move to db/bots.rs.)
-const ACTIVE_BOTS_OF_OWNER: &str = "SELECT COUNT(*) FROM bots WHERE owner = ?1 AND active = 1";
-/// Whether a player has a bot of that name: the same index.
-const BOT_OF_OWNER: &str = "SELECT 1 FROM bots WHERE owner = ?1 AND name = ?2";
-
-/// 403 when uploading bot `name` would give `player` one active bot too
-/// many: a new bot of a player (house and admins have no limit) with `most`
-/// active bots already. A new version of a bot the player has (active or
-/// retired; it stays as it is) is always fine.
-fn within_bot_limit(
-    conn: &Connection,
-    player: &Player,
-    name: &str,
-    most: u64,
-) -> Result<(), ApiError> {
-    if player.role != Role::Player {
-        return Ok(());
-    }
-    let exists = conn
-        .prepare_cached(BOT_OF_OWNER)?
-        .query_row(rusqlite::params![player.id, name], |_| Ok(()))
-        .optional()?;
-    if exists.is_some() {
-        return Ok(());
-    }
-    check_active_count(
-        conn,
-        player,
-        most,
-        "retire one (POST /api/bots/{id}/retire) or upload a new version of an existing bot",
-    )
-}
-
-/// 403 when `player` has `most` active bots or more; `advice` says what to do.
-fn check_active_count(
-    conn: &Connection,
-    player: &Player,
-    most: u64,
-    advice: &str,
-) -> Result<(), ApiError> {
-    let active: i64 = conn
-        .prepare_cached(ACTIVE_BOTS_OF_OWNER)?
-        .query_row([player.id], |r| r.get(0))?;
-    if (active as u64) < most {
-        return Ok(());
-    }
-    let name = &player.name;
-    Err(ApiError::Forbidden(format!(
-        "{name} has {active} active bots, the most a player may have \
-         ([server] bots_per_player = {most}); {advice}"
-    )))
-}
-
-/// `Sandbox::load` on a blocking thread, then the module file written.
+/// `Sandbox::load` on a blocking thread, then the module file written if
+/// the disk keeps its reserve (507 otherwise, or when the write fails for
+/// lack of space; 503 when it fails otherwise; the temp file is removed).
 async fn validate_and_store(state: &State, bytes: Bytes) -> Result<NewModule, ApiError> {
     let _permit = VALIDATIONS.acquire().await.map_err(ApiError::internal)?;
     let sandbox = state.sandbox.clone();
     let dir = state.modules_dir.clone();
+    let reserve = state.config.quotas.disk_reserve_bytes;
     tokio::task::spawn_blocking(move || {
         let module = sandbox.load(&bytes).map_err(|e| {
             let problems = e.problems();
@@ -273,8 +272,11 @@ async fn validate_and_store(state: &State, bytes: Bytes) -> Result<NewModule, Ap
             }
         })?;
         let hash = module.hash.to_hex();
+        if !storage::has_module(&dir, &hash, bytes.len() as u64) {
+            quota::check_disk(&dir, bytes.len() as u64, reserve)?;
+        }
         storage::put_module(&dir, &hash, &bytes)
-            .map_err(|e| ApiError::internal(format!("storing module {hash}: {e}")))?;
+            .map_err(|e| quota::write_error(&format!("module {hash}"), e))?;
         Ok(NewModule {
             hash,
             size: bytes.len(),
@@ -322,7 +324,8 @@ async fn read_upload(
     Ok((module, name, slot))
 }
 
-/// The `module` and `name` fields of an upload form, in any order.
+/// The `module` and `name` fields of an upload form, in any order; 400
+/// naming a part that comes twice.
 async fn read_fields(
     reader: &BodyReader,
     form: &mut axum::extract::Multipart,
@@ -330,6 +333,9 @@ async fn read_fields(
     let (mut module, mut name) = (None, None);
     while let Some(field) = reader.next_field(form).await? {
         match field.name() {
+            Some(part @ ("module" | "name")) if seen(part, &module, &name) => {
+                return Err(super::duplicate_part(part));
+            }
             Some("module") => module = Some(reader.file(field).await?),
             Some("name") => name = Some(reader.text(field).await?),
             _ => {}
@@ -339,6 +345,14 @@ async fn read_fields(
         ApiError::BadRequest("the multipart form has no `module` file field".to_string())
     })?;
     Ok((module, name.filter(|n| !n.is_empty())))
+}
+
+/// Whether the form's `part` was read already.
+fn seen(part: &str, module: &Option<Bytes>, name: &Option<String>) -> bool {
+    match part {
+        "module" => module.is_some(),
+        _ => name.is_some(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -397,7 +411,11 @@ pub async fn show(
                 "size": v.size,
                 "encoding": v.encoding,
                 "created_at": v.created_at,
-                "download": format!("/api/bots/{}/versions/{}/module", bot.id, v.version),
+                "pruned_at": v.pruned_at,
+                "module_deleted_at": v.module_deleted_at,
+                "download": v.module_deleted_at.is_none().then(|| {
+                    format!("/api/bots/{}/versions/{}/module", bot.id, v.version)
+                }),
             })
         })
         .collect();
@@ -405,73 +423,6 @@ pub async fn show(
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or(Value::Null);
     Ok(Json(body))
-}
-
-/// `GET /api/bots/{id}/versions/{v}/module` → the module's bytes, so that
-/// anyone can verify a replay.
-pub async fn download(
-    AxumState(state): AxumState<State>,
-    Path((bot, version)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let id = parse_id(&bot)?;
-    let v: i64 = version
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("bot {id} has no version '{version}'")))?;
-    let (bot, hash) = state
-        .db
-        .call(move |conn| {
-            let bot = bots::get(conn, id)?.ok_or_else(|| not_found(id))?;
-            let hash = bots::version_module(conn, id, v)?
-                .ok_or_else(|| ApiError::NotFound(format!("bot {id} has no version {v}")))?;
-            Ok((bot, hash))
-        })
-        .await?;
-    let filename = format!("{}-{}-v{v}.wasm", bot.owner, bot.name);
-    module_response(&state, hash, &filename).await
-}
-
-/// `GET /api/modules/{hash}` → a module's bytes by hash (as replays name them).
-pub async fn module_by_hash(
-    AxumState(state): AxumState<State>,
-    Path(hash): Path<String>,
-) -> Result<Response, ApiError> {
-    let hash = hash.strip_suffix(".wasm").unwrap_or(&hash).to_string();
-    let lookup = hash.clone();
-    let known = storage::is_hash(&hash)
-        && state
-            .db
-            .call(move |conn| Ok(bots::module_exists(conn, &lookup)?))
-            .await?;
-    if !known {
-        return Err(ApiError::NotFound(format!("no module {hash}")));
-    }
-    let filename = format!("{hash}.wasm");
-    module_response(&state, hash, &filename).await
-}
-
-async fn module_response(
-    state: &State,
-    hash: String,
-    filename: &str,
-) -> Result<Response, ApiError> {
-    let dir = state.modules_dir.clone();
-    let name = hash.clone();
-    let bytes = tokio::task::spawn_blocking(move || storage::read_module(&dir, &name))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("reading module {hash}: {e}")))?;
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-        .map_err(ApiError::internal)?;
-    let etag = HeaderValue::from_str(&format!("\"{hash}\"")).map_err(ApiError::internal)?;
-    Ok((
-        [
-            content_type("application/wasm"),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::ETAG, etag),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// `POST /api/bots/{id}/retire`: off the ladder, kept with its versions.
@@ -518,7 +469,7 @@ async fn set_active(
                     let advice = format!(
                         "retire one (POST /api/bots/{{id}}/retire) before activating bot {id}"
                     );
-                    check_active_count(conn, &owner, most, &advice)?;
+                    quota::check_active_count(conn, &owner, most, &advice)?;
                 }
             }
             bots::set_active(conn, id, active)?;
@@ -572,7 +523,7 @@ async fn get_bot(state: &State, id: i64) -> Result<Bot, ApiError> {
         .await
 }
 
-fn parse_id(text: &str) -> Result<i64, ApiError> {
+pub(super) fn parse_id(text: &str) -> Result<i64, ApiError> {
     match Target::parse(text) {
         Target::Id(id) => Ok(id),
         Target::Name(_) => Err(ApiError::NotFound(format!(

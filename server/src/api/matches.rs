@@ -1,27 +1,36 @@
 //! `/api/matches`: challenges, recent matches, one match, its replay and
 //! the viewer's data (docs/api.md, "Matches").
+//!
+//! A challenge is checked before it is queued: its cost against `[server]
+//! challenge_max_fuel` (`ladder::fair`), then, in the transaction that
+//! queues it, the queue limits: `challenges_queued_per_player`, and
+//! `challenges_queued_per_address` and `challenges_queued`, which never
+//! refuse a player with no challenge waiting (so a full queue locks nobody
+//! out). While the ladder is paused (a full disk) challenges get 503.
 
+use super::players::PeerAddr;
 use crate::app::State;
 use crate::auth::Auth;
+use crate::config::Challenges;
 use crate::db::matches::{self as db, MatchView, NewMatch};
 use crate::db::now_ms;
-use crate::error::{ApiError, error_body};
-use crate::ladder::{self, pairing::Rng};
+use crate::db::queue;
+use crate::error::ApiError;
+use crate::ladder::{self, fair, pairing::Rng};
+use crate::ratelimit::Client;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use lockstep_sim::tune::stats::thousands;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Challenges queued or running at once, over all players: past this a new
-/// one is refused with 429 until some have been played.
-pub const MAX_PENDING_CHALLENGES: i64 = 100;
-/// Challenges one player may have queued or running at once.
-pub const MAX_PENDING_PER_PLAYER: i64 = 10;
+/// The `Retry-After` of a challenge refused for a full queue, in seconds.
+const QUEUE_RETRY_SECS: u64 = 5;
 /// The most matches `GET /api/matches` returns.
 pub const MAX_LIST: u32 = 100;
 
@@ -50,26 +59,14 @@ struct ChallengeBody {
     seed: Option<u64>,
 }
 
-/// Why a challenge cannot be queued.
-enum Refusal {
-    Api(ApiError),
-    Busy(String),
-}
-
-impl From<ApiError> for Refusal {
-    fn from(e: ApiError) -> Self {
-        Refusal::Api(e)
-    }
-}
-
-impl From<rusqlite::Error> for Refusal {
-    fn from(e: rusqlite::Error) -> Self {
-        Refusal::Api(e.into())
-    }
-}
-
-/// `POST /api/matches`: queues a challenge, played before ladder matches.
-async fn challenge(AxState(state): AxState<State>, Auth(player): Auth, body: Bytes) -> Response {
+/// `POST /api/matches`: queues a challenge, played by the challenge workers
+/// in the fair order (`ladder::claim`).
+async fn challenge(
+    AxState(state): AxState<State>,
+    Auth(player): Auth,
+    peer: PeerAddr,
+    body: Bytes,
+) -> Response {
     let body: ChallengeBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(e) => {
@@ -99,6 +96,39 @@ async fn challenge(AxState(state): AxState<State>, Auth(player): Auth, body: Byt
         .seed
         .unwrap_or_else(|| Rng::new(getrandom::u64().unwrap_or(now_ms() as u64)).seed());
     let players = body.bots.len();
+    if let Some(reason) = state.ladder.pause.reason() {
+        return ApiError::Busy {
+            message: format!(
+                "the ladder is paused: {} ({}); no challenge is queued until it resumes",
+                reason.words(),
+                reason.error
+            ),
+            retry_after: Some(crate::ladder::pause::MAX_RETRY.as_secs()),
+        }
+        .into_response();
+    }
+    let match_config = state.settings().match_config;
+    let cost = fair::cost(players, &match_config);
+    let cap = state.config.challenges.max_fuel;
+    if cost > cap {
+        let per_seat = fair::seat_fuel(&match_config).max(1);
+        let fit = cap / per_seat;
+        let advice = if fit >= 2 {
+            format!("use at most {fit} bots")
+        } else {
+            "no challenge fits under the budgets in force; ask the admin".to_string()
+        };
+        return ApiError::BadRequest(format!(
+            "this challenge may cost {} fuel ({}), over this server's cap of {} fuel per \
+             challenge ([server] challenge_max_fuel): {advice}",
+            thousands(cost),
+            fair::cost_in_words(players, &match_config),
+            thousands(cap)
+        ))
+        .into_response();
+    }
+    let client = Client::of(peer.0);
+    let limits = state.config.challenges;
     let checked = {
         let map = map.clone();
         tokio::task::spawn_blocking(move || ladder::check_challenge_map(&map, players)).await
@@ -110,13 +140,23 @@ async fn challenge(AxState(state): AxState<State>, Auth(player): Auth, body: Byt
     }
     let queued = state
         .db
-        .call(move |conn| Ok(queue_challenge(conn, player.id, &body.bots, map, seed)))
+        .call(move |conn| {
+            let new = NewMatch {
+                kind: "challenge",
+                rated: false,
+                requested_by: Some(player.id),
+                map,
+                seed,
+                seats: Vec::new(),
+            };
+            queue_challenge(conn, new, &body.bots, client, &limits)
+        })
         .await;
     match queued {
-        Ok(Ok(view)) => {
+        Ok(view) => {
             tracing::info!(id = view.id, by = %view.requested_by.as_deref().unwrap_or(""),
-                map = %view.map, seed = view.seed, "challenge queued");
-            state.ladder_wake.notify_one();
+                from = %client, map = %view.map, seed = view.seed, "challenge queued");
+            state.ladder.wake(&state);
             let location = format!("/api/matches/{}", view.id);
             (
                 StatusCode::CREATED,
@@ -125,54 +165,71 @@ async fn challenge(AxState(state): AxState<State>, Auth(player): Auth, body: Byt
             )
                 .into_response()
         }
-        Ok(Err(Refusal::Busy(message))) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "5")],
-            Json(error_body(StatusCode::TOO_MANY_REQUESTS, &message)),
-        )
-            .into_response(),
-        Ok(Err(Refusal::Api(e))) | Err(e) => e.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
-/// In one transaction: the bots resolved to their current versions, the
-/// queue limits checked, the match and its seats inserted.
+/// In one transaction: the queue limits checked for `new`'s player and
+/// `client`, the bots resolved to their current versions, the match and its
+/// seats inserted.
 fn queue_challenge(
     conn: &mut Connection,
-    player: i64,
+    mut new: NewMatch,
     bots: &[BotRef],
-    map: String,
-    seed: u64,
-) -> Result<MatchView, Refusal> {
+    client: Client,
+    limits: &Challenges,
+) -> Result<MatchView, ApiError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let (all, mine) = db::pending_challenges(&tx, player)?;
-    if all >= MAX_PENDING_CHALLENGES {
-        return Err(Refusal::Busy(format!(
-            "{all} challenges are waiting to be played; try again in a little while"
-        )));
+    let player = new.requested_by.unwrap_or(0);
+    let address = client.key();
+    let waiting = queue::waiting(&tx, player, &address)?;
+    if let Some(message) = over_limits(&waiting, limits, client) {
+        return Err(ApiError::TooManyRequests {
+            message,
+            retry_after: Some(QUEUE_RETRY_SECS),
+        });
     }
-    if mine >= MAX_PENDING_PER_PLAYER {
-        return Err(Refusal::Busy(format!(
-            "you have {mine} challenges waiting to be played, the most allowed; try again \
-             when they have been played"
-        )));
-    }
-    let mut seats = Vec::with_capacity(bots.len());
     for bot in bots {
-        seats.push(resolve(&tx, bot)?);
+        new.seats.push(resolve(&tx, bot)?);
     }
-    let new = NewMatch {
-        kind: "challenge",
-        rated: false,
-        requested_by: Some(player),
-        map,
-        seed,
-        seats,
-    };
     let id = db::insert(&tx, &new, now_ms())?;
+    queue::set_origin(&tx, id, &address)?;
     let view = db::get(&tx, id)?.ok_or_else(|| ApiError::internal("inserted match vanished"))?;
     tx.commit()?;
     Ok(view)
+}
+
+/// Why one more challenge may not wait beside those `waiting`, if it may
+/// not. The per-address and overall limits never refuse a player with none
+/// waiting.
+fn over_limits(waiting: &queue::Waiting, limits: &Challenges, client: Client) -> Option<String> {
+    let retry = format!("try again when one has started (in {QUEUE_RETRY_SECS} s or so)");
+    if waiting.player >= limits.queued_per_player {
+        return Some(format!(
+            "you have {} challenges waiting to be played, the most a player may have ([server] \
+             challenges_queued_per_player = {}); {retry}",
+            waiting.player, limits.queued_per_player
+        ));
+    }
+    if waiting.player == 0 {
+        return None;
+    }
+    if waiting.address >= limits.queued_per_address {
+        return Some(format!(
+            "{} challenges from {client} are waiting to be played, the most one address may \
+             have ([server] challenges_queued_per_address = {}), {} of them yours; {retry}",
+            waiting.address, limits.queued_per_address, waiting.player
+        ));
+    }
+    if waiting.all >= limits.queued {
+        return Some(format!(
+            "{} challenges are waiting to be played, the most the queue holds ([server] \
+             challenges_queued = {}), {} of them yours; a player with none waiting may still \
+             queue one; {retry}",
+            waiting.all, limits.queued, waiting.player
+        ));
+    }
+    None
 }
 
 /// `(bot, current version)` for a bot named in a challenge.
@@ -260,6 +317,10 @@ async fn list(
             Ok(db::list(conn, q.bot, q.state.as_deref(), q.before, limit)?)
         })
         .await?;
+    let matches: Vec<MatchView> = matches
+        .into_iter()
+        .map(|m| replay_source(&state, m))
+        .collect();
     Ok(Json(json!({ "matches": matches })))
 }
 
@@ -281,5 +342,15 @@ async fn one(
     AxState(state): AxState<State>,
     Path(id): Path<String>,
 ) -> Result<Json<MatchView>, ApiError> {
-    Ok(Json(find(&state, parse_id(&id)?).await?))
+    let view = find(&state, parse_id(&id)?).await?;
+    Ok(Json(replay_source(&state, view)))
+}
+
+/// `view` with its `replay` as this server serves it: a pruned replay that
+/// it does not record again (`rerecord_pruned = false`) is `gone`.
+fn replay_source(state: &State, mut view: MatchView) -> MatchView {
+    if !state.config.rerecording.enabled && view.replay == Some("recorded_again") {
+        view.replay = Some("gone");
+    }
+    view
 }

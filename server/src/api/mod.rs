@@ -11,14 +11,16 @@
 pub mod admin;
 pub mod bots;
 pub mod players;
+mod quota;
 
 mod matches;
 pub(crate) mod replays;
 
 pub use replays::DocumentCache;
 mod upload;
+pub mod versions;
 
-pub use upload::{BodyReader, FORM_SLACK, refuse_declared, too_large, upload_slot};
+pub use upload::{BodyReader, FORM_SLACK, duplicate_part, refuse_declared, too_large, upload_slot};
 
 use crate::app::State;
 use crate::error::{ApiError, error_body};
@@ -50,11 +52,15 @@ pub fn router() -> Router<State> {
         )
         .route(
             "/api/bots/{bot}/versions/{version}/module",
-            get(bots::download),
+            get(versions::download),
+        )
+        .route(
+            "/api/bots/{bot}/versions/{version}",
+            axum::routing::delete(versions::delete),
         )
         .route("/api/bots/{bot}/retire", post(bots::retire))
         .route("/api/bots/{bot}/activate", post(bots::activate))
-        .route("/api/modules/{hash}", get(bots::module_by_hash))
+        .route("/api/modules/{hash}", get(versions::module_by_hash))
         .route("/api/leaderboard", get(bots::leaderboard))
         .route(
             "/api/admin/settings",
@@ -62,6 +68,9 @@ pub fn router() -> Router<State> {
         )
         // Other parts of the API merge their routers here.
         .merge(matches::router())
+        // Bodies are JSON (uploads excepted): 415 otherwise. On the routes
+        // above only, so that an unknown endpoint is still a 404.
+        .route_layer(axum::middleware::from_fn(crate::guards::json_bodies))
         .route("/api/{*rest}", any(unknown_endpoint))
         .layer(axum::middleware::from_fn(json_errors))
 }

@@ -6,7 +6,7 @@ use crate::auth::{self, Auth};
 use crate::db::players::{Player, Role};
 use crate::db::{bots, players};
 use crate::error::ApiError;
-use crate::ratelimit::{self, Client};
+use crate::ratelimit::{self, Allowance, Client};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State as AxumState};
@@ -16,7 +16,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +58,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
 /// Runs `register` (a registration: [`register_player`], or the form's
 /// path to it) within the registration allowance of the client at `peer`:
 /// `[server] registrations_per_hour` new players per address (IPv6: per
-/// /64) in any hour. Past it, 429 `too_many_requests` saying how long to
+/// /64) in any hour, kept in the database so that a restart resets nothing
+/// (`ratelimit.rs`). Past it, 429 `too_many_requests` saying how long to
 /// wait, with `Retry-After`, and `register` is not run.
 ///
 /// Only registrations that succeed use up the allowance: the place is taken
@@ -73,30 +73,26 @@ pub async fn within_allowance<T>(
     register: impl Future<Output = Result<T, ApiError>>,
 ) -> Result<T, ApiError> {
     let client = Client::of(peer);
-    let at = Instant::now();
-    let taken = state
-        .registrations
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .acquire(client, at);
-    if let Err(wait) = taken {
-        let limit = state.config.registrations_per_hour;
-        tracing::info!(%client, limit, wait_s = wait.as_secs(), "registration refused: over the limit");
-        return Err(ApiError::TooManyRequests {
-            message: format!(
-                "too many new players from {client}: at most {limit} an hour; try again in {}",
-                ratelimit::wait_in_words(wait)
-            ),
-            retry_after: Some(ratelimit::whole_seconds(wait)),
-        });
-    }
+    let allowance = Allowance::registrations(&state.config);
+    let place = match allowance.take(&state.db, client).await? {
+        Ok(place) => place,
+        Err(wait) => {
+            let limit = allowance.limit;
+            tracing::info!(%client, limit, wait_s = wait.as_secs(), "registration refused: over the limit");
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "too many new players from {client}: at most {limit} an hour; try again in {}",
+                    ratelimit::wait_in_words(wait)
+                ),
+                retry_after: Some(ratelimit::whole_seconds(wait)),
+            });
+        }
+    };
     let result = register.await;
-    if result.is_err() {
-        state
-            .registrations
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .release(client, at);
+    if result.is_err()
+        && let Err(e) = allowance.give_back(&state.db, place).await
+    {
+        tracing::warn!(%client, error = %e, "a failed registration's place was not given back");
     }
     result
 }

@@ -1,19 +1,22 @@
 //! A finished match's replay and the viewer's data built from it
 //! (docs/api.md, "Matches"): 404 before a match has finished. A replay the
-//! retention rule deleted is recorded again (`ladder::rerecord`), to the same
-//! bytes, or refused with 410 saying why.
+//! retention rule deleted is recorded again (`ladder::rerecord`: one
+//! recording per match, a few at once, an allowance per client address,
+//! stopped when nobody waits, written back), to the same bytes, or refused
+//! with 410 saying why.
 //!
-//! Recording again plays a whole match, and building viewer data replays
-//! one through the game: CPU work that must not crowd out the ladder, so
-//! each is done one at a time, and the last results are kept in memory
-//! ([`DocumentCache`]): a match that many people open is built once.
+//! Building viewer data replays a match through the game: CPU work done one
+//! at a time, and the last results are kept in memory ([`DocumentCache`]):
+//! a match that many people open is built once.
 
 use super::matches::parse_id;
+use super::players::PeerAddr;
 use crate::app::State;
 use crate::db::matches as db;
 use crate::error::ApiError;
-use crate::ladder::rerecord::rerecord;
+use crate::ladder::rerecord::Rerecords;
 use crate::ladder::worker;
+use crate::ratelimit::Client;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderName, header};
@@ -21,20 +24,23 @@ use axum::response::{IntoResponse, Response};
 use lockstep_sim::replay::{ReplayReader, viewer_json};
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
-/// CPU-heavy work done one at a time so that it never crowds out the
-/// ladder: recording a pruned replay again (a whole match, bots included),
-/// and building viewer data (a whole match through the game). Separate, so
-/// that a viewer build may wait for a recording without a deadlock.
-static RECORDING_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Building viewer data, one at a time: a whole match through the game.
 static VIEWER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// Finished matches never change: their replays may be cached for good.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// Match `id`'s replay: its file, or, pruned, recorded again (`true`). 404
-/// before it has finished; 410 if it cannot be recorded again here.
-async fn replay_bytes(state: &State, id: i64) -> Result<(Bytes, bool), ApiError> {
+/// How long before the request deadline (`[server] request_timeout_secs`)
+/// a request waiting for a recording answers `503` with `Retry-After`
+/// instead (the recording goes on, held for the client's return).
+const ANSWER_MARGIN: Duration = Duration::from_secs(5);
+
+/// Match `id`'s replay: its file, or, pruned, recorded again (`true`) for
+/// the client at `peer`. 404 before it has finished; 410 if it cannot be
+/// recorded again here; 429, 503 from `Rerecords::replay`.
+async fn replay_bytes(state: &State, id: i64, peer: PeerAddr) -> Result<(Bytes, bool), ApiError> {
     let (match_state, pruned_at) = state
         .db
         .call(move |conn| Ok(db::replay_state(conn, id)?))
@@ -57,23 +63,15 @@ async fn replay_bytes(state: &State, id: i64) -> Result<(Bytes, bool), ApiError>
             Err((path, e)) => return Err(ApiError::internal(format!("{}: {e}", path.display()))),
         }
     }
+    // Recorded again lately, and not written back (the disk refused)?
     if let Some(bytes) = state.recorded_again.get(id) {
         return Ok((bytes, true));
     }
-    let _slot = RECORDING_SLOTS
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    // Recorded by the request this one waited for?
-    if let Some(bytes) = state.recorded_again.get(id) {
-        return Ok((bytes, true));
-    }
-    let recording = state.clone();
-    let bytes = tokio::task::spawn_blocking(move || rerecord(&recording, id))
-        .await
-        .map_err(ApiError::internal)??;
-    let bytes = Bytes::from(bytes);
-    state.recorded_again.put(id, bytes.clone());
+    let timeout = Duration::from_secs(state.config.connections.request_timeout_secs);
+    let answer_within = timeout
+        .saturating_sub(ANSWER_MARGIN)
+        .max(Duration::from_secs(1));
+    let bytes = Rerecords::replay(state, id, Client::of(peer.0), answer_within).await?;
     Ok((bytes, true))
 }
 
@@ -81,10 +79,11 @@ async fn replay_bytes(state: &State, id: i64) -> Result<(Bytes, bool), ApiError>
 /// recorded again, to the same bytes, and says so in `x-lockstep-replay`).
 pub(crate) async fn replay(
     AxState(state): AxState<State>,
+    peer: PeerAddr,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let (bytes, again) = replay_bytes(&state, id).await?;
+    let (bytes, again) = replay_bytes(&state, id, peer).await?;
     let source = if again { "recorded-again" } else { "file" };
     Ok((
         [
@@ -107,6 +106,7 @@ pub(crate) async fn replay(
 /// `GET /api/matches/{id}/viewer.json`: the viewer's data for the replay.
 pub(crate) async fn viewer(
     AxState(state): AxState<State>,
+    peer: PeerAddr,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
@@ -114,12 +114,14 @@ pub(crate) async fn viewer(
     let json = match state.viewer_cache.get(id) {
         Some(json) => json,
         None => {
+            // The replay first (a recording again waits for its own turn),
+            // then a turn to build: one build never waits for a recording.
+            let (replay, _) = replay_bytes(&state, id, peer).await?;
             let _slot = VIEWER_SLOTS.acquire().await.map_err(ApiError::internal)?;
             // Built by the request this one waited for?
             match state.viewer_cache.get(id) {
                 Some(json) => json,
                 None => {
-                    let (replay, _) = replay_bytes(&state, id).await?;
                     let json = tokio::task::spawn_blocking(move || build(id, &replay))
                         .await
                         .map_err(ApiError::internal)??;

@@ -17,8 +17,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::SemaphorePermit;
 
+mod parts;
+
+use parts::PartScanner;
+
 /// Room for a multipart form's boundaries, part headers and small fields
-/// beside the module.
+/// beside the module: what a form may hold besides its `module`'s bytes.
+/// Past it, 413 naming the form's fields (not the module).
 pub const FORM_SLACK: usize = 64 << 10;
 /// How long an upload waits for a free slot before its 503.
 const SLOT_WAIT: Duration = Duration::from_secs(5);
@@ -66,7 +71,14 @@ pub fn refuse_declared(headers: &HeaderMap, cap: usize, limit: usize) -> Result<
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     match declared {
         Some(n) if n > cap as u64 && (expects_continue || n > (cap + DRAIN_BYTES) as u64) => {
-            Err(too_large(limit))
+            Err(ApiError::TooLarge(if cap > limit {
+                format!(
+                    "the form is {n} bytes, more than an upload form may be: the module at \
+                     most {limit} bytes (max_upload_bytes) and {FORM_SLACK} bytes besides"
+                )
+            } else {
+                format!("the module is larger than the {limit}-byte upload limit")
+            }))
         }
         _ => Ok(()),
     }
@@ -86,10 +98,29 @@ pub fn too_large(limit: usize) -> ApiError {
     ))
 }
 
+/// The 413 of a form whose parts other than `module` (their bytes, headers
+/// and boundaries) take more than [`FORM_SLACK`].
+fn fields_too_large() -> ApiError {
+    ApiError::TooLarge(format!(
+        "the form's fields other than `module` take more than {FORM_SLACK} bytes: an upload \
+         form holds the module and a few short fields (`name`, the web form's `token`)"
+    ))
+}
+
+/// The 400 of a form with a second part named `name`: which one was meant
+/// cannot be told, so neither is taken.
+pub fn duplicate_part(name: &str) -> ApiError {
+    ApiError::BadRequest(format!(
+        "the multipart form has more than one `{name}` part: send exactly one"
+    ))
+}
+
 /// Why a body stopped being read.
 #[derive(Clone, Debug, PartialEq)]
 enum Cut {
     TooLarge,
+    /// A form's parts other than `module` past [`FORM_SLACK`].
+    FieldsTooLarge,
     TimedOut,
     Broken(String),
 }
@@ -105,6 +136,12 @@ struct Shared {
     /// before its token is checked).
     hold_at: AtomicUsize,
     held: AtomicBool,
+    /// For a form: past this many bytes read outside its `module` parts'
+    /// contents, the body fails (413 naming the fields). `usize::MAX`
+    /// otherwise.
+    fields_cap: AtomicUsize,
+    /// For a form: which bytes read are its `module`'s (`parts.rs`).
+    parts: Mutex<Option<PartScanner>>,
     cut: Mutex<Option<Cut>>,
     /// For messages: the module's limit, and the deadline in seconds.
     limit: usize,
@@ -126,6 +163,8 @@ impl BodyReader {
             cap: AtomicUsize::new(cap),
             hold_at: AtomicUsize::new(usize::MAX),
             held: AtomicBool::new(false),
+            fields_cap: AtomicUsize::new(usize::MAX),
+            parts: Mutex::new(None),
             cut: Mutex::new(None),
             limit: state.config.max_upload_bytes,
             timeout_secs,
@@ -169,7 +208,9 @@ impl BodyReader {
         })
         .await;
         match result {
-            Err(_) if self.cut() == Some(Cut::TooLarge) => Err(too_large()),
+            Err(_) if matches!(self.cut(), Some(Cut::TooLarge | Cut::FieldsTooLarge)) => {
+                Err(too_large())
+            }
             other => other,
         }
     }
@@ -189,6 +230,7 @@ impl BodyReader {
     fn error_or(&self, other: impl FnOnce() -> ApiError) -> ApiError {
         match self.cut() {
             Some(Cut::TooLarge) => too_large(self.0.limit),
+            Some(Cut::FieldsTooLarge) => fields_too_large(),
             Some(Cut::TimedOut) => ApiError::Timeout(format!(
                 "the upload did not arrive within {} s ([server] upload_timeout_secs); \
                  nothing was stored",
@@ -206,6 +248,10 @@ impl BodyReader {
         self.release();
         let read = self.0.read.load(Ordering::SeqCst);
         self.0.cap.store(read + DRAIN_BYTES, Ordering::SeqCst);
+        self.0.fields_cap.store(usize::MAX, Ordering::SeqCst);
+        if let Ok(mut parts) = self.0.parts.lock() {
+            *parts = None;
+        }
     }
 
     /// The whole of a raw body from [`BodyReader::new`], at most its cap
@@ -237,7 +283,21 @@ impl BodyReader {
 
     /// A multipart form read from a body from [`BodyReader::new`]; 400 if
     /// it is not one.
+    ///
+    /// Its parts other than `module` may take [`FORM_SLACK`] bytes in all
+    /// (413 naming them past that, however small each is), the `module`
+    /// part `max_upload_bytes` (413 naming the module).
     pub async fn form(&self, parts: Parts, body: Body) -> Result<Multipart, ApiError> {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if let Some(scanner) = content_type.as_deref().and_then(PartScanner::new)
+            && let Ok(mut slot) = self.0.parts.lock()
+        {
+            *slot = Some(scanner);
+            self.0.fields_cap.store(FORM_SLACK, Ordering::SeqCst);
+        }
         Multipart::from_request(Request::from_parts(parts, body), &())
             .await
             .map_err(|e| {
@@ -280,9 +340,23 @@ impl BodyReader {
         Ok(String::from_utf8_lossy(&bytes).trim().to_string())
     }
 
-    /// A file field's bytes; past `limit`, the 413 of [`too_large`].
+    /// The `module` part's bytes; past `max_upload_bytes`, the 413 of
+    /// [`too_large`]. Its bytes do not count against the form's
+    /// [`FORM_SLACK`].
     pub async fn file(&self, field: Field<'_>) -> Result<Bytes, ApiError> {
         self.bytes(field, self.0.limit).await
+    }
+
+    /// The form's next part, which must not be named `module` (one was read
+    /// already): 400 naming it if it is, so that no second module is taken
+    /// or dropped without a word.
+    pub async fn no_second_module(&self, form: &mut Multipart) -> Result<(), ApiError> {
+        while let Some(field) = self.next_field(form).await? {
+            if field.name() == Some("module") {
+                return Err(duplicate_part("module"));
+            }
+        }
+        Ok(())
     }
 
     async fn bytes(&self, mut field: Field<'_>, limit: usize) -> Result<Bytes, ApiError> {
@@ -362,9 +436,30 @@ impl HttpBody for GuardedBody {
             return self.fail(Cut::TimedOut);
         }
         // Held back first: until the hold is released, nothing is refused.
-        if read >= self.shared.hold_at.load(Ordering::SeqCst) {
+        let hold_at = self.shared.hold_at.load(Ordering::SeqCst);
+        if read >= hold_at {
             self.shared.held.store(true, Ordering::SeqCst);
             return Poll::Pending;
+        }
+        // A form: its module's bytes against the module's limit, the rest
+        // against the fields' (whatever part the parser has got to); then
+        // the whole body against its cap.
+        let sorted = match self.shared.parts.lock().as_deref() {
+            Ok(Some(parts)) if hold_at == usize::MAX => {
+                Some((parts.module_bytes, parts.other_bytes))
+            }
+            _ => None,
+        };
+        let fields_cap = self.shared.fields_cap.load(Ordering::SeqCst);
+        match sorted {
+            Some((module, _)) if module > self.shared.limit => return self.fail(Cut::TooLarge),
+            Some((_, other)) if other > fields_cap => return self.fail(Cut::FieldsTooLarge),
+            Some(_) if read > self.shared.cap.load(Ordering::SeqCst) => {
+                // Neither is over, yet the whole is: bytes of a part's
+                // headers or a boundary not sorted yet, the form's.
+                return self.fail(Cut::FieldsTooLarge);
+            }
+            _ => {}
         }
         if read > self.shared.cap.load(Ordering::SeqCst) {
             return self.fail(Cut::TooLarge);
@@ -374,8 +469,11 @@ impl HttpBody for GuardedBody {
                 // Counted; the cap is checked before the next frame, so that
                 // a form's first frame, however large, is parsed up to its
                 // module before anything is refused.
-                let n = frame.data_ref().map_or(0, Bytes::len);
-                self.shared.read.fetch_add(n, Ordering::SeqCst);
+                let data = frame.data_ref().map_or(&[][..], |d| &d[..]);
+                self.shared.read.fetch_add(data.len(), Ordering::SeqCst);
+                if let Ok(Some(parts)) = self.shared.parts.lock().as_deref_mut() {
+                    parts.feed(data);
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => self.fail(Cut::Broken(e.to_string())),

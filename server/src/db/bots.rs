@@ -1,10 +1,13 @@
 //! Bots, their versions and the modules they point at.
 //!
 //! A bot is a name under a player; each accepted upload of different bytes
-//! is a new version; versions are never deleted (old replays name their
-//! modules), a bot is only retired. A `modules` row is written only after its
-//! file is in place (`storage.rs`), in the same transaction as the version.
+//! is a new version; a bot is only retired, never deleted. A version is
+//! kept while a rule keeps it (its bot's newest, named by a replay on disk
+//! or a waiting match: `db/quota.rs`), pruned otherwise. A `modules` row is
+//! written only after its file is in place (`storage.rs`), in the same
+//! transaction as the version.
 
+use super::quota::{self, Pruned};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Weng-Lin's starting rating (skillratings' `WengLinRating::new()`), given
@@ -49,6 +52,12 @@ pub struct Version {
     pub size: i64,
     pub encoding: String,
     pub created_at: i64,
+    /// When it was pruned (`[server] versions_per_bot`, or deleted by its
+    /// owner); `None` while kept.
+    pub pruned_at: Option<i64>,
+    /// When its module's file was deleted (no kept version used it any
+    /// more); `None` while it can be downloaded.
+    pub module_deleted_at: Option<i64>,
 }
 
 /// A validated module about to be recorded (its file already in place).
@@ -62,7 +71,7 @@ pub struct NewModule {
 }
 
 /// What an upload did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upload {
     pub bot_id: i64,
     pub version: i64,
@@ -70,6 +79,9 @@ pub struct Upload {
     pub new_bot: bool,
     /// A version was added (false: the module equals the current version's).
     pub new_version: bool,
+    /// The player's versions that no rule keeps any more, pruned by this
+    /// upload's transaction (`db/quota.rs`).
+    pub pruned: Vec<Pruned>,
 }
 
 const BOT_SELECT: &str = "
@@ -164,7 +176,8 @@ pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<Bot>> {
     statement.query_map([], bot_row)?.collect()
 }
 
-pub(crate) const VERSIONS: &str = "SELECT v.version, v.module, m.size, m.encoding, v.created_at
+pub(crate) const VERSIONS: &str = "SELECT v.version, v.module, m.size, m.encoding, v.created_at,
+           v.pruned_at, m.deleted_at
     FROM bot_versions v JOIN modules m ON m.hash = v.module
     WHERE v.bot = ?1 ORDER BY v.version";
 
@@ -184,31 +197,11 @@ pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
                 size: r.get(2)?,
                 encoding: r.get(3)?,
                 created_at: r.get(4)?,
+                pruned_at: r.get(5)?,
+                module_deleted_at: r.get(6)?,
             })
         })?
         .collect()
-}
-
-pub(crate) const VERSION_MODULE: &str =
-    "SELECT module FROM bot_versions WHERE bot = ?1 AND version = ?2";
-
-/// The module hash of one version of a bot.
-pub fn version_module(
-    conn: &Connection,
-    bot: i64,
-    version: i64,
-) -> rusqlite::Result<Option<String>> {
-    conn.query_row(VERSION_MODULE, params![bot, version], |r| r.get(0))
-        .optional()
-}
-
-pub(crate) const MODULE_EXISTS: &str = "SELECT 1 FROM modules WHERE hash = ?1";
-
-/// Whether a module row exists (its file is then in place).
-pub fn module_exists(conn: &Connection, hash: &str) -> rusqlite::Result<bool> {
-    conn.query_row(MODULE_EXISTS, [hash], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
 }
 
 pub(crate) const MODULE_SUMMARY: &str = "SELECT summary FROM modules WHERE hash = ?1";
@@ -227,9 +220,11 @@ pub fn set_active(conn: &Connection, id: i64, active: bool) -> rusqlite::Result<
     Ok(changed > 0)
 }
 
+/// A module deleted earlier (`deleted_at`) is back: its file was written again.
 pub(crate) const INSERT_MODULE: &str =
     "INSERT INTO modules (hash, size, encoding, summary, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING";
+     VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (hash) DO UPDATE SET deleted_at = NULL WHERE deleted_at IS NOT NULL";
 pub(crate) const INSERT_BOT: &str =
     "INSERT INTO bots (owner, name, active, rating_mu, rating_sigma, games, created_at)
      VALUES (?1, ?2, 1, ?3, ?4, 0, ?5)";
@@ -238,18 +233,22 @@ pub(crate) const INSERT_VERSION: &str =
 pub(crate) const RESET_RATING: &str =
     "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3";
 
-/// Records an upload in one transaction: the module row (if new), the bot
-/// (if new), and a version unless `module` is already the current one. A new
-/// version starts from the initial rating (the rating is the current
-/// version's); `games` and `active` are kept.
+/// Records an upload, in the caller's transaction (`quota::record` checks
+/// the player's quota in it before the commit): the module row (if new, or
+/// back), the bot (if new), and a version unless `module` is already the
+/// current one; then prunes the owner's versions that no rule keeps any
+/// more, with `newest` versions of each bot always kept (their module files
+/// are the caller's to delete, after the commit). A new version starts from
+/// the initial rating (the rating is the current version's); `games` and
+/// `active` are kept.
 pub fn record_upload(
-    conn: &mut Connection,
+    tx: &Connection,
     owner_id: i64,
     name: &str,
     module: &NewModule,
+    newest: u64,
+    now: i64,
 ) -> rusqlite::Result<Upload> {
-    let tx = conn.transaction()?;
-    let now = super::now_ms();
     tx.execute(
         INSERT_MODULE,
         params![
@@ -260,7 +259,7 @@ pub fn record_upload(
             now
         ],
     )?;
-    let existing = find(&tx, owner_id, name)?;
+    let existing = find(tx, owner_id, name)?;
     let (bot_id, new_bot) = match &existing {
         Some(bot) => (bot.id, false),
         None => {
@@ -275,26 +274,24 @@ pub fn record_upload(
     let unchanged = existing
         .as_ref()
         .is_some_and(|bot| bot.module.as_deref() == Some(module.hash.as_str()));
-    if unchanged {
-        tx.commit()?;
-        return Ok(Upload {
-            bot_id,
-            version: current,
-            new_bot,
-            new_version: false,
-        });
-    }
-    let version = current + 1;
-    tx.execute(INSERT_VERSION, params![bot_id, version, module.hash, now])?;
-    if !new_bot {
-        tx.execute(RESET_RATING, params![INITIAL_MU, INITIAL_SIGMA, bot_id])?;
-    }
-    tx.commit()?;
+    let version = if unchanged {
+        current
+    } else {
+        tx.execute(
+            INSERT_VERSION,
+            params![bot_id, current + 1, module.hash, now],
+        )?;
+        if !new_bot {
+            tx.execute(RESET_RATING, params![INITIAL_MU, INITIAL_SIGMA, bot_id])?;
+        }
+        current + 1
+    };
     Ok(Upload {
         bot_id,
         version,
         new_bot,
-        new_version: true,
+        new_version: !unchanged,
+        pruned: quota::prune(tx, owner_id, newest, now)?,
     })
 }
 
@@ -303,14 +300,23 @@ mod tests {
     use super::*;
 
     fn db() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(include_str!("schema.sql")).unwrap();
+        super::super::upgrade(&mut conn).unwrap();
         conn.execute(
             "INSERT INTO players (name, token_hash, role, created_at) VALUES ('ann', 'h', 'player', 0)",
             [],
         )
         .unwrap();
         conn
+    }
+
+    /// `record_upload` in a transaction of its own, 1,000 versions kept.
+    fn record(conn: &mut Connection, owner: i64, name: &str, module: &NewModule) -> Upload {
+        let tx = conn.transaction().unwrap();
+        let upload = record_upload(&tx, owner, name, module, 1000, 0).unwrap();
+        tx.commit().unwrap();
+        upload
     }
 
     fn module(hash: &str) -> NewModule {
@@ -325,21 +331,22 @@ mod tests {
     #[test]
     fn uploads_make_versions_and_the_same_bytes_do_not() {
         let mut conn = db();
-        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        let up = record(&mut conn, 1, "b", &module("aa"));
         assert_eq!((up.version, up.new_bot, up.new_version), (1, true, true));
-        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        let up = record(&mut conn, 1, "b", &module("aa"));
         assert_eq!((up.version, up.new_bot, up.new_version), (1, false, false));
-        let up = record_upload(&mut conn, 1, "b", &module("bb")).unwrap();
+        let up = record(&mut conn, 1, "b", &module("bb"));
         assert_eq!((up.version, up.new_version), (2, true));
         // Back to the first bytes: a third version, pointing at the same module.
-        let up = record_upload(&mut conn, 1, "b", &module("aa")).unwrap();
+        let up = record(&mut conn, 1, "b", &module("aa"));
         assert_eq!(up.version, 3);
         let versions = versions(&conn, up.bot_id).unwrap();
         let hashes: Vec<&str> = versions.iter().map(|v| v.module.as_str()).collect();
         assert_eq!(hashes, ["aa", "bb", "aa"]);
         let bot = get(&conn, up.bot_id).unwrap().unwrap();
         assert_eq!((bot.version, bot.module.as_deref()), (3, Some("aa")));
-        assert_eq!(version_module(&conn, up.bot_id, 2).unwrap().unwrap(), "bb");
+        let v2 = quota::version_state(&conn, up.bot_id, 2).unwrap().unwrap();
+        assert_eq!((v2.module.as_str(), v2.pruned_at), ("bb", None));
     }
 
     #[test]
@@ -350,7 +357,7 @@ mod tests {
             ("high", 30.0, 1.0),
             ("unsure", 40.0, 8.0),
         ] {
-            let up = record_upload(&mut conn, 1, name, &module(name)).unwrap();
+            let up = record(&mut conn, 1, name, &module(name));
             conn.execute(
                 "UPDATE bots SET rating_mu = ?1, rating_sigma = ?2 WHERE id = ?3",
                 params![mu, sigma, up.bot_id],

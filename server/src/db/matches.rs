@@ -106,23 +106,6 @@ pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Resul
     Ok(id)
 }
 
-pub(crate) const NEXT_QUEUED: &str = "SELECT id FROM matches WHERE state = 'queued'
-     ORDER BY kind = 'challenge' DESC, id LIMIT 1";
-
-/// The queued match to play next: challenges first, then by age.
-pub fn next_queued(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(NEXT_QUEUED, [], |r| r.get(0)).optional()
-}
-
-pub(crate) const PENDING_CHALLENGES: &str =
-    "SELECT COUNT(*), COALESCE(SUM(requested_by = ?1), 0) FROM matches
-     WHERE state IN ('queued', 'running') AND kind = 'challenge'";
-
-/// Challenges queued or running: all of them, and `player`'s.
-pub fn pending_challenges(conn: &Connection, player: i64) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row(PENDING_CHALLENGES, [player], |r| Ok((r.get(0)?, r.get(1)?)))
-}
-
 /// A match as a worker plays it.
 #[derive(Clone, Debug)]
 pub struct Job {
@@ -134,6 +117,12 @@ pub struct Job {
     /// Including the current one.
     pub attempts: i64,
     pub seats: Vec<JobSeat>,
+    /// A challenge's player and client address (`requested_from`).
+    pub requested_by: Option<i64>,
+    pub requested_from: Option<String>,
+    /// The fuel it may cost, charged to its player and address while it is
+    /// played (`ladder::fair`); 0 for ladder matches.
+    pub cost: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -148,7 +137,8 @@ pub struct JobSeat {
 pub(crate) const START: &str =
     "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1
      WHERE id = ?1";
-pub(crate) const JOB: &str = "SELECT kind, rated, map, seed, attempts FROM matches WHERE id = ?1";
+pub(crate) const JOB: &str = "SELECT kind, rated, map, seed, attempts, requested_by,
+     requested_from FROM matches WHERE id = ?1";
 pub(crate) const JOB_SEATS: &str =
     "SELECT s.bot, p.name || '/' || b.name || ' v' || v.version, v.module
      FROM match_seats s JOIN bot_versions v ON v.id = s.bot_version
@@ -171,25 +161,22 @@ pub fn job_seats(conn: &Connection, id: i64) -> rusqlite::Result<Vec<JobSeat>> {
 /// Marks match `id` running (one more attempt) and returns what to play.
 pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
     tx.execute(START, params![id, now])?;
-    let (kind, rated, map, seed, attempts) = tx.query_row(JOB, [id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, bool>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
+    let mut job = tx.query_row(JOB, [id], |r| {
+        Ok(Job {
+            id,
+            kind: r.get(0)?,
+            rated: r.get(1)?,
+            map: r.get(2)?,
+            seed: r.get::<_, i64>(3)? as u64,
+            attempts: r.get(4)?,
+            seats: Vec::new(),
+            requested_by: r.get(5)?,
+            requested_from: r.get(6)?,
+            cost: 0,
+        })
     })?;
-    let seats = job_seats(tx, id)?;
-    Ok(Job {
-        id,
-        kind,
-        rated,
-        map,
-        seed: seed as u64,
-        attempts,
-        seats,
-    })
+    job.seats = job_seats(tx, id)?;
+    Ok(job)
 }
 
 /// What a played match stores.

@@ -5,6 +5,9 @@ pub mod matches;
 #[cfg(test)]
 mod plans;
 pub mod players;
+pub mod queue;
+pub mod quota;
+pub mod ratelimit;
 pub mod retention;
 pub mod settings;
 
@@ -15,8 +18,10 @@ const SCHEMA: &str = include_str!("schema.sql");
 
 /// Opens (creating if needed) the database at `path`: WAL journal, foreign
 /// keys on, `synchronous = FULL` so a committed transaction survives a crash
-/// or power loss, and the schema applied.
+/// or power loss, and the schema applied. The files are private to their
+/// owner ([`private_files`]).
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    private_files(path);
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -25,6 +30,56 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.execute_batch(SCHEMA)?;
     upgrade(&mut conn)?;
     Ok(conn)
+}
+
+/// The database holds every player's token hash, so its files are mode
+/// 0600, whatever the umask: a new database file is created so before
+/// SQLite opens it (SQLite gives its `-wal` and `-shm` files the database
+/// file's mode). An existing file, `-wal` or `-shm` that the group or others
+/// may read or write (a database made by an earlier build, which left that
+/// to the umask, or copied in by hand) is made 0600, with a warning naming
+/// it and its old mode; if that fails, a warning says what to run. Never an
+/// error: the server runs as it did.
+pub fn private_files(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        if created.is_ok() {
+            return;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_os_string();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 == 0 {
+                continue;
+            }
+            let file_name = file.display().to_string();
+            let old = format!("{mode:04o}");
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => tracing::warn!(
+                    file = %file_name, old_mode = %old,
+                    "the database file was open to other users (it holds token hashes): made 0600"
+                ),
+                Err(e) => tracing::warn!(
+                    file = %file_name, old_mode = %old, error = %e,
+                    "the database file is open to other users (it holds token hashes) and \
+                     could not be made 0600: run `chmod 600` on it"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Brings a database made by an earlier build up to the schema: columns
@@ -44,6 +99,12 @@ fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     if !has_column(&tx, "matches", "played_with")? {
         tx.execute("ALTER TABLE matches ADD COLUMN played_with TEXT", [])?;
+    }
+    for column in ["requested_from TEXT", "replay_restored_at INTEGER"] {
+        let name = column.split(' ').next().unwrap_or(column);
+        if !has_column(&tx, "matches", name)? {
+            tx.execute(&format!("ALTER TABLE matches ADD COLUMN {column}"), [])?;
+        }
     }
     // The finished matches that still have a replay file: the pruner's
     // candidates, a small set however many matches there are.
@@ -68,6 +129,30 @@ fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
         )?;
         tx.execute(BACKFILL_PLAYED, [])?;
     }
+    if !has_column(&tx, "bot_versions", "replays_kept")? {
+        tx.execute(
+            "ALTER TABLE bot_versions ADD COLUMN replays_kept INTEGER NOT NULL DEFAULT 0",
+            [],
+        )?;
+        tx.execute(BACKFILL_REPLAYS_KEPT, [])?;
+    }
+    if !has_column(&tx, "bot_versions", "pruned_at")? {
+        tx.execute("ALTER TABLE bot_versions ADD COLUMN pruned_at INTEGER", [])?;
+    }
+    if !has_column(&tx, "modules", "deleted_at")? {
+        tx.execute("ALTER TABLE modules ADD COLUMN deleted_at INTEGER", [])?;
+    }
+    // Whether a module is still used (by a kept version, by any), and each
+    // bot's kept versions: what db/quota.rs looks up at every upload.
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS versions_by_module ON bot_versions (module, pruned_at)",
+        [],
+    )?;
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS kept_versions ON bot_versions (bot, version)
+         WHERE pruned_at IS NULL",
+        [],
+    )?;
     // Empty while matches exist only before the triggers kept it (they
     // leave a row per state once seen, even at 0).
     let uncounted: bool = tx.query_row(
@@ -98,6 +183,13 @@ const BACKFILL_PLAYED: &str = "
     UPDATE bot_versions SET played = (
         SELECT COUNT(*) FROM match_seats s JOIN matches m ON m.id = s.match
         WHERE s.bot_version = bot_versions.id AND m.state = 'finished')";
+
+/// Each version's seats in finished matches whose replay is kept.
+const BACKFILL_REPLAYS_KEPT: &str = "
+    UPDATE bot_versions SET replays_kept = (
+        SELECT COUNT(*) FROM match_seats s JOIN matches m ON m.id = s.match
+        WHERE s.bot_version = bot_versions.id AND m.state = 'finished'
+          AND m.replay_pruned_at IS NULL)";
 
 const BACKFILL_STATE_COUNTS: &str = "
     INSERT INTO match_state_counts (state, n)
@@ -145,6 +237,35 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn the_files_are_private_new_or_old() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp("modes");
+        let path = dir.join("t.db");
+        let mode = |suffix: &str| {
+            let file = dir.join(format!("t.db{suffix}"));
+            std::fs::metadata(file).unwrap().permissions().mode() & 0o777
+        };
+        let conn = super::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('a', '1', 0)",
+            [],
+        )
+        .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            assert_eq!(mode(suffix), 0o600, "t.db{suffix}");
+        }
+        drop(conn);
+        // A database left open to others by an earlier build: made private.
+        let loose = std::fs::Permissions::from_mode(0o644);
+        std::fs::set_permissions(&path, loose).unwrap();
+        let conn = super::open(&path).unwrap();
+        assert_eq!(mode(""), 0o600);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// The schema as the build before the counters had it: without the
     /// columns added since, the counts table and the triggers.
     fn earlier_schema() -> String {
@@ -158,12 +279,21 @@ mod tests {
             "draws ",
             "losses ",
             "played ",
+            "requested_from ",
+            "replay_restored_at ",
+            "replays_kept ",
+            "pruned_at ",
+            "deleted_at ",
         ];
         super::SCHEMA[..cut]
             .lines()
             .filter(|line| !later.iter().any(|c| line.trim_start().starts_with(c)))
+            // Without comments, a column that was last leaves its comma
+            // right before the `);`.
+            .filter(|line| !line.trim_start().starts_with("--"))
             .collect::<Vec<_>>()
             .join("\n")
+            .replace(",\n);", "\n);")
     }
 
     /// Wins, draws and losses as the pages counted them on each load.
@@ -181,6 +311,14 @@ mod tests {
         SELECT v.id, COUNT(m.id) FROM bot_versions v
         JOIN match_seats s ON s.bot_version = v.id
         JOIN matches m ON m.id = s.match AND m.state = 'finished'
+        GROUP BY v.id";
+
+    /// Seats in finished matches whose replay is kept, per version.
+    const COUNTED_REPLAYS_KEPT: &str = "
+        SELECT v.id, COUNT(m.id) FROM bot_versions v
+        JOIN match_seats s ON s.bot_version = v.id
+        JOIN matches m ON m.id = s.match AND m.state = 'finished'
+             AND m.replay_pruned_at IS NULL
         GROUP BY v.id";
 
     fn rows(conn: &Connection, sql: &str) -> Vec<Vec<i64>> {
@@ -207,6 +345,15 @@ mod tests {
             "SELECT id, played FROM bot_versions WHERE played > 0 ORDER BY id",
         );
         assert_eq!(kept, counted, "finished matches per version");
+        let counted = rows(conn, COUNTED_REPLAYS_KEPT);
+        let kept = rows(
+            conn,
+            "SELECT id, replays_kept FROM bot_versions WHERE replays_kept != 0 ORDER BY id",
+        );
+        assert_eq!(
+            kept, counted,
+            "seats in matches whose replay is kept, per version"
+        );
         let states = |sql: &str| -> Vec<(String, i64)> {
             let mut stmt = conn.prepare(sql).unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -317,6 +464,12 @@ mod tests {
         // These two and the fixture's running match.
         assert_eq!(matches::requeue_running(&mut conn).unwrap().len(), 3);
         assert_counters_match(&conn);
+        // Replays pruned by the retention rule (and one marked twice).
+        for id in [1, 3, 10, 1] {
+            conn.execute(super::retention::MARK, params![id, 5])
+                .unwrap();
+        }
+        assert_counters_match(&conn);
         let record = |bot: i64| -> Vec<i64> {
             rows(
                 &conn,
@@ -351,6 +504,12 @@ mod tests {
             "the old rows are kept, their replays not pruned"
         );
         assert_counters_match(&conn);
+        let kept: Vec<Vec<i64>> = rows(
+            &conn,
+            "SELECT COUNT(*) FROM bot_versions WHERE pruned_at IS NULL AND replays_kept > 0",
+        );
+        assert_eq!(kept, [[5]], "every version kept, each with replays");
+        conn.execute(super::retention::MARK, params![2, 5]).unwrap();
         drop(conn);
         // Opened again: nothing counted twice.
         let conn = super::open(&path).unwrap();

@@ -33,7 +33,7 @@
 //! its SQL as a `pub(crate) const` in `db/` (the pages' own too) and list it
 //! in [`statements`].
 
-use super::{bots, matches, players, retention};
+use super::{bots, matches, players, queue, quota, retention};
 use crate::config::Retention;
 use crate::ladder::{self, LadderConfig, pairing::Rng};
 use rusqlite::types::Value;
@@ -112,9 +112,16 @@ fn statements() -> Vec<Statement> {
         "matches::candidates bots" m::CANDIDATE_BOTS, [] scans BOTS => "every active bot";
         "matches::candidates pending" m::PENDING_SEATS, [] walks STATE
             => "the queued and running matches: the workers' and at most 100 challenges";
-        "matches::next_queued" m::NEXT_QUEUED, [] walks STATE => "the queued matches";
-        "matches::pending_challenges" m::PENDING_CHALLENGES, [2] walks STATE
-            => "the queued and running matches";
+        "queue::next_queued_ladder" queue::NEXT_QUEUED_LADDER, [] walks STATE
+            => "the queued matches";
+        "queue::queued_challenges" queue::QUEUED_CHALLENGES, [] walks STATE
+            => "the queued matches";
+        "queue::running_challenges" queue::RUNNING_CHALLENGES, [] walks STATE
+            => "the running matches";
+        "queue::waiting" queue::CHALLENGE_COUNTS, [2, "1.2.3.4"] walks STATE
+            => "the queued matches";
+        "queue::set_origin" queue::SET_ORIGIN, [1, "1.2.3.4"] => "by id";
+        "queue::requeue" queue::REQUEUE_ONE, [1] => "by id";
         "matches::insert" m::INSERT_MATCH, ["ladder", 1, null.clone(), "duel", 7, 0] => "a row";
         "matches::insert seat" m::INSERT_SEAT, [1, 0, 1, 1] => "a row";
         "matches::start" m::START, [1, 0] => "by id";
@@ -160,14 +167,33 @@ fn statements() -> Vec<Statement> {
         "bots::ids_named" bots::IDS_BY_NAME, ["rusher"] => "bots(name): one per player";
         "bots::versions" bots::VERSIONS, [1] => "a bot's versions";
         "queries::versions" bots::VERSIONS_PLAYED, [1] => "a bot's versions";
-        "bots::version_module" bots::VERSION_MODULE, [1, 2] => "by (bot, version)";
-        "bots::module_exists" bots::MODULE_EXISTS, ["aa"] => "by hash";
         "bots::module_summary" bots::MODULE_SUMMARY, ["aa"] => "by hash";
         "bots::set_active" bots::SET_ACTIVE, [0, 1] => "by id";
         "bots::record_upload module" bots::INSERT_MODULE, ["aa", 1, "json", "{}", 0] => "a row";
         "bots::record_upload bot" bots::INSERT_BOT, [1, "b", 25.0, 8.0, 0] => "a row";
         "bots::record_upload version" bots::INSERT_VERSION, [1, 1, "aa", 0] => "a row";
         "bots::record_upload rating" bots::RESET_RATING, [25.0, 8.0, 1] => "by id";
+        // Storage quotas: at every upload, in its transaction.
+        "quota::bots_per_player active" quota::ACTIVE_BOTS_OF_OWNER, [2] => "bots(owner)";
+        "quota::bots_per_player exists" quota::BOT_OF_OWNER, [2, "b"] => "bots(owner, name)";
+        "quota::stored" quota::STORED, [2] => "a player's bots, their kept versions, by hash";
+        "quota::stores" quota::PLAYER_STORES, ["aa", 2] => "a module's kept versions";
+        "quota::prune old versions" quota::OLD_VERSIONS, [2, 10]
+            => "a player's bots and their kept versions";
+        "quota::prune pending" quota::PENDING_VERSIONS, [] walks STATE
+            => "the queued and running matches";
+        "quota::prune seated" quota::SEATED, [1] walks ["seats_by_version"]
+            => "LIMIT 1 over a version's seats";
+        "quota::prune delete version" quota::DELETE_VERSION, [1] walks ["seats_by_version"]
+            => "by id; the foreign key's look at its seats finds none (it never took one)";
+        "quota::prune mark version" quota::MARK_VERSION, [1, 0] => "by id";
+        "quota::prune module kept" quota::MODULE_KEPT, ["aa"] => "a module's kept versions";
+        "quota::prune module named" quota::MODULE_NAMED, ["aa"] => "a module's versions";
+        "quota::prune delete module" quota::DELETE_MODULE, ["aa"] => "by hash";
+        "quota::prune mark module" quota::MARK_MODULE, ["aa", 0] => "by hash";
+        "quota::module_state" quota::MODULE_STATE, ["aa"] => "by hash";
+        "quota::version_state" quota::VERSION_STATE, [1, 2] => "by (bot, version)";
+        "quota::deleted_seat_modules" quota::DELETED_SEAT_MODULES, [1] => "a match's seats";
         "players::create" players::CREATE, ["ann", "h", "player", 0] => "a row";
         "players::by_name" players::BY_NAME, ["ann"] => "by name";
         "players::by_token_hash" players::BY_TOKEN_HASH, ["h"] => "by token hash";
@@ -186,6 +212,7 @@ fn statements() -> Vec<Statement> {
             walks ["matches_by_requester"]
             => "OFFSET challenges_kept_per_player over (requested_by, id) walked down";
         "retention::mark" retention::MARK, [1, 0] => "by id";
+        "retention::restore" retention::RESTORE, [1, 0] => "by id";
         "retention::has_replay" retention::HAS_REPLAY, [1] => "by id";
     }
 }
@@ -415,7 +442,8 @@ fn build(conn: &mut Connection, n: i64) {
         "WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k WHERE x < 150)
          INSERT INTO players (id, name, token_hash, role, created_at)
          SELECT x, 'player' || x, 'h' || x, IIF(x = 1, 'house', 'player'), 0 FROM k WHERE x <= 20;
-         INSERT INTO modules VALUES ('m', 1, 'json', '{}', 0);
+         INSERT INTO modules (hash, size, encoding, summary, created_at)
+         VALUES ('m', 1, 'json', '{}', 0);
          WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k WHERE x < 150)
          INSERT INTO bots (id, owner, name, rating_mu, rating_sigma, created_at)
          SELECT x, 1 + x % 20, 'bot' || (x % 25), 25, 8, 0 FROM k WHERE x <= 50;
@@ -526,6 +554,14 @@ fn large_database() {
         workers: 4,
         maps: vec!["duel".into()],
         pause: Duration::ZERO,
+        challenges: crate::config::Challenges::default(),
+    };
+    let usage = ladder::fair::Usage::default();
+    let claim = ladder::claim::Claim {
+        slot: ladder::claim::Slot::Ladder,
+        ladder: &ladder,
+        usage: &usage,
+        seat_fuel: 1,
     };
     let done = matches::Finished {
         winner: Some(0),
@@ -538,7 +574,7 @@ fn large_database() {
     let (mut rng, mut jobs, rule) = (Rng::new(1), Vec::new(), Retention::default());
     timed! {
         "ladder: claim (candidates, insert, start)" =>
-            jobs.push(ladder::claim(&mut conn, &ladder, &mut rng).unwrap().unwrap());
+            jobs.push(ladder::claim::claim(&mut conn, &claim, &mut rng).unwrap().unwrap());
         "ladder: finish (result, ratings, counters)" =>
             matches::finish(&mut conn, &jobs.pop().unwrap(), &done, 1).unwrap().unwrap();
         "metrics: queue_counts" => matches::queue_counts(&mut conn).unwrap();

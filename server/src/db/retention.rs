@@ -5,6 +5,8 @@
 //! or among the newest `kept_per_bot` finished matches of one of its bots, or
 //! among the newest `challenges_kept_per_player` challenges of the player who
 //! asked for it. "Newest" is by match id (the order matches were queued).
+//! A pruned replay recorded again and written back (`ladder::rerecord`) is
+//! kept for [`RESTORED_KEPT_MS`] after that, then the rules apply again.
 //!
 //! [`mark_pruned`] marks a batch of the others pruned in one transaction;
 //! only after it commits are their files deleted (`crate::retention`), so a
@@ -23,7 +25,7 @@ pub(crate) const MARK: &str = "UPDATE matches SET replay_pruned_at = ?2 WHERE id
 pub(crate) const NTH_NEWEST_FINISHED: &str =
     "SELECT id FROM matches WHERE state = 'finished' ORDER BY id DESC LIMIT 1 OFFSET ?1";
 pub(crate) const OLDER_REPLAYS: &str =
-    "SELECT id, kind, requested_by FROM matches INDEXED BY matches_with_replay
+    "SELECT id, kind, requested_by, replay_restored_at FROM matches INDEXED BY matches_with_replay
      WHERE state = 'finished' AND replay_pruned_at IS NULL AND id > ?1 AND id < ?2
      ORDER BY id LIMIT ?3";
 pub(crate) const SEATED_BOTS: &str = "SELECT bot FROM match_seats WHERE match = ?1";
@@ -34,6 +36,28 @@ pub(crate) const BOT_THRESHOLD: &str =
 pub(crate) const PLAYER_THRESHOLD: &str = "SELECT id FROM matches
      WHERE requested_by = ?1 AND kind = 'challenge' AND state = 'finished'
      ORDER BY id DESC LIMIT 1 OFFSET ?2";
+/// A pruned replay recorded again and written back (`ladder::rerecord`).
+pub(crate) const RESTORE: &str =
+    "UPDATE matches SET replay_pruned_at = NULL, replay_restored_at = ?2
+     WHERE id = ?1 AND state = 'finished' AND replay_pruned_at IS NOT NULL";
+
+/// A replay recorded again is kept this long after it was written back,
+/// whatever the rules say: its next viewers get the file, not another
+/// recording.
+pub const RESTORED_KEPT_MS: i64 = 3_600_000;
+
+/// Match `id`'s replay is on disk again (recorded again, written back):
+/// kept for [`RESTORED_KEPT_MS`] at least, then the rules apply. `false`
+/// if it was not pruned.
+pub fn restore(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute(RESTORE, params![id, now])? > 0)
+}
+
+/// Marks match `id`'s replay pruned at `now` (its file is gone).
+pub fn mark_one(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+    conn.execute(MARK, params![id, now]).map(drop)
+}
+
 pub(crate) const HAS_REPLAY: &str = "SELECT COUNT(*) FROM matches
      WHERE id = ?1 AND state = 'finished' AND replay_pruned_at IS NULL";
 
@@ -61,6 +85,12 @@ pub fn mark_pruned(
         };
         after = last.id;
         for candidate in page {
+            if candidate
+                .restored_at
+                .is_some_and(|at| at > now - RESTORED_KEPT_MS)
+            {
+                continue;
+            }
             if kept_by_a_bot(&tx, rule, candidate.id, &mut per_bot)?
                 || kept_for_its_player(&tx, rule, &candidate, &mut per_player)?
             {
@@ -89,6 +119,8 @@ struct Candidate {
     id: i64,
     kind: String,
     requested_by: Option<i64>,
+    /// When it was recorded again and written back, if it was.
+    restored_at: Option<i64>,
 }
 
 /// Finished matches with their replay still on disk, ids in
@@ -100,6 +132,7 @@ fn older_replays(conn: &Connection, after: i64, before: i64) -> rusqlite::Result
             id: r.get(0)?,
             kind: r.get(1)?,
             requested_by: r.get(2)?,
+            restored_at: r.get(3)?,
         })
     })?
     .collect()

@@ -20,7 +20,12 @@ CREATE TABLE IF NOT EXISTS modules (
     encoding    TEXT NOT NULL,
     -- The validator's summary (JSON), as `lockstep check --json` prints it.
     summary     TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- When its file was deleted because no kept version used it any more
+    -- (quota.rs); NULL while DATA/modules/<hash>.wasm is there. The row
+    -- stays while a version names it; an upload of the same bytes brings
+    -- the file back and clears this.
+    deleted_at  INTEGER
 );
 
 -- A bot is a name under a player; each upload is a new version of it.
@@ -55,6 +60,15 @@ CREATE TABLE IF NOT EXISTS bot_versions (
     -- Seats it took in finished matches (ladder and challenges). Kept by the
     -- triggers below.
     played      INTEGER NOT NULL DEFAULT 0,
+    -- Its seats in finished matches whose replay file is still kept: while
+    -- above 0 its module is kept (quota.rs). Kept by the triggers below.
+    replays_kept INTEGER NOT NULL DEFAULT 0,
+    -- When it was pruned (older than the bot's newest `[server]
+    -- versions_per_bot` and needed by no kept replay or waiting match, or
+    -- deleted by its owner): its module is no longer kept for it, and is
+    -- deleted once no kept version uses it. NULL while kept. A version that
+    -- never took a seat is deleted instead. See db/quota.rs.
+    pruned_at   INTEGER,
     UNIQUE (bot, version)
 );
 
@@ -69,6 +83,11 @@ CREATE TABLE IF NOT EXISTS matches (
     -- matches); 0: it does not (challenges).
     rated       INTEGER NOT NULL DEFAULT 1,
     requested_by INTEGER REFERENCES players(id),
+    -- The client address that asked for a challenge (an IPv4 address or an
+    -- IPv6 /64, as ratelimit.rs `Client::key` writes it): queue limits and
+    -- the fair order count the players of one address together
+    -- (ladder/claim.rs). NULL for ladder matches.
+    requested_from TEXT,
     map         TEXT NOT NULL,
     seed        INTEGER NOT NULL,
     created_at  INTEGER NOT NULL,
@@ -89,6 +108,9 @@ CREATE TABLE IF NOT EXISTS matches (
     -- SandboxLimits}), so that a pruned replay can be recorded again
     -- (ladder/rerecord.rs). NULL for matches played by an earlier build.
     played_with TEXT,
+    -- When a pruned replay was recorded again and written back
+    -- (ladder/rerecord.rs): the retention rule leaves it an hour.
+    replay_restored_at INTEGER,
     -- The match result as `lockstep match --json` prints it.
     result      TEXT,
     error       TEXT
@@ -122,6 +144,20 @@ CREATE TABLE IF NOT EXISTS settings (
     updated_by  INTEGER REFERENCES players(id),
     updated_at  INTEGER NOT NULL
 );
+
+-- Per-client allowances (ratelimit.rs, db/ratelimit.rs): one row per
+-- counted event, e.g. kind 'registration', client '203.0.113.7' or
+-- '2001:db8:1:2::/64', at (unix ms). Kept so that a limit holds across
+-- restarts; rows that left their window are deleted at the next event of
+-- their kind, and never more than db/ratelimit.rs MAX_EVENTS are kept.
+CREATE TABLE IF NOT EXISTS rate_events (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    client      TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_client ON rate_events (kind, client, at);
+CREATE INDEX IF NOT EXISTS rate_events_by_time ON rate_events (kind, at);
 
 -- How many matches are in each state (the leaderboard's footer): kept by
 -- the triggers below, so that no page counts `matches`.
@@ -187,4 +223,35 @@ BEGIN
                            FROM matches WHERE id = NEW.match)
     WHERE id = NEW.bot AND (SELECT rated = 1 FROM matches WHERE id = NEW.match);
     UPDATE bot_versions SET played = played + 1 WHERE id = NEW.bot_version;
+END;
+
+-- A version's seats in finished matches whose replay file is kept
+-- (`bot_versions.replays_kept`): up when a match finishes or a seat is
+-- added to a finished one, down when the retention rule marks the replay
+-- pruned (`replay_pruned_at`, db/retention.rs), in that statement's
+-- transaction.
+CREATE TRIGGER IF NOT EXISTS replays_kept_on_finish AFTER UPDATE OF state ON matches
+WHEN NEW.state = 'finished' AND OLD.state IS NOT 'finished' AND NEW.replay_pruned_at IS NULL
+BEGIN
+    UPDATE bot_versions SET
+        replays_kept = replays_kept + (SELECT COUNT(*) FROM match_seats s
+                                       WHERE s.match = NEW.id AND +s.bot_version = bot_versions.id)
+    WHERE id IN (SELECT s.bot_version FROM match_seats s WHERE s.match = NEW.id);
+END;
+
+CREATE TRIGGER IF NOT EXISTS replays_kept_on_seat AFTER INSERT ON match_seats
+WHEN (SELECT state = 'finished' AND replay_pruned_at IS NULL FROM matches WHERE id = NEW.match)
+BEGIN
+    UPDATE bot_versions SET replays_kept = replays_kept + 1 WHERE id = NEW.bot_version;
+END;
+
+CREATE TRIGGER IF NOT EXISTS replays_kept_on_prune AFTER UPDATE OF replay_pruned_at ON matches
+WHEN NEW.state = 'finished' AND (OLD.replay_pruned_at IS NULL) != (NEW.replay_pruned_at IS NULL)
+BEGIN
+    UPDATE bot_versions SET
+        replays_kept = replays_kept
+            + IIF(NEW.replay_pruned_at IS NULL, 1, -1)
+              * (SELECT COUNT(*) FROM match_seats s
+                 WHERE s.match = NEW.id AND +s.bot_version = bot_versions.id)
+    WHERE id IN (SELECT s.bot_version FROM match_seats s WHERE s.match = NEW.id);
 END;

@@ -1,29 +1,34 @@
 //! The ladder: a scheduler that keeps matches queued among active bots, and
 //! workers that play them with `lockstep-sim` and store the results.
 //!
-//! One async task schedules; each match is played on a blocking thread
-//! (`spawn_blocking`), at most `ladder_workers` at once. The scheduler takes
-//! the oldest queued challenge, else the oldest queued ladder match (after a
-//! restart), else pairs two bots (`pairing.rs`) and queues a ladder match,
-//! and marks it running in the same transaction. With nothing to do it
-//! sleeps until `state.ladder_wake` is notified (an upload, a challenge) or
-//! `IDLE_POLL` has passed. docs/server.md ("Ladder") is the user's view.
+//! Two schedulers (async tasks), one per kind of worker: `ladder_workers`
+//! play ladder matches (and challenges only when they cannot pair),
+//! `challenge_workers` play challenges, in a fair order (`claim.rs`,
+//! `fair.rs`). Each match is played on a blocking thread of its own
+//! (`spawn_blocking`, `worker.rs`). A scheduler with nothing to do sleeps
+//! until it is woken (an upload, a challenge, a match ending) or
+//! `IDLE_POLL` has passed. On a full disk the ladder pauses (`pause.rs`).
+//! docs/server.md ("Ladder", "Running a public server") is the user's view.
 
+pub mod claim;
+pub mod fair;
 pub mod pairing;
+pub mod pause;
+pub mod recording;
 pub mod rerecord;
 #[cfg(test)]
 mod tests;
 pub mod worker;
 
 use crate::app::{AppState, State};
-use crate::config::ServerConfig;
-use crate::db::matches::{self, Job, NewMatch};
+use crate::config::{Challenges, ServerConfig};
+use crate::db::matches;
 use crate::db::now_ms;
 use crate::db::retention::has_replay;
+use crate::storage::Fault;
+use claim::{Claim, Slot};
 use lockstep_game::Map;
-use lockstep_sim::match_loop::MatchConfig;
 use pairing::Rng;
-use rusqlite::{Connection, TransactionBehavior};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -35,18 +40,22 @@ const IDLE_POLL: Duration = Duration::from_secs(10);
 /// server died each time) is marked failed instead of being played again.
 pub const MAX_ATTEMPTS: i64 = 3;
 
-/// The ladder's settings (`[server]` keys `ladder_*`, docs/server.md).
+/// The ladder's settings (`[server]` keys `ladder_*` and the challenges',
+/// docs/server.md).
 #[derive(Clone, Debug)]
 pub struct LadderConfig {
     /// Whether the scheduler pairs bots by itself; challenges are played
     /// either way.
     pub enabled: bool,
-    /// Matches played at once.
+    /// Ladder matches played at once.
     pub workers: usize,
     /// Maps drawn from, uniformly, for ladder matches.
     pub maps: Vec<String>,
-    /// A pause after each match, per worker, to leave the CPU some air.
+    /// A pause after each ladder match, per worker, to leave the CPU some air.
     pub pause: Duration,
+    /// The challenges' workers (`workers`, after the cap below), queue
+    /// limits and cost cap.
+    pub challenges: Challenges,
 }
 
 impl LadderConfig {
@@ -64,19 +73,53 @@ impl LadderConfig {
         // Each match holds up to 8 bot instances (a challenge's most) from
         // the sandbox's pool: more workers than fit would fail bots' starts.
         let fit = (config.settings.sandbox.pool_instances as usize / 8).max(1);
-        if config.ladder_workers > fit {
+        let workers = config.ladder_workers.clamp(1, fit);
+        let mut challenges = config.challenges;
+        challenges.workers = challenges.workers.min(fit - workers);
+        if config.ladder_workers + config.challenges.workers > fit {
             tracing::warn!(
                 ladder_workers = config.ladder_workers,
-                used = fit,
-                "ladder_workers capped at [limits] pool_instances / 8"
+                challenge_workers = config.challenges.workers,
+                used = workers,
+                challenges_used = challenges.workers,
+                "ladder_workers + challenge_workers capped at [limits] pool_instances / 8"
             );
         }
         LadderConfig {
             enabled: config.ladder_enabled,
-            workers: config.ladder_workers.clamp(1, fit),
+            workers,
             maps,
             pause: Duration::from_millis(config.ladder_pause_ms),
+            challenges,
         }
+    }
+}
+
+/// The ladder's state that the API and the workers share (`AppState::ladder`).
+#[derive(Default)]
+pub struct Shared {
+    /// Paused on a full disk, and why.
+    pub pause: pause::Pause,
+    /// The challenges' fading charges per player and address.
+    pub usage: fair::Usage,
+    /// Wakes the challenge scheduler (a challenge was queued, one ended).
+    pub challenge_wake: tokio::sync::Notify,
+    /// Pruned replays being recorded again.
+    pub rerecords: rerecord::Rerecords,
+}
+
+impl Shared {
+    pub fn new(config: &ServerConfig) -> Shared {
+        Shared {
+            rerecords: rerecord::Rerecords::new(&config.rerecording),
+            ..Shared::default()
+        }
+    }
+
+    /// Wakes both schedulers: something may have become playable.
+    pub fn wake(&self, state: &AppState) {
+        state.ladder_wake.notify_one();
+        self.challenge_wake.notify_one();
     }
 }
 
@@ -95,9 +138,9 @@ pub fn check_challenge_map(spec: &str, players: usize) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Spawns the scheduler on the current tokio runtime: first restart
-/// recovery (`recover`), then the replay pruner (`crate::retention`) and
-/// matches for as long as the server runs.
+/// Spawns the schedulers on the current tokio runtime: first restart
+/// recovery (`recover`), then the replay pruner (`crate::retention`), the
+/// disk watch (`pause::watch`) and matches for as long as the server runs.
 pub fn start(state: State) {
     let config = LadderConfig::of(&state.config);
     tokio::spawn(async move {
@@ -111,7 +154,30 @@ pub fn start(state: State) {
             Err(e) => tracing::error!(error = %e, "ladder recovery panicked"),
         }
         crate::retention::start(state.clone());
-        schedule(state, config).await;
+        let reserve = state.config.data_dir.clone();
+        match tokio::task::spawn_blocking(move || pause::ensure_reserve(&reserve)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e,
+                "no disk reserve for the ladder (DATA/ladder-reserve): the disk is about full"),
+            Err(e) => tracing::error!(error = %e, "making the ladder's disk reserve panicked"),
+        }
+        tokio::spawn(pause::watch(state.clone()));
+        let seed = getrandom::u64().unwrap_or_else(|_| now_ms() as u64);
+        tracing::info!(
+            enabled = config.enabled,
+            workers = config.workers,
+            challenge_workers = config.challenges.workers,
+            maps = ?config.maps,
+            "ladder started"
+        );
+        if config.challenges.workers > 0 {
+            let (state, config) = (state.clone(), config.clone());
+            tokio::spawn(schedule(state, config, Slot::Challenge, seed ^ 1));
+        }
+        schedule(state, config, Slot::Ladder, seed).await;
+        tracing::info!(
+            "ladder stopped: no new matches; running ones finish or are re-queued at the next start"
+        );
     });
 }
 
@@ -161,45 +227,57 @@ pub fn recover(state: &AppState) -> Result<(), String> {
     Ok(())
 }
 
-/// The scheduler's loop: wait for a free worker, claim a match, play it.
-async fn schedule(state: State, config: LadderConfig) {
-    let seed = getrandom::u64().unwrap_or_else(|_| now_ms() as u64);
+/// One scheduler's loop: wait for a free worker of `slot`'s kind, claim a
+/// match for it, play it.
+async fn schedule(state: State, config: LadderConfig, slot: Slot, seed: u64) {
     let mut rng = Rng::new(seed);
-    let slots = Arc::new(Semaphore::new(config.workers));
-    tracing::info!(
-        enabled = config.enabled,
-        workers = config.workers,
-        maps = ?config.maps,
-        "ladder started"
-    );
+    let (workers, rest) = match slot {
+        Slot::Ladder => (config.workers, config.pause),
+        // Challenges are asked for: no rest, their wait is someone's.
+        Slot::Challenge => (config.challenges.workers, Duration::ZERO),
+    };
+    let slots = Arc::new(Semaphore::new(workers));
+    let config = Arc::new(config);
     let mut shutdown = state.shutdown.subscribe();
     loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot.ok(),
+        let slot_permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.ok(),
             _ = shutdown.wait_for(|stopping| *stopping) => None,
         };
-        let Some(slot) = slot else {
+        let Some(permit) = slot_permit else {
             break;
         };
         if state.is_shutting_down() {
             break;
         }
+        if state.ladder.pause.is_paused() {
+            drop(permit);
+            tokio::select! {
+                _ = state.ladder.pause.resumed() => {}
+                _ = shutdown.wait_for(|stopping| *stopping) => break,
+            }
+            continue;
+        }
         let claim_seed = rng.next_u64();
         let claimed = {
-            let config = config.clone();
-            state
-                .db
-                .call(move |conn| {
-                    claim(conn, &config, &mut Rng::new(claim_seed))
-                        .map_err(crate::error::ApiError::from)
-                })
-                .await
+            let (state, config) = (state.clone(), config.clone());
+            let seat_fuel = fair::seat_fuel(&state.settings().match_config);
+            let db = state.db.clone();
+            db.call(move |conn| {
+                let c = Claim {
+                    slot,
+                    ladder: &config,
+                    usage: &state.ladder.usage,
+                    seat_fuel,
+                };
+                Ok(claim::claim(conn, &c, &mut Rng::new(claim_seed)))
+            })
+            .await
         };
         match claimed {
-            Ok(Some(job)) => {
-                let match_config = current_match_config(&state);
+            Ok(Ok(Some(job))) => {
+                let match_config = state.settings().match_config;
                 let state = state.clone();
-                let pause = config.pause;
                 tokio::spawn(async move {
                     let worker_state = state.clone();
                     let played = tokio::task::spawn_blocking(move || {
@@ -209,93 +287,48 @@ async fn schedule(state: State, config: LadderConfig) {
                     if let Err(e) = played {
                         tracing::error!(error = %e, "a match worker panicked");
                     }
-                    if !pause.is_zero() {
-                        tokio::time::sleep(pause).await;
+                    // A challenge's player may start another now.
+                    state.ladder.wake(&state);
+                    if !rest.is_zero() {
+                        tokio::time::sleep(rest).await;
                     }
-                    drop(slot);
+                    drop(permit);
                 });
             }
-            Ok(None) => {
-                drop(slot);
+            Ok(Ok(None)) => {
+                drop(permit);
+                let wake = match slot {
+                    Slot::Ladder => &state.ladder_wake,
+                    Slot::Challenge => &state.ladder.challenge_wake,
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = state.ladder_wake.notified() => {}
+                    _ = wake.notified() => {}
                     _ = shutdown.wait_for(|stopping| *stopping) => {}
                 }
             }
+            Ok(Err(e)) => {
+                drop(permit);
+                match Fault::of_sqlite(&e) {
+                    Some(fault) => {
+                        let error = format!("could not schedule a match: {e}");
+                        let faulty = state.clone();
+                        let _ = tokio::task::spawn_blocking(move || {
+                            pause::on_fault(&faulty, fault, &error, None)
+                        })
+                        .await;
+                    }
+                    None => {
+                        tracing::error!(error = %e, "could not schedule a match");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
             Err(e) => {
-                drop(slot);
+                drop(permit);
                 tracing::error!(error = %e, "could not schedule a match");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }
-    tracing::info!(
-        "ladder stopped: no new matches; running ones finish or are re-queued at the next start"
-    );
-}
-
-/// The match settings in force now (budgets, limits): the map and seed are
-/// each match's own.
-fn current_match_config(state: &AppState) -> MatchConfig {
-    state.settings().match_config
-}
-
-/// In one transaction: the next queued match (challenges first), or a new
-/// ladder match when none is queued, marked running. `None`: nothing to play.
-pub fn claim(
-    conn: &mut Connection,
-    config: &LadderConfig,
-    rng: &mut Rng,
-) -> rusqlite::Result<Option<Job>> {
-    let now = now_ms();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let job = loop {
-        let id = match matches::next_queued(&tx)? {
-            Some(id) => id,
-            None => match new_ladder_match(&tx, config, rng)? {
-                Some(new) => {
-                    let id = matches::insert(&tx, &new, now)?;
-                    tracing::info!(id, map = %new.map, seed = new.seed,
-                        seats = ?new.seats, "ladder match scheduled");
-                    id
-                }
-                None => break None,
-            },
-        };
-        let job = matches::start(&tx, id, now)?;
-        if job.attempts > MAX_ATTEMPTS {
-            let error =
-                format!("abandoned: the server stopped while it was played, {MAX_ATTEMPTS} times");
-            tracing::warn!(id, %error, "match abandoned");
-            matches::fail(&tx, id, &error, now)?;
-            continue;
-        }
-        break Some(job);
-    };
-    tx.commit()?;
-    Ok(job)
-}
-
-fn new_ladder_match(
-    conn: &Connection,
-    config: &LadderConfig,
-    rng: &mut Rng,
-) -> rusqlite::Result<Option<NewMatch>> {
-    if !config.enabled || config.maps.is_empty() {
-        return Ok(None);
-    }
-    let candidates = matches::candidates(conn)?;
-    let Some((a, b)) = pairing::pick_pair(&candidates, rng) else {
-        return Ok(None);
-    };
-    let seat = |i: usize| (candidates[i].bot, candidates[i].bot_version);
-    Ok(Some(NewMatch {
-        kind: "ladder",
-        rated: true,
-        requested_by: None,
-        map: config.maps[rng.below(config.maps.len())].clone(),
-        seed: rng.seed(),
-        seats: vec![seat(a), seat(b)],
-    }))
 }

@@ -1,11 +1,41 @@
-//! The scheduler's transactions on a real SQLite file: claiming, finishing
-//! with ratings, restart recovery, abandoned matches.
+//! The scheduler's transactions on a real SQLite file: claiming (ladder
+//! and challenge workers, the fair order, the cost cap), finishing with
+//! ratings, restart recovery, abandoned matches.
 
-use super::{LadderConfig, MAX_ATTEMPTS, claim};
-use crate::db::matches::{self, Finished, NewMatch};
+use super::claim::{Claim, Slot};
+use super::fair::Usage;
+use super::{LadderConfig, MAX_ATTEMPTS};
+use crate::config::Challenges;
+use crate::db::matches::{self, Finished, Job, NewMatch};
+use crate::db::queue;
 use crate::ladder::pairing::Rng;
 use rusqlite::{Connection, params};
 use std::time::Duration;
+
+/// What a ladder worker claims (every challenge charged nothing).
+fn claim(
+    conn: &mut Connection,
+    config: &LadderConfig,
+    rng: &mut Rng,
+) -> rusqlite::Result<Option<Job>> {
+    claim_as(conn, config, Slot::Ladder, &Usage::default(), rng)
+}
+
+fn claim_as(
+    conn: &mut Connection,
+    config: &LadderConfig,
+    slot: Slot,
+    usage: &Usage,
+    rng: &mut Rng,
+) -> rusqlite::Result<Option<Job>> {
+    let c = Claim {
+        slot,
+        ladder: config,
+        usage,
+        seat_fuel: 1_000,
+    };
+    super::claim::claim(conn, &c, rng)
+}
 
 fn db(name: &str) -> Connection {
     let dir = std::env::temp_dir().join(format!("lockstep-ladder-{}-{name}", std::process::id()));
@@ -53,6 +83,7 @@ fn ladder(enabled: bool) -> LadderConfig {
         workers: 1,
         maps: vec!["duel".to_string()],
         pause: Duration::ZERO,
+        challenges: Challenges::default(),
     }
 }
 
@@ -108,13 +139,31 @@ fn nothing_to_play_without_two_bots_or_with_the_ladder_off() {
     assert!(job.seats[0].name.starts_with("house/bot"));
 }
 
+/// Queues a challenge of `player` from `address` with `seats` seats of bots
+/// 1 and 2; returns its id.
+fn challenge(conn: &mut Connection, player: i64, address: &str, seats: usize) -> i64 {
+    let tx = conn.transaction().unwrap();
+    let new = NewMatch {
+        kind: "challenge",
+        rated: false,
+        requested_by: Some(player),
+        map: "duel".to_string(),
+        seed: 1,
+        seats: (0..seats).map(|n| [(1, 1), (2, 2)][n % 2]).collect(),
+    };
+    let id = matches::insert(&tx, &new, 0).unwrap();
+    queue::set_origin(&tx, id, address).unwrap();
+    tx.commit().unwrap();
+    id
+}
+
 #[test]
-fn challenges_are_played_before_queued_ladder_matches() {
+fn ladder_workers_play_the_ladder_and_challenge_workers_challenges() {
     let mut conn = db("priority");
     bot(&conn, 1, 25.0, 0);
     bot(&conn, 2, 25.0, 0);
     let tx = conn.transaction().unwrap();
-    let mut new = NewMatch {
+    let new = NewMatch {
         kind: "ladder",
         rated: true,
         requested_by: None,
@@ -123,18 +172,101 @@ fn challenges_are_played_before_queued_ladder_matches() {
         seats: vec![(1, 1), (2, 2)],
     };
     let ladder_id = matches::insert(&tx, &new, 0).unwrap();
-    new.kind = "challenge";
-    new.rated = false;
-    new.requested_by = Some(2);
-    let challenge_id = matches::insert(&tx, &new, 0).unwrap();
     tx.commit().unwrap();
-    let mut rng = Rng::new(2);
+    let challenge_id = challenge(&mut conn, 2, "1.2.3.4", 2);
+    let (usage, mut rng) = (Usage::default(), Rng::new(2));
+    // A ladder worker takes the queued ladder match, then pairs anew: never
+    // the challenge while it can pair.
     let first = claim(&mut conn, &ladder(true), &mut rng).unwrap().unwrap();
-    assert_eq!(first.id, challenge_id);
-    assert!(!first.rated);
+    assert_eq!(first.id, ladder_id);
     let second = claim(&mut conn, &ladder(true), &mut rng).unwrap().unwrap();
-    assert_eq!(second.id, ladder_id);
-    assert_eq!(matches::pending_challenges(&conn, 2).unwrap(), (1, 1));
+    assert_eq!(second.kind, "ladder");
+    assert_ne!(second.id, challenge_id);
+    // A challenge worker takes the challenge, and charges it.
+    let taken = claim_as(&mut conn, &ladder(true), Slot::Challenge, &usage, &mut rng);
+    let taken = taken.unwrap().unwrap();
+    assert_eq!(
+        (taken.id, taken.rated, taken.cost),
+        (challenge_id, false, 2_000)
+    );
+    assert_eq!(taken.requested_from.as_deref(), Some("1.2.3.4"));
+    let (address, player) = usage.of(Some(2), Some("1.2.3.4"));
+    assert!((address - 2_000.0).abs() < 1.0 && (player - 2_000.0).abs() < 1.0);
+    // With nothing left, a challenge worker never pairs.
+    let none = claim_as(&mut conn, &ladder(true), Slot::Challenge, &usage, &mut rng);
+    assert!(none.unwrap().is_none());
+    // A ladder worker that cannot pair plays a challenge (once Ann's first
+    // is over: one at a time per player).
+    let late = challenge(&mut conn, 2, "1.2.3.4", 2);
+    assert!(
+        claim(&mut conn, &ladder(false), &mut rng)
+            .unwrap()
+            .is_none()
+    );
+    conn.execute(
+        "UPDATE matches SET state = 'finished' WHERE id = ?1",
+        [challenge_id],
+    )
+    .unwrap();
+    let off = claim(&mut conn, &ladder(false), &mut rng).unwrap().unwrap();
+    assert_eq!(off.id, late);
+}
+
+#[test]
+fn challenges_go_in_the_fair_order_within_the_running_cap_and_the_cost_cap() {
+    let mut conn = db("fair");
+    bot(&conn, 1, 25.0, 0);
+    bot(&conn, 2, 25.0, 0);
+    conn.execute(
+        "INSERT INTO players (id, name, token_hash, role, created_at)
+         VALUES (3, 'bob', 'b', 'player', 0), (4, 'cy', 'c', 'player', 0)",
+        [],
+    )
+    .unwrap();
+    let mut config = ladder(true);
+    config.challenges.running_per_player = 1;
+    let (usage, mut rng) = (Usage::default(), Rng::new(9));
+    let mut take = |conn: &mut Connection, usage: &Usage, config: &LadderConfig| {
+        claim_as(conn, config, Slot::Challenge, usage, &mut rng)
+            .unwrap()
+            .map(|job| job.id)
+    };
+    // Ann (at 1.2.3.4) queues three, then Bob (same address) and Cy (another).
+    let ann: Vec<i64> = (0..3)
+        .map(|_| challenge(&mut conn, 2, "1.2.3.4", 8))
+        .collect();
+    let bob = challenge(&mut conn, 3, "1.2.3.4", 2);
+    let cy = challenge(&mut conn, 4, "5.6.7.8", 2);
+    // Nobody charged yet: the oldest. Then Ann may not run two at once, and
+    // her address has been charged: Cy's address has not.
+    assert_eq!(take(&mut conn, &usage, &config), Some(ann[0]));
+    assert_eq!(take(&mut conn, &usage, &config), Some(cy));
+    // Cy's address now has 2,000, Ann's 8,000: Bob (Ann's address, not
+    // charged himself) is next; Ann waits for her running one.
+    assert_eq!(take(&mut conn, &usage, &config), Some(bob));
+    assert_eq!(take(&mut conn, &usage, &config), None);
+    // Ann's first ends: her next may start.
+    conn.execute(
+        "UPDATE matches SET state = 'finished' WHERE id = ?1",
+        [ann[0]],
+    )
+    .unwrap();
+    assert_eq!(take(&mut conn, &usage, &config), Some(ann[1]));
+    // Over the cost cap under the settings in force: failed, saying so.
+    conn.execute(
+        "UPDATE matches SET state = 'finished' WHERE id = ?1",
+        [ann[1]],
+    )
+    .unwrap();
+    config.challenges.max_fuel = 7_999;
+    assert_eq!(take(&mut conn, &usage, &config), None);
+    assert_eq!(state_of(&conn, ann[2]), "failed");
+    let view = matches::get(&conn, ann[2]).unwrap().unwrap();
+    let error = view.error.unwrap();
+    assert!(
+        error.contains("8,000 fuel") && error.contains("cap of 7,999"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use super::WebError;
 use super::html::{Nav, Page, count, esc};
 use crate::api::players::{self, PeerAddr};
-use crate::api::{BodyReader, FORM_SLACK, upload_slot};
+use crate::api::{BodyReader, FORM_SLACK, duplicate_part, upload_slot};
 use crate::app::State;
 use crate::db::players::Player;
 use crate::error::ApiError;
@@ -154,16 +154,28 @@ async fn read_form<'s>(
     form: &mut Multipart,
     fields: &mut UploadFields,
 ) -> Result<(Player, Bytes, SemaphorePermit<'s>), Refusal> {
+    let mut seen = (false, false);
     while let Some(field) = reader.unless_held(reader.next_field(form)).await? {
         match field.name() {
-            Some("token") => fields.token = reader.unless_held(reader.text(field)).await?,
-            Some("name") => fields.name = reader.unless_held(reader.text(field)).await?,
+            Some(part @ "token") | Some(part @ "name")
+                if (part == "token" && seen.0) || (part == "name" && seen.1) =>
+            {
+                return Err(duplicate_part(part).into());
+            }
+            Some("token") => {
+                seen.0 = true;
+                fields.token = reader.unless_held(reader.text(field)).await?;
+            }
+            Some("name") => {
+                seen.1 = true;
+                fields.name = reader.unless_held(reader.text(field)).await?;
+            }
             Some("module") => {
                 let player = check_fields(state, fields).await?;
                 let slot = upload_slot(state).await?;
                 reader.release();
                 let module = reader.file(field).await?;
-                while reader.next_field(form).await?.is_some() {}
+                reader.no_second_module(form).await?;
                 if module.is_empty() {
                     return Err(NO_FILE);
                 }

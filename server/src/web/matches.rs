@@ -109,6 +109,9 @@ pub async fn show(
         .await?
         .ok_or_else(|| WebError::not_found(format!("no match with id {id}")))?;
     let m = &row.m;
+    // A pruned replay that this server does not record again
+    // (`[server] rerecord_pruned = false`) is gone, for another reason.
+    let not_recorded = !state.config.rerecording.enabled && m.replay == Some("recorded_again");
     let mut body = format!(
         r#"<div class="page-head"><h1>Match #{id} {badge}</h1><p class="lede" id="lineup">{lineup}</p></div>
 <section class="card"><dl class="facts">
@@ -140,10 +143,15 @@ pub async fn show(
     body.push_str(&seats_table(&row));
     let mut page_refresh = None;
     match m.state.as_str() {
-        "finished" if m.replay == Some("gone") => {
+        "finished" if m.replay == Some("gone") || not_recorded => {
+            let why = if not_recorded {
+                "This server does not record pruned replays again."
+            } else {
+                "It was played by an earlier build of the server, which did not keep the settings needed to record it again."
+            };
             let _ = write!(
                 body,
-                r#"<section class="card empty" id="replay-pruned"><h2>Replay deleted</h2><p>This match's replay was deleted on {when} by the server's retention rule: only the newest matches, each bot's latest and each player's latest challenges keep their replays. It was played by an earlier build of the server, which did not keep the settings needed to record it again. The result above, the seed and the module hashes are kept.</p></section>"#,
+                r#"<section class="card empty" id="replay-pruned"><h2>Replay deleted</h2><p>This match's replay was deleted on {when} by the server's retention rule: only the newest matches, each bot's latest and each player's latest challenges keep their replays. {why} The result above, the seed and the module hashes are kept.</p></section>"#,
                 when = time_el(m.replay_pruned_at)
             );
             body.push_str(&logs_section(&row));

@@ -227,16 +227,24 @@ fn versions_section(bot_id: i64, versions: &[(Version, i64)]) -> String {
 <thead><tr><th>Version</th><th>Module</th><th class="num">Size</th><th>Encoding</th><th class="num">Matches</th><th>Uploaded</th><th></th></tr></thead><tbody>"#,
     );
     for (v, played) in versions {
+        // A pruned version's module, once no kept version uses it, is gone
+        // (`[server] versions_per_bot`, quota.rs).
+        let download = match v.module_deleted_at {
+            Some(_) => "module deleted".to_string(),
+            None => format!(
+                r#"<a class="download" href="/api/bots/{bot_id}/versions/{}/module" download>download .wasm</a>"#,
+                v.version
+            ),
+        };
         let _ = write!(
             out,
-            r#"<tr><td>v{version}</td><td>{hash}</td><td class="num">{size} B</td><td>{encoding}</td><td class="num">{matches}</td><td>{when}</td><td><a class="download" href="/api/bots/{bot}/versions/{version}/module" download>download .wasm</a></td></tr>"#,
+            r#"<tr><td>v{version}</td><td>{hash}</td><td class="num">{size} B</td><td>{encoding}</td><td class="num">{matches}</td><td>{when}</td><td>{download}</td></tr>"#,
             version = v.version,
             hash = hash(&v.module),
             size = count(v.size as u64),
             encoding = esc(&v.encoding),
             matches = count(*played as u64),
             when = when(v.created_at),
-            bot = bot_id,
         );
     }
     out.push_str("</tbody></table></section>");

@@ -13,6 +13,8 @@
 //! beside the data folder: [`Server::log`].
 #![allow(dead_code)]
 
+pub mod multipart;
+pub mod tmpfs;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -39,6 +41,18 @@ pub struct Server {
     /// `http://127.0.0.1:PORT`
     base: String,
     agent: ureq::Agent,
+    /// How the process is started (`start_with`).
+    options: Launch,
+}
+
+/// How [`Server::start_with`] starts the process, beyond its config.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    /// The open-file limit (`ulimit -n`, soft and hard) to start it under.
+    pub open_files: Option<u64>,
+    /// Another `lockstep-server` binary than this build's (an older build,
+    /// to measure against); `None`: this build's.
+    pub binary: Option<PathBuf>,
 }
 
 impl Server {
@@ -50,6 +64,11 @@ impl Server {
     /// The base config also sets [`TEST_DEFAULTS`], each unless `extra_toml`
     /// sets it itself (a test of that key).
     pub fn start(extra_toml: &str) -> Server {
+        Server::start_with(extra_toml, Launch::default())
+    }
+
+    /// [`Server::start`], started as `options` say.
+    pub fn start_with(extra_toml: &str, options: Launch) -> Server {
         let root = fresh_dir();
         let data = root.join("data");
         let base: String = TEST_DEFAULTS
@@ -68,6 +87,7 @@ impl Server {
             stdin: None,
             base: String::new(),
             agent: agent(),
+            options,
         };
         server.launch();
         server
@@ -145,7 +165,19 @@ impl Server {
             .append(true)
             .open(self.root.join("server.log"))
             .expect("opening the server log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep-server"))
+        let binary = (self.options.binary.clone())
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lockstep-server")));
+        let mut command = match self.options.open_files {
+            None => Command::new(binary),
+            Some(limit) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(binary);
+                sh
+            }
+        };
+        let mut child = command
             .env("LOCKSTEP_CACHE_DIR", CACHE_DIR)
             .arg("--config")
             .arg(self.config_path())
@@ -281,10 +313,13 @@ impl Drop for Server {
 /// `[server]` keys whose defaults suit a public server but not a test:
 /// every test client is 127.0.0.1 and tests register many players (one
 /// address may register 20 an hour by default), and tests wait for the
-/// ladder's matches (which rest 1 s after each by default).
-const TEST_DEFAULTS: [(&str, &str); 2] = [
+/// ladder's matches (which rest 1 s after each by default); and a test must
+/// not fail because the machine's disk has less than 1 GiB free (the
+/// default `disk_reserve_bytes`: tests that check the reserve set their own).
+const TEST_DEFAULTS: [(&str, &str); 3] = [
     ("registrations_per_hour", "1000000"),
     ("ladder_pause_ms", "0"),
+    ("disk_reserve_bytes", "16777216"),
 ];
 
 /// Whether `extra_toml` (as [`Server::start`] takes it) sets `key` in the

@@ -1,0 +1,139 @@
+//! Bot versions and their modules: downloads (by version or by hash, so
+//! that anyone can verify a replay), and deleting a version, which is how a
+//! player makes room under `[server] bytes_per_player` (`quota.rs`).
+//!
+//! A pruned version's module is still served while another kept version
+//! uses the same bytes; once its file is deleted the answer is 410, saying
+//! why (`[server] versions_per_bot`).
+
+use super::bots::{bot_json, parse_id};
+use super::content_type;
+use crate::app::State;
+use crate::auth::Auth;
+use crate::db::quota as q;
+use crate::error::ApiError;
+use crate::{quota, storage};
+use axum::Json;
+use axum::extract::{Path, State as AxumState};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// `GET /api/bots/{id}/versions/{v}/module` → the module's bytes; 410 once
+/// the file is deleted.
+pub async fn download(
+    AxumState(state): AxumState<State>,
+    Path((bot, version)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (id, v) = version_path(&bot, &version)?;
+    let (bot, hash) = state
+        .db
+        .call(move |conn| {
+            let bot = crate::db::bots::get(conn, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no bot with id {id}")))?;
+            let found = q::version_state(conn, id, v)?
+                .ok_or_else(|| ApiError::NotFound(format!("bot {id} has no version {v}")))?;
+            if let Some(at) = found.module_deleted_at {
+                return Err(deleted(&found.module, at));
+            }
+            Ok((bot, found.module))
+        })
+        .await?;
+    let filename = format!("{}-{}-v{v}.wasm", bot.owner, bot.name);
+    module_response(&state, hash, &filename).await
+}
+
+/// `GET /api/modules/{hash}` → a module's bytes by hash (as replays name
+/// them); 410 once the file is deleted.
+pub async fn module_by_hash(
+    AxumState(state): AxumState<State>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = hash.strip_suffix(".wasm").unwrap_or(&hash).to_string();
+    let lookup = hash.clone();
+    let known = if storage::is_hash(&hash) {
+        state
+            .db
+            .call(move |conn| Ok(q::module_state(conn, &lookup)?))
+            .await?
+    } else {
+        None
+    };
+    match known {
+        None => Err(ApiError::NotFound(format!("no module {hash}"))),
+        Some(Some(at)) => Err(deleted(&hash, at)),
+        Some(None) => {
+            let filename = format!("{hash}.wasm");
+            module_response(&state, hash, &filename).await
+        }
+    }
+}
+
+/// The 410 of a module whose file was deleted at `at`.
+fn deleted(hash: &str, at: i64) -> ApiError {
+    ApiError::Gone(format!(
+        "module {hash} was deleted from the server (at {at}, unix ms) once no kept version \
+         used it: its versions were older than their bots' newest ([server] \
+         versions_per_bot) and no replay on disk needed them, or their owner deleted them"
+    ))
+}
+
+async fn module_response(
+    state: &State,
+    hash: String,
+    filename: &str,
+) -> Result<Response, ApiError> {
+    let dir = state.modules_dir.clone();
+    let name = hash.clone();
+    let bytes = tokio::task::spawn_blocking(move || storage::read_module(&dir, &name))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("reading module {hash}: {e}")))?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+        .map_err(ApiError::internal)?;
+    let etag = HeaderValue::from_str(&format!("\"{hash}\"")).map_err(ApiError::internal)?;
+    Ok((
+        [
+            content_type("application/wasm"),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::ETAG, etag),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `DELETE /api/bots/{id}/versions/{v}`: the owner (or an admin) deletes a
+/// version that is not the bot's current one nor seated in a waiting match;
+/// its module's file goes if no kept version uses it. Answers the bot, what
+/// went, and what the owner stores since.
+pub async fn delete(
+    AxumState(state): AxumState<State>,
+    Auth(player): Auth,
+    Path((bot, version)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (id, v) = version_path(&bot, &version)?;
+    let dir = state.modules_dir.clone();
+    let done = state
+        .db
+        .call(move |conn| quota::delete_version(conn, &dir, &player, id, v))
+        .await?;
+    Ok(Json(json!({
+        "bot": bot_json(&done.bot),
+        "deleted": {
+            "version": done.version,
+            "module": done.pruned.module,
+            "module_deleted": done.pruned.module_deleted,
+        },
+        "storage": {"stored_bytes": done.stored.bytes, "modules": done.stored.modules},
+    })))
+}
+
+/// `{bot}` and `{v}` of a version's path: a bot id and a version number.
+fn version_path(bot: &str, version: &str) -> Result<(i64, i64), ApiError> {
+    let id = parse_id(bot)?;
+    let v = version
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("bot {id} has no version '{version}'")))?;
+    Ok((id, v))
+}
