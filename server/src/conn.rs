@@ -27,6 +27,7 @@ mod deadline;
 
 pub use deadline::request_deadline;
 
+use crate::metrics::ConnectionMetrics;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
@@ -87,6 +88,7 @@ pub async fn serve(
     peer: SocketAddr,
     router: Router,
     timeouts: Timeouts,
+    metrics: &ConnectionMetrics,
     mut stopping: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
@@ -120,6 +122,7 @@ pub async fn serve(
                 let (deadline, stage) = watch.deadline();
                 if deadline <= Instant::now() {
                     tracing::debug!(%peer, stage, "connection closed: timed out");
+                    metrics.timed_out(stage);
                     return;
                 }
             }

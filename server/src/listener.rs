@@ -21,6 +21,7 @@
 
 use crate::config::ServerConfig;
 use crate::conn::{self, Timeouts};
+use crate::metrics::ConnectionMetrics;
 use axum::Router;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -167,6 +168,7 @@ pub async fn serve(
     router: Router,
     limits: Limits,
     timeouts: Timeouts,
+    metrics: Arc<ConnectionMetrics>,
     mut stopping: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max));
@@ -193,6 +195,7 @@ pub async fn serve(
             Ok(accepted) => accepted,
             Err(e) if one_connections_error(&e) => continue,
             Err(error) => {
+                metrics.accept_error();
                 if let Some(times) = error_log.note() {
                     tracing::warn!(
                         %error,
@@ -208,6 +211,7 @@ pub async fn serve(
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             refuse(stream, &full);
+            metrics.refused(true);
             if let Some(times) = full_log.note() {
                 tracing::warn!(
                     times,
@@ -220,6 +224,7 @@ pub async fn serve(
         let client = Client::of(peer.ip());
         let Some(address_slot) = addresses.take(client) else {
             refuse(stream, &crowded);
+            metrics.refused(false);
             if let Some(times) = crowded_log.note() {
                 tracing::warn!(
                     times,
@@ -233,8 +238,11 @@ pub async fn serve(
         };
         let router = router.clone();
         let stopping = stopping.clone();
+        let metrics = metrics.clone();
+        metrics.opened();
         tokio::spawn(async move {
-            conn::serve(stream, peer, router, timeouts, stopping).await;
+            conn::serve(stream, peer, router, timeouts, &metrics, stopping).await;
+            metrics.closed();
             drop((slot, address_slot));
         });
     }

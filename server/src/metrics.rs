@@ -5,6 +5,10 @@
 //! they are right across restarts; the ladder's pause and the recordings of
 //! pruned replays come from `AppState::ladder` ([`render_ladder`]).
 
+mod connections;
+
+pub use connections::ConnectionMetrics;
+
 use crate::app::State;
 use axum::Router;
 use axum::extract::Request;
@@ -78,8 +82,8 @@ impl Histogram {
 }
 
 /// HTTP status codes counted one by one; anything else goes to `other`.
-const STATUSES: [u16; 15] = [
-    200, 201, 204, 304, 400, 401, 403, 404, 409, 410, 413, 422, 429, 500, 503,
+const STATUSES: [u16; 18] = [
+    200, 201, 204, 304, 400, 401, 403, 404, 408, 409, 410, 413, 415, 422, 429, 500, 503, 507,
 ];
 
 /// Counters and histograms, updated by the ladder's workers and the API.
@@ -97,6 +101,8 @@ pub struct Metrics {
     match_seconds_sum_ms: AtomicU64,
     http_statuses: Vec<AtomicU64>,
     http_seconds: Histogram,
+    /// Shared with the accept loop and each connection.
+    pub connections: std::sync::Arc<ConnectionMetrics>,
 }
 
 impl Default for Metrics {
@@ -115,6 +121,7 @@ impl Default for Metrics {
             match_seconds_sum_ms: AtomicU64::new(0),
             http_statuses: (0..=STATUSES.len()).map(|_| AtomicU64::new(0)).collect(),
             http_seconds: Histogram::new(&HTTP_SECONDS, 1e-9),
+            connections: Default::default(),
         }
     }
 }
@@ -257,6 +264,7 @@ impl Metrics {
             "lockstep_http_request_seconds",
             "Time from a request's arrival to its response's headers.",
         );
+        self.connections.render(&mut out);
         out
     }
 }

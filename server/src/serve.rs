@@ -109,7 +109,12 @@ async fn serve(
     // address: `api::players::PeerAddr`).
     let timeouts = conn::Timeouts::of(&state.config);
     let server = tokio::spawn(listener::serve(
-        listener, router, limits, timeouts, stopping,
+        listener,
+        router,
+        limits,
+        timeouts,
+        state.metrics.connections.clone(),
+        stopping,
     ));
     // Before the line that says the server is up: a SIGTERM right after it
     // stops the server gracefully rather than killing it.

@@ -149,6 +149,18 @@ fn idle_connections_are_closed_after_their_timeouts() {
     assert!(ended.closed, "{ended:?}");
     let after = ended.after.as_secs_f64();
     assert!((1.8..4.0).contains(&after), "closed after {after} s");
+
+    // `/metrics` says which deadline closed them.
+    let metrics = server.get("/metrics").text();
+    for line in [
+        "lockstep_connections_timed_out_total{reason=\"first_request\"} 1",
+        "lockstep_connections_timed_out_total{reason=\"keep_alive\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}`:\n{metrics}"
+        );
+    }
 }
 
 #[test]
@@ -280,6 +292,20 @@ fn connections_over_the_caps_are_refused() {
             && log.contains("connections refused: as many open as [server] max_connections"),
         "{log}"
     );
+    // And `/metrics` counts them by cap, and the connections open now.
+    let metrics = server.get("/metrics").text();
+    let value = |name: &str| -> u64 {
+        let line = metrics.lines().find(|l| l.starts_with(name));
+        let line = line.unwrap_or_else(|| panic!("no {name}:\n{metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        value("lockstep_connections_refused_total{cap=\"max_connections_per_address\"}"),
+        1
+    );
+    assert!(value("lockstep_connections_refused_total{cap=\"max_connections\"}") >= 2);
+    // The four held and the one asking (the two dropped may still be closing).
+    assert!((5..=7).contains(&value("lockstep_connections_open")));
 }
 
 /// From the log of a server started under `ulimit -n 256`: the descriptors
