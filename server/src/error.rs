@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -118,11 +119,60 @@ impl ApiError {
     }
 }
 
+/// The body of every API error (4xx and 5xx), from any endpoint:
+/// `{"error": {"code", "message", "status"}}`, plus `problems` for a
+/// refused module (422).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong (fields in the order serde_json always wrote them).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What kind of mistake: `bad_request`, `unauthorized`, `forbidden`,
+    /// `cross_site`, `not_found`, `method_not_allowed`, `timeout`,
+    /// `conflict`, `quota_exceeded`, `gone`, `too_large`,
+    /// `unsupported_media_type`, `module_refused`, `too_many_requests`,
+    /// `internal`, `busy`, `storage_unavailable`, `insufficient_storage`.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// What happened and what to do, in words.
+    pub message: String,
+    /// A refused module's problems (422 `module_refused` only), as
+    /// `lockstep check --json` prints them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Problem>>)]
+    pub problems: Option<serde_json::Value>,
+    /// The HTTP status, again.
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+}
+
+/// One problem the validator found in a module (`lockstep check --json`).
+/// Documentation only: the problems are `lockstep-sim`'s own JSON.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// `invalid`, `feature`, `limit` or `abi`.
+    kind: String,
+    message: String,
+    /// For `limit`: the config key an admin would raise.
+    limit: Option<String>,
+}
+
 /// The JSON error body for `status` with `message`: the shape of every API
 /// error, also used to rewrite axum's own plain-text rejections (a 405, a
 /// malformed path) so that nothing under `/api` answers otherwise.
-pub fn error_body(status: StatusCode, message: &str) -> serde_json::Value {
-    json!({"error": {"status": status.as_u16(), "code": code_of(status), "message": message}})
+pub fn error_body(status: StatusCode, message: &str) -> ErrorBody {
+    ErrorBody {
+        error: ErrorDetail {
+            code: code_of(status).to_string(),
+            message: message.to_string(),
+            problems: None,
+            status: status.as_u16(),
+        },
+    }
 }
 
 /// The `code` for a status that no [`ApiError`] variant names.
@@ -155,11 +205,18 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body =
-            json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
-        if let ApiError::Refused { problems, .. } = &self {
-            body["error"]["problems"] = problems.clone();
-        }
+        let problems = match &self {
+            ApiError::Refused { problems, .. } => Some(problems.clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_string(),
+                message,
+                problems,
+                status: status.as_u16(),
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests {
             retry_after: Some(seconds),

@@ -12,12 +12,15 @@
 use crate::app::{AppState, State};
 use crate::auth::Admin;
 use crate::db;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use lockstep_sim::settings::Settings;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// The keys an admin can change while the server runs, as `table.key`.
 pub const CHANGEABLE: [&str; 6] = [
@@ -32,11 +35,65 @@ pub const CHANGEABLE: [&str; 6] = [
 /// Where changes are said to come from in messages.
 const SOURCE: &str = "PUT /api/admin/settings";
 
+/// The settings in force, as the config file set them, the admin's changes
+/// and the keys that can change (fields in the order serde_json always
+/// wrote them: alphabetical).
+#[derive(Serialize, ToSchema)]
+pub struct SettingsReport {
+    /// The keys that can change while the server runs, as `table.key`.
+    changeable: Vec<&'static str>,
+    /// The admin's changes in force, by `table.key`.
+    #[schema(value_type = Object)]
+    changes: Map<String, Value>,
+    /// The settings as the config file set them.
+    config_file: SettingsTables,
+    /// The settings in force.
+    settings: SettingsTables,
+}
+
+/// Settings in the admin config's tables and keys (docs/limits.md).
+#[derive(Serialize, ToSchema)]
+pub struct SettingsTables {
+    /// `tick_fuel`, `init_fuel`, `bucket_cap`, `overrun`.
+    #[schema(value_type = Object)]
+    budget: Value,
+    /// The sandbox's limits (fixed while the server runs).
+    #[schema(value_type = Object)]
+    limits: Value,
+    /// `max_ticks`, `max_actions`, `threads`.
+    #[serde(rename = "match")]
+    #[schema(value_type = Object)]
+    match_: Value,
+    /// The validator's limits on uploads (fixed while the server runs).
+    #[schema(value_type = Object)]
+    upload: Value,
+}
+
+/// `PUT /api/admin/settings`'s body: the keys to change, in the config
+/// file's tables (`{"budget": {"tick_fuel": 5000000}}`); each value a
+/// number, a string (fuel with a suffix: `"5M"`) or `null` (drop an
+/// earlier change).
+#[derive(ToSchema)]
+#[schema(example = json!({"budget": {"tick_fuel": 5000000}}))]
+#[allow(dead_code)]
+pub struct SettingsChanges(BTreeMap<String, BTreeMap<String, Value>>);
+
 /// `GET /api/admin/settings` → `{"settings", "config_file", "changes", "changeable"}`.
+#[utoipa::path(
+    get,
+    path = "/api/admin/settings",
+    tag = "admin",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "the settings in force", body = SettingsReport),
+        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
+        (status = 403, description = "not an admin's token", body = ErrorBody),
+    )
+)]
 pub async fn show_settings(
     AxumState(state): AxumState<State>,
     Admin(_): Admin,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SettingsReport>, ApiError> {
     let changes = state
         .db
         .call(|conn| Ok(db::settings::overrides(conn)?))
@@ -47,11 +104,28 @@ pub async fn show_settings(
 /// `PUT /api/admin/settings {"budget": {"tick_fuel": 5000000}}`: sets each
 /// key given (`null` drops an earlier change); all or nothing. 400 naming
 /// the key for an unknown key, a bad value or a key fixed at start-up.
+#[utoipa::path(
+    put,
+    path = "/api/admin/settings",
+    tag = "admin",
+    security(("token" = [])),
+    request_body(content = SettingsChanges, content_type = "application/json"),
+    responses(
+        (status = 200, description = "changed: the settings in force since", body = SettingsReport),
+        (status = 400, description = "an unknown key, a bad value, a key fixed while the server runs (named)", body = ErrorBody),
+        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
+        (status = 403, description = "not an admin's token; cross_site", body = ErrorBody),
+        (status = 413, description = "a body over 2 MB", body = ErrorBody),
+        (status = 415, description = "the body is not sent as application/json", body = ErrorBody),
+        (status = 503, description = "storage_unavailable", body = ErrorBody),
+        (status = 507, description = "insufficient_storage", body = ErrorBody),
+    )
+)]
 pub async fn change_settings(
     AxumState(state): AxumState<State>,
     Admin(admin): Admin,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SettingsReport>, ApiError> {
     let request: Value = super::parse_json(&body)?;
     let changes = parse_changes(&state.config.settings, &request)?;
     let shared = state.clone();
@@ -200,7 +274,7 @@ fn strip_position(message: &str) -> &str {
     }
 }
 
-fn report(state: &AppState, changes: &[(String, String)]) -> Value {
+fn report(state: &AppState, changes: &[(String, String)]) -> SettingsReport {
     let changes: Map<String, Value> = changes
         .iter()
         .map(|(key, value)| {
@@ -211,33 +285,33 @@ fn report(state: &AppState, changes: &[(String, String)]) -> Value {
             (key.clone(), value)
         })
         .collect();
-    json!({
-        "settings": settings_json(&state.settings()),
-        "config_file": settings_json(&state.config.settings),
-        "changes": changes,
-        "changeable": CHANGEABLE,
-    })
+    SettingsReport {
+        changeable: CHANGEABLE.to_vec(),
+        changes,
+        config_file: settings_json(&state.config.settings),
+        settings: settings_json(&state.settings()),
+    }
 }
 
 /// Settings in the admin config's shape: `{"budget": {...}, "match": {...},
 /// "limits": {...}, "upload": {...}}`.
-pub fn settings_json(s: &Settings) -> Value {
+pub fn settings_json(s: &Settings) -> SettingsTables {
     let m = &s.match_config;
     let sb = &s.sandbox;
     let v = &sb.validation;
-    json!({
-        "budget": {
+    SettingsTables {
+        budget: json!({
             "tick_fuel": m.tick_fuel,
             "init_fuel": m.init_fuel,
             "bucket_cap": m.bucket_cap,
             "overrun": m.overrun,
-        },
-        "match": {
+        }),
+        match_: json!({
             "max_ticks": m.game.max_ticks,
             "max_actions": m.game.max_actions,
             "threads": m.threads,
-        },
-        "limits": {
+        }),
+        limits: json!({
             "memory_bytes": sb.memory_limit,
             "table_elements": sb.table_limit,
             "wasm_stack_bytes": sb.max_wasm_stack,
@@ -246,8 +320,8 @@ pub fn settings_json(s: &Settings) -> Value {
             "log_line_bytes": sb.max_log_line_bytes,
             "pool_instances": sb.pool_instances,
             "watchdog_ms": sb.watchdog_ms,
-        },
-        "upload": {
+        }),
+        upload: json!({
             "module_bytes": v.max_module_bytes,
             "code_bytes": v.max_code_bytes,
             "function_body_bytes": v.max_function_body_bytes,
@@ -259,6 +333,6 @@ pub fn settings_json(s: &Settings) -> Value {
             "element_segments": v.max_element_segments,
             "types": v.max_types,
             "exports": v.max_exports,
-        },
-    })
+        }),
+    }
 }

@@ -15,7 +15,7 @@ use crate::config::Challenges;
 use crate::db::matches::{self as db, MatchView, NewMatch};
 use crate::db::now_ms;
 use crate::db::queue;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::ladder::{self, fair, pairing::Rng};
 use crate::ratelimit::Client;
 use axum::body::Bytes;
@@ -26,8 +26,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use lockstep_sim::tune::stats::thousands;
 use rusqlite::{Connection, OptionalExtension};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The `Retry-After` of a challenge refused for a full queue, in seconds.
 const QUEUE_RETRY_SECS: u64 = 5;
@@ -44,23 +44,52 @@ pub fn router() -> Router<State> {
 
 /// A bot named in a challenge: its id, `owner/name`, or a name that only
 /// one player uses.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-enum BotRef {
+pub enum BotRef {
     Id(i64),
     Name(String),
 }
 
-#[derive(Deserialize)]
+/// `POST /api/matches`'s body.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChallengeBody {
+#[schema(example = json!({"bots": ["house/rusher", "harvester"], "map": "duel", "seed": 7}))]
+pub struct ChallengeBody {
+    /// 2 to 8 bots, in seat order: an id, `owner/name`, or a name only one
+    /// player uses.
+    #[schema(min_items = 2, max_items = 8)]
     bots: Vec<BotRef>,
+    /// A bundled map (`duel`, `crossroads`, `arena`) or `random:WxH`;
+    /// default: the first of `ladder_maps`.
     map: Option<String>,
+    /// 0 to 2^63 - 1; default: random.
+    #[schema(maximum = 9223372036854775807_u64)]
     seed: Option<u64>,
 }
 
 /// `POST /api/matches`: queues a challenge, played by the challenge workers
 /// in the fair order (`ladder::claim`).
+#[utoipa::path(
+    post,
+    path = "/api/matches",
+    tag = "matches",
+    security(("token" = [])),
+    request_body(content = ChallengeBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "queued (Location: /api/matches/{id})", body = MatchView),
+        (status = 400, description = "not the JSON expected, a bot count out of range, a retired bot, \
+            an unknown map, an ambiguous name, a cost over challenge_max_fuel", body = ErrorBody),
+        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
+        (status = 403, description = "cross_site: sent by a page of another site", body = ErrorBody),
+        (status = 404, description = "a bot that does not exist", body = ErrorBody),
+        (status = 413, description = "a body over 2 MB", body = ErrorBody),
+        (status = 415, description = "the body is not sent as application/json", body = ErrorBody),
+        (status = 429, description = "too many challenges waiting; Retry-After", body = ErrorBody),
+        (status = 503, description = "busy: the ladder is paused on a full disk; Retry-After", body = ErrorBody),
+        (status = 507, description = "insufficient_storage", body = ErrorBody),
+    )
+)]
 async fn challenge(
     AxState(state): AxState<State>,
     Auth(player): Auth,
@@ -275,20 +304,44 @@ fn resolve(conn: &Connection, bot: &BotRef) -> Result<(i64, i64), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Matches any version of this bot played or is queued for.
     bot: Option<i64>,
+    /// `queued`, `running`, `finished` or `failed`.
+    #[param(pattern = "^(queued|running|finished|failed)$")]
     state: Option<String>,
+    /// Ids below this one: the next page.
     before: Option<i64>,
+    /// 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
+/// `{"matches": [...]}`, newest first, each without `result`.
+#[derive(Serialize, ToSchema)]
+pub struct MatchList {
+    matches: Vec<MatchView>,
+}
+
 /// `GET /api/matches?bot=&state=&before=&limit=`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/matches",
+    tag = "matches",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "recent matches, newest first", body = MatchList),
+        (status = 400, description = "a bad query value, an unknown parameter", body = ErrorBody),
+        (status = 404, description = "no such bot", body = ErrorBody),
+    )
+)]
 async fn list(
     AxState(state): AxState<State>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<MatchList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_LIST).contains(&limit) {
@@ -321,7 +374,7 @@ async fn list(
         .into_iter()
         .map(|m| replay_source(&state, m))
         .collect();
-    Ok(Json(json!({ "matches": matches })))
+    Ok(Json(MatchList { matches }))
 }
 
 pub(super) fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -338,6 +391,17 @@ async fn find(state: &State, id: i64) -> Result<MatchView, ApiError> {
 }
 
 /// `GET /api/matches/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/matches/{id}",
+    tag = "matches",
+    params(("id" = i64, Path, description = "the match's id", example = 1)),
+    responses(
+        (status = 200, description = "the match, with its whole result once finished", body = MatchView),
+        (status = 400, description = "an id that is not a number", body = ErrorBody),
+        (status = 404, description = "no such match", body = ErrorBody),
+    )
+)]
 async fn one(
     AxState(state): AxState<State>,
     Path(id): Path<String>,

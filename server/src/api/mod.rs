@@ -9,11 +9,13 @@
 //! uploads_at_once` times the largest body.
 
 pub mod admin;
+pub mod bot_upload;
 pub mod bots;
 pub mod players;
 mod quota;
 
 mod matches;
+pub mod openapi;
 pub(crate) mod replays;
 
 pub use replays::DocumentCache;
@@ -41,13 +43,13 @@ pub fn router() -> Router<State> {
         .route(
             "/api/bots",
             get(bots::list)
-                .post(bots::upload_form)
+                .post(bot_upload::upload_form)
                 .layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/api/bots/{bot}",
             get(bots::show)
-                .post(bots::upload)
+                .post(bot_upload::upload)
                 .layer(DefaultBodyLimit::disable()),
         )
         .route(
@@ -62,6 +64,7 @@ pub fn router() -> Router<State> {
         .route("/api/bots/{bot}/activate", post(bots::activate))
         .route("/api/modules/{hash}", get(versions::module_by_hash))
         .route("/api/leaderboard", get(bots::leaderboard))
+        .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/admin/settings",
             get(admin::show_settings).put(admin::change_settings),

@@ -1,41 +1,98 @@
 //! `POST /api/players`, `GET /api/players/{name}`, `GET /api/me`.
 
-use super::bots::bot_json;
+use super::bots::BotJson;
 use crate::app::State;
 use crate::auth::{self, Auth};
 use crate::db::players::{Player, Role};
 use crate::db::{bots, players};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::ratelimit::{self, Allowance, Client};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State as AxumState};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// `POST /api/players`'s body.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewPlayer {
+pub struct NewPlayer {
+    /// 3 to 32 characters, each `a-z`, `0-9`, `_` or `-`.
+    #[schema(example = "alice", pattern = "^[a-z0-9_-]{3,32}$")]
     name: String,
+}
+
+/// A player, as every answer shows one.
+#[derive(Serialize, ToSchema)]
+pub struct PlayerJson {
+    /// Unix milliseconds.
+    created_at: i64,
+    id: i64,
+    name: String,
+    role: Role,
+}
+
+impl PlayerJson {
+    pub fn of(player: &Player) -> PlayerJson {
+        PlayerJson {
+            created_at: player.created_at,
+            id: player.id,
+            name: player.name.clone(),
+            role: player.role,
+        }
+    }
+}
+
+/// A new player and their token, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    player: PlayerJson,
+    /// The API token (64 hex digits): `Authorization: Bearer <token>`.
+    token: String,
+}
+
+/// A player and their bots.
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    bots: Vec<BotJson>,
+    player: PlayerJson,
 }
 
 /// `POST /api/players {"name"}` → 201 `{"player", "token"}`; 429 past the
 /// client's allowance ([`within_allowance`]).
+#[utoipa::path(
+    post,
+    path = "/api/players",
+    tag = "players",
+    request_body(content = NewPlayer, content_type = "application/json"),
+    responses(
+        (status = 201, description = "registered: the token is shown this once", body = Registered),
+        (status = 400, description = "malformed JSON, an unknown field, a bad name", body = ErrorBody),
+        (status = 403, description = "cross_site: sent by a page of another site", body = ErrorBody),
+        (status = 409, description = "the name is taken", body = ErrorBody),
+        (status = 413, description = "a body over 2 MB", body = ErrorBody),
+        (status = 415, description = "the body is not sent as application/json", body = ErrorBody),
+        (status = 429, description = "too many new players from this address; Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn register(
     AxumState(state): AxumState<State>,
     PeerAddr(peer): PeerAddr,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
     let request: NewPlayer = super::parse_json(&body)?;
     let (player, token) =
         within_allowance(&state, peer, register_player(&state, &request.name)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"player": player_json(&player), "token": token})),
+        Json(Registered {
+            player: PlayerJson::of(&player),
+            token,
+        }),
     ))
 }
 
@@ -116,10 +173,20 @@ pub async fn register_player(state: &State, name: &str) -> Result<(Player, Strin
 }
 
 /// `GET /api/players/{name}` → `{"player", "bots"}`.
+#[utoipa::path(
+    get,
+    path = "/api/players/{name}",
+    tag = "players",
+    params(("name" = String, Path, description = "the player's name", example = "house")),
+    responses(
+        (status = 200, description = "the player and their bots", body = Profile),
+        (status = 404, description = "no player of that name", body = ErrorBody),
+    )
+)]
 pub async fn show(
     AxumState(state): AxumState<State>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     let lookup = name.clone();
     let player = state
         .db
@@ -130,28 +197,31 @@ pub async fn show(
 }
 
 /// `GET /api/me` (token) → the same as `GET /api/players/{my name}`.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "players",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "the token's player and their bots", body = Profile),
+        (status = 401, description = "no token, a malformed header, an unknown token", body = ErrorBody),
+    )
+)]
 pub async fn me(
     AxumState(state): AxumState<State>,
     Auth(player): Auth,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Profile>, ApiError> {
     profile(&state, player).await.map(Json)
 }
 
-async fn profile(state: &State, player: Player) -> Result<Value, ApiError> {
+async fn profile(state: &State, player: Player) -> Result<Profile, ApiError> {
     let name = player.name.clone();
     let bots = state
         .db
         .call(move |conn| Ok(bots::list(conn, Some(&name))?))
         .await?;
-    let bots: Vec<Value> = bots.iter().map(bot_json).collect();
-    Ok(json!({"player": player_json(&player), "bots": bots}))
-}
-
-pub fn player_json(player: &Player) -> Value {
-    json!({
-        "id": player.id,
-        "name": player.name,
-        "role": player.role,
-        "created_at": player.created_at,
+    Ok(Profile {
+        bots: bots.iter().map(BotJson::of).collect(),
+        player: PlayerJson::of(&player),
     })
 }

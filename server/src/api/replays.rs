@@ -13,7 +13,7 @@ use super::matches::parse_id;
 use super::players::PeerAddr;
 use crate::app::State;
 use crate::db::matches as db;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::ladder::rerecord::Rerecords;
 use crate::ladder::worker;
 use crate::ratelimit::Client;
@@ -77,6 +77,21 @@ async fn replay_bytes(state: &State, id: i64, peer: PeerAddr) -> Result<(Bytes, 
 
 /// `GET /api/matches/{id}/replay`: the replay as recorded (a pruned one is
 /// recorded again, to the same bytes, and says so in `x-lockstep-replay`).
+#[utoipa::path(
+    get,
+    path = "/api/matches/{id}/replay",
+    tag = "matches",
+    params(("id" = i64, Path, description = "the match's id", example = 1)),
+    responses(
+        (status = 200, description = "the replay file (x-lockstep-replay: file or recorded-again)",
+         content_type = "application/octet-stream", body = super::openapi::Binary),
+        (status = 400, description = "an id that is not a number", body = ErrorBody),
+        (status = 404, description = "no such match, or not finished", body = ErrorBody),
+        (status = 410, description = "pruned, and it cannot be recorded again here", body = ErrorBody),
+        (status = 429, description = "too many recordings again from this address; Retry-After", body = ErrorBody),
+        (status = 503, description = "busy: still being recorded again; Retry-After", body = ErrorBody),
+    )
+)]
 pub(crate) async fn replay(
     AxState(state): AxState<State>,
     peer: PeerAddr,
@@ -104,6 +119,21 @@ pub(crate) async fn replay(
 }
 
 /// `GET /api/matches/{id}/viewer.json`: the viewer's data for the replay.
+#[utoipa::path(
+    get,
+    path = "/api/matches/{id}/viewer.json",
+    tag = "matches",
+    params(("id" = i64, Path, description = "the match's id", example = 1)),
+    responses(
+        (status = 200, description = "the viewer's data (lockstep-viewer/1, docs/replay.md)",
+         content_type = "application/json", body = Object),
+        (status = 400, description = "an id that is not a number", body = ErrorBody),
+        (status = 404, description = "no such match, or not finished", body = ErrorBody),
+        (status = 410, description = "pruned, and it cannot be recorded again here", body = ErrorBody),
+        (status = 429, description = "too many recordings again from this address; Retry-After", body = ErrorBody),
+        (status = 503, description = "busy: still being recorded again; Retry-After", body = ErrorBody),
+    )
+)]
 pub(crate) async fn viewer(
     AxState(state): AxState<State>,
     peer: PeerAddr,

@@ -6,21 +6,37 @@
 //! uses the same bytes; once its file is deleted the answer is 410, saying
 //! why (`[server] versions_per_bot`).
 
-use super::bots::{bot_json, parse_id};
+use super::bots::{BotJson, parse_id};
 use super::content_type;
 use crate::app::State;
 use crate::auth::Auth;
 use crate::db::quota as q;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::{quota, storage};
 use axum::Json;
 use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `GET /api/bots/{id}/versions/{v}/module` → the module's bytes; 410 once
 /// the file is deleted.
+#[utoipa::path(
+    get,
+    path = "/api/bots/{bot}/versions/{version}/module",
+    tag = "versions",
+    params(
+        ("bot" = i64, Path, description = "the bot's id", example = 1),
+        ("version" = i64, Path, description = "the version's number", example = 1),
+    ),
+    responses(
+        (status = 200, description = "the module's bytes, as uploaded (ETag: its hash)",
+         content_type = "application/wasm", body = super::openapi::Binary),
+        (status = 404, description = "no such bot or version", body = ErrorBody),
+        (status = 410, description = "the module's file was deleted", body = ErrorBody),
+    )
+)]
 pub async fn download(
     AxumState(state): AxumState<State>,
     Path((bot, version)): Path<(String, String)>,
@@ -45,6 +61,18 @@ pub async fn download(
 
 /// `GET /api/modules/{hash}` → a module's bytes by hash (as replays name
 /// them); 410 once the file is deleted.
+#[utoipa::path(
+    get,
+    path = "/api/modules/{hash}",
+    tag = "versions",
+    params(("hash" = String, Path, description = "the module's hash (64 hex digits), `.wasm` optional")),
+    responses(
+        (status = 200, description = "the module's bytes, as uploaded (ETag: its hash)",
+         content_type = "application/wasm", body = super::openapi::Binary),
+        (status = 404, description = "no module with that hash", body = ErrorBody),
+        (status = 410, description = "the module's file was deleted", body = ErrorBody),
+    )
+)]
 pub async fn module_by_hash(
     AxumState(state): AxumState<State>,
     Path(hash): Path<String>,
@@ -103,30 +131,78 @@ async fn module_response(
         .into_response())
 }
 
+/// What `DELETE /api/bots/{id}/versions/{v}` did.
+#[derive(Serialize, ToSchema)]
+pub struct DeleteAnswer {
+    bot: BotJson,
+    deleted: DeletedVersion,
+    storage: StoredJson,
+}
+
+/// The version deleted.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedVersion {
+    /// Its module's hash.
+    module: String,
+    /// Whether its module's file went (no kept version used it).
+    module_deleted: bool,
+    version: i64,
+}
+
+/// What the bot's owner stores since.
+#[derive(Serialize, ToSchema)]
+pub struct StoredJson {
+    modules: u64,
+    stored_bytes: u64,
+}
+
 /// `DELETE /api/bots/{id}/versions/{v}`: the owner (or an admin) deletes a
 /// version that is not the bot's current one nor seated in a waiting match;
 /// its module's file goes if no kept version uses it. Answers the bot, what
 /// went, and what the owner stores since.
+#[utoipa::path(
+    delete,
+    path = "/api/bots/{bot}/versions/{version}",
+    tag = "versions",
+    security(("token" = [])),
+    params(
+        ("bot" = i64, Path, description = "the bot's id", example = 1),
+        ("version" = i64, Path, description = "the version's number", example = 1),
+    ),
+    responses(
+        (status = 200, description = "deleted", body = DeleteAnswer),
+        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
+        (status = 403, description = "neither the bot's owner nor an admin", body = ErrorBody),
+        (status = 404, description = "no such bot or version", body = ErrorBody),
+        (status = 409, description = "the bot's current version, or one a waiting match seats", body = ErrorBody),
+        (status = 410, description = "deleted already", body = ErrorBody),
+        (status = 503, description = "storage_unavailable", body = ErrorBody),
+        (status = 507, description = "insufficient_storage", body = ErrorBody),
+    )
+)]
 pub async fn delete(
     AxumState(state): AxumState<State>,
     Auth(player): Auth,
     Path((bot, version)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeleteAnswer>, ApiError> {
     let (id, v) = version_path(&bot, &version)?;
     let dir = state.modules_dir.clone();
     let done = state
         .db
         .call(move |conn| quota::delete_version(conn, &dir, &player, id, v))
         .await?;
-    Ok(Json(json!({
-        "bot": bot_json(&done.bot),
-        "deleted": {
-            "version": done.version,
-            "module": done.pruned.module,
-            "module_deleted": done.pruned.module_deleted,
+    Ok(Json(DeleteAnswer {
+        bot: BotJson::of(&done.bot),
+        deleted: DeletedVersion {
+            module: done.pruned.module,
+            module_deleted: done.pruned.module_deleted,
+            version: done.version,
         },
-        "storage": {"stored_bytes": done.stored.bytes, "modules": done.stored.modules},
-    })))
+        storage: StoredJson {
+            modules: done.stored.modules,
+            stored_bytes: done.stored.bytes,
+        },
+    }))
 }
 
 /// `{bot}` and `{v}` of a version's path: a bot id and a version number.

@@ -3,7 +3,7 @@
 //! many versions of a bot are always kept, and the room uploads leave free
 //! for everything else. Enforced by `quota.rs` (before a module is
 //! validated or written, and again in the transaction that records it),
-//! `api/quota.rs` (before a body is read) and `api/bots.rs`.
+//! `api/quota.rs` (before a body is read) and `api/bot_upload.rs`.
 
 use super::{ServerTable, in_range};
 

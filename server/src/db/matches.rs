@@ -338,7 +338,9 @@ pub fn queue_counts(conn: &mut Connection) -> Result<(u64, u64), ApiError> {
 }
 
 /// A match as the API shows it.
-#[derive(Clone, Debug, Serialize)]
+/// A match as the API shows it (its schema, `ToSchema`, is the API's
+/// OpenAPI document's `MatchView`).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MatchView {
     pub id: i64,
     pub kind: String,
@@ -365,15 +367,17 @@ pub struct MatchView {
     /// `recorded_again` (pruned, and played again to the same replay hash
     /// when asked for), `gone` (pruned, and played by a build that did not
     /// keep the settings it needs); `null` until the match has finished.
+    #[schema(value_type = Option<String>)]
     pub replay: Option<&'static str>,
     /// Why it failed.
     pub error: Option<String>,
     /// The whole `MatchResult` (only from [`get`]).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SeatView {
     pub seat: i64,
     pub bot_id: i64,

@@ -3,7 +3,7 @@
 //! `POST /api/players`.
 
 use super::forms::Accepted;
-use crate::api::bots::{Target, accept_upload, prepare_upload};
+use crate::api::bot_upload::{Target, accept_upload, prepare_upload};
 use crate::app::State;
 use crate::db::players::Player;
 use crate::error::ApiError;
