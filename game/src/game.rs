@@ -165,7 +165,47 @@ impl Game {
     /// Fills `out` with `player`'s view, reusing its vectors. O(units) with one
     /// bit test per enemy unit; no allocation once `out` has grown.
     pub fn observe(&mut self, player: PlayerId, out: &mut Observation) {
+        let mut units = std::mem::take(&mut out.units);
+        units.clear();
+        self.observe_with(player, out, |all, range| {
+            units.extend_from_slice(&all[range]);
+        });
+        out.units = units;
+    }
+
+    /// [`Game::observe`] without copying the units: `out.units` is left
+    /// empty, and `runs` gets the ranges of [`Game::units`] that `player`
+    /// sees, in order (their concatenation is what `observe` puts in
+    /// `out.units`). Adjacent visible units make one range, so a player who
+    /// sees everything gets one. For encoders that encode every unit once per
+    /// tick and splice the bytes into each player's message.
+    pub fn observe_runs(
+        &mut self,
+        player: PlayerId,
+        out: &mut Observation,
+        runs: &mut Vec<std::ops::Range<usize>>,
+    ) {
+        runs.clear();
         out.units.clear();
+        self.observe_with(player, out, |_, range| runs.push(range));
+    }
+
+    /// Every unit, sorted by id: what observations pick from (see
+    /// [`Game::observe_runs`]). Never give this to a bot as it is.
+    pub fn units(&self) -> &[UnitView] {
+        self.world
+            .get_resource::<View>()
+            .map_or(&[], |v| v.units.as_slice())
+    }
+
+    /// Fills everything of `out` but its units, and calls `run` with each
+    /// maximal range of `View::units` that `player` sees, in order.
+    fn observe_with(
+        &mut self,
+        player: PlayerId,
+        out: &mut Observation,
+        mut run: impl FnMut(&[UnitView], std::ops::Range<usize>),
+    ) {
         out.cores.clear();
         out.rejected.clear();
         out.eliminated.clear();
@@ -188,11 +228,22 @@ impl Game {
         let Some(sight) = view.vision.get(p) else {
             return;
         };
-        out.units.extend(
-            view.units
-                .iter()
-                .filter(|u| u.owner == player || visible(sight, u.pos)),
-        );
+        let all = view.units.as_slice();
+        let mut start = None;
+        for (i, u) in all.iter().enumerate() {
+            let seen = u.owner == player || visible(sight, u.pos);
+            match (seen, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    run(all, s..i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            run(all, s..all.len());
+        }
         for (i, (state, &pos)) in players.0.iter().zip(&board.cores).enumerate() {
             if state.alive && (i == p || visible(sight, pos)) {
                 out.cores.push(CoreView {
@@ -220,6 +271,13 @@ impl Game {
         if !self.is_over() {
             self.step.run(&mut self.world);
         }
+    }
+
+    /// Whether `player` is still in the match (false for an unknown player).
+    pub fn is_alive(&self, player: PlayerId) -> bool {
+        self.players_state()
+            .get(player.0 as usize)
+            .is_some_and(|p| p.alive)
     }
 
     /// At most one player alive, or the tick limit reached.

@@ -16,7 +16,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use lockstep_sim::match_loop::{BotTick, MatchObserver};
+use lockstep_sim::match_loop::{BotTick, MatchObserver, StateHash};
 use lockstep_sim::sandbox::Outcome;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -296,7 +296,7 @@ impl MatchObserver for MetricsObserver<'_> {
         }
     }
 
-    fn tick_end(&mut self, _tick: u32, _state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, _tick: u32, _state_hash: &StateHash<'_>) {
         let now = Instant::now();
         let elapsed = now.duration_since(self.tick_started);
         self.metrics.tick_seconds.observe(elapsed.as_nanos() as u64);

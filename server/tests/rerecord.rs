@@ -47,7 +47,12 @@ fn play(server: &Server, token: &str, heavy: &[bool]) -> Vec<i64> {
 /// A server with `extra`, its challenges played, restarted so that the
 /// retention rule prunes all but the newest; the match ids.
 fn pruned_server(extra: &str, heavy: &[bool]) -> (Server, Vec<i64>) {
-    let mut server = Server::start(&format!("{PRUNING}{extra}{SHORT}"));
+    pruned_server_with(extra, heavy, SHORT)
+}
+
+/// [`pruned_server`] with its own `[match]` and `[budget]` tables.
+fn pruned_server_with(extra: &str, heavy: &[bool], tables: &str) -> (Server, Vec<i64>) {
+    let mut server = Server::start(&format!("{PRUNING}{extra}{tables}"));
     let token = server.register("ann");
     let up = server.upload(&token, "spin", bundled_wasm("hostile-loop"));
     assert_eq!(up.status, 201, "{}", up.text());
@@ -182,8 +187,15 @@ fn one_recording_for_all_written_back_stopped_when_nobody_waits_and_limited() {
 #[test]
 fn a_slow_recording_answers_503_and_waits_for_the_client_and_can_be_turned_off() {
     // Requests must be answered within 6 s: a recording waits 1 s for its
-    // answer, then says when to come back.
-    let (mut server, ids) = pruned_server("request_timeout_secs = 6\n", &[true, false, false]);
+    // answer, then says when to come back. The heavy match is 500 ticks
+    // (80G fuel, several seconds) so that its recording outlasts that second
+    // by far on any machine (100 ticks took under one once fuel replaced
+    // epoch checks).
+    let (mut server, ids) = pruned_server_with(
+        "request_timeout_secs = 6\n",
+        &[true, false, false],
+        "[match]\nmax_ticks = 500\n[budget]\ninit_fuel = 20_000_000\n",
+    );
     let (h1, c2) = (ids[0], ids[1]);
     let first = server.get(&format!("/api/matches/{h1}/replay"));
     assert_eq!(first.status, 503, "{}", first.text());

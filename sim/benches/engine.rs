@@ -12,6 +12,12 @@
 //! nothing else), the fixed part of that overhead.
 //!
 //! Run: `cargo bench -p lockstep-sim --bench engine`.
+//! Instruction counts: `LOCKSTEP_ENGINE_ONLY=<engine_tick name, e.g.
+//! 8_players_200_units_all_move> LOCKSTEP_ENGINE_TICKS=<n>` plays that
+//! scenario's match `n` ticks and exits before criterion (with a small
+//! instance pool, which valgrind can map), so
+//! `valgrind --tool=callgrind --toggle-collect='*Match*play_tick*'` on the
+//! bench binary counts the ticks' instructions alone; divide by `n`.
 
 use bot_idle::Idle;
 use bot_rusher::Rusher;
@@ -117,7 +123,33 @@ fn place_units(game: &mut Game, players: usize) -> Vec<(usize, lockstep_sdk::Uni
     placed
 }
 
+/// The `LOCKSTEP_ENGINE_ONLY` run (see the top of this file).
+fn ticks_only(name: &str, ticks: usize) {
+    let sandbox = Sandbox::new(SandboxConfig {
+        pool_instances: 8,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let (players, orders) = match name.strip_suffix(&format!("_players_{UNITS}_units_all_move")) {
+        Some(players) => (players, true),
+        None => (
+            name.strip_suffix(&format!("_players_{UNITS}_units_no_orders"))
+                .expect("an engine_tick name"),
+            false,
+        ),
+    };
+    let mut game_match = crowded_match(&sandbox, players.parse().unwrap(), orders);
+    for _ in 0..ticks {
+        game_match.play_tick(&mut ()).unwrap();
+    }
+}
+
 fn engine_tick(c: &mut Criterion) {
+    if let Ok(name) = std::env::var("LOCKSTEP_ENGINE_ONLY") {
+        let ticks = std::env::var("LOCKSTEP_ENGINE_TICKS").map_or(100, |n| n.parse().unwrap());
+        ticks_only(&name, ticks);
+        std::process::exit(0);
+    }
     let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let mut group = c.benchmark_group("engine_tick");
     for players in [2, 8] {

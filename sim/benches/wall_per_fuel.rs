@@ -233,7 +233,56 @@ fn patterns() -> Vec<(&'static str, Bot)> {
                 ..BASE
             },
         ),
+        // Memory latency: a load and a store at addresses from an LCG,
+        // masked to a span of the memory. Stores touch every page in the
+        // first tick (loads of untouched pages would all read the one zero
+        // page, from cache), so the median of the later ticks is what
+        // memory that a bot has touched costs. Each costs the same fuel
+        // whatever the span: a cache or TLB miss is one unit of fuel.
+        (
+            "random load+store within 4 KiB",
+            Bot {
+                memory: r#"(memory (export "memory") 1024)"#,
+                tick: Box::leak(random_access(0xffc, false).into_boxed_str()),
+                ..BASE
+            },
+        ),
+        (
+            "random load+store over 64 MiB",
+            Bot {
+                memory: r#"(memory (export "memory") 1024)"#,
+                tick: Box::leak(random_access(0x3ff_fffc, false).into_boxed_str()),
+                ..BASE
+            },
+        ),
+        (
+            "pointer chase over 64 MiB",
+            Bot {
+                memory: r#"(memory (export "memory") 1024)"#,
+                tick: Box::leak(random_access(0x3ff_fffc, true).into_boxed_str()),
+                ..BASE
+            },
+        ),
     ]
+}
+
+/// A tick that loads and stores at LCG addresses under `mask` (64 MiB at
+/// most: the default memory cap), for ever. `dependent`: the next address
+/// depends on the loaded value, so the loads cannot overlap (a pointer
+/// chase, the worst case for latency); else it depends on the LCG alone.
+fn random_access(mask: u32, dependent: bool) -> String {
+    let next = if dependent {
+        "(i32.add (local.get $x) (i32.load (local.get $a)))"
+    } else {
+        "(i32.add (local.get $x) (i32.and (i32.load (local.get $a)) (i32.const 0)))"
+    };
+    format!(
+        "(local $x i32) (local $a i32) (loop $l
+            (local.set $a (i32.and (i32.shr_u (local.get $x) (i32.const 4)) (i32.const {mask})))
+            (i32.store (i32.and (local.get $x) (i32.const {mask})) (local.get $x))
+            (local.set $x (i32.add (i32.mul {next} (i32.const 1103515245)) (i32.const 12345)))
+            (br $l)) unreachable"
+    )
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -5,7 +5,7 @@
 use lockstep_sdk::{Action, Direction};
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
-    BotTick, Entrant, Match, MatchConfig, MatchObserver, MatchResult, OverrunPolicy,
+    BotTick, Entrant, Match, MatchConfig, MatchObserver, MatchResult, OverrunPolicy, StateHash,
     run_match_observed,
 };
 use lockstep_sim::sandbox::{CallReport, Outcome, Sandbox, SandboxConfig};
@@ -153,8 +153,8 @@ impl MatchObserver for Log {
         });
     }
 
-    fn tick_end(&mut self, _tick: u32, state_hash: &[u8; 32]) {
-        self.hashes.push(*state_hash);
+    fn tick_end(&mut self, _tick: u32, state_hash: &StateHash<'_>) {
+        self.hashes.push(*state_hash.get());
     }
 }
 

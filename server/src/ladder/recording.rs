@@ -10,7 +10,7 @@
 
 use lockstep_game::Map;
 use lockstep_sim::match_loop::{
-    BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver, MatchResult,
+    BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver, MatchResult, StateHash,
 };
 use lockstep_sim::replay::{RecordError, ReplayHeader, ReplayWriter};
 use lockstep_sim::sandbox::{CallReport, Sandbox};
@@ -85,7 +85,7 @@ impl MatchObserver for Both<'_, '_> {
         self.1.bot_tick(call);
     }
 
-    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, tick: u32, state_hash: &StateHash<'_>) {
         self.0.tick_end(tick, state_hash);
         self.1.tick_end(tick, state_hash);
     }

@@ -72,3 +72,66 @@ pub fn load_entrant(sandbox: &Sandbox, arg: &str) -> Result<Entrant, String> {
         .map_err(|e| format!("bot '{arg}' was refused: {e}"))?;
     Ok(Entrant { name, module })
 }
+
+/// Every BOT argument loaded as an entrant, in order: each distinct
+/// argument once, and the distinct ones compiled at once on the machine's
+/// cores (a tournament of ten bots compiled them one after another, most
+/// of its start-up). Compiled code is the same whichever thread made it, so
+/// nothing a match does depends on this. The first refusal in argument
+/// order is the error.
+pub fn load_entrants(sandbox: &Sandbox, args: &[String]) -> Result<Vec<Entrant>, String> {
+    let mut distinct: Vec<&str> = Vec::new();
+    for arg in args {
+        if !distinct.contains(&arg.as_str()) {
+            distinct.push(arg);
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(distinct.len());
+    let loaded: Vec<Result<Entrant, String>> = if threads <= 1 {
+        distinct
+            .iter()
+            .map(|arg| load_entrant(sandbox, arg))
+            .collect()
+    } else {
+        // Each thread takes the next argument not yet taken, so one slow
+        // module does not hold up the others' share.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<Result<Entrant, String>>>> = distinct
+            .iter()
+            .map(|_| std::sync::Mutex::new(None))
+            .collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(arg) = distinct.get(i) else { break };
+                        let entrant = load_entrant(sandbox, arg);
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(entrant);
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .expect("every argument was loaded")
+            })
+            .collect()
+    };
+    let loaded = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // Back to the arguments' order, repeats included.
+    let mut entrants = Vec::with_capacity(args.len());
+    for arg in args {
+        let i = distinct
+            .iter()
+            .position(|d| d == arg)
+            .expect("listed above");
+        entrants.push(loaded[i].clone());
+    }
+    Ok(entrants)
+}

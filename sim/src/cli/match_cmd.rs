@@ -1,6 +1,6 @@
 //! `lockstep match`.
 
-use super::bots::load_entrant;
+use super::bots::load_entrants;
 use super::fuel_flag;
 use super::table;
 use clap::{Args, ValueEnum};
@@ -140,11 +140,7 @@ pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
         start_fuel: config.init_fuel,
         ..settings.sandbox.clone()
     })?;
-    let entrants = args
-        .bots
-        .iter()
-        .map(|bot| load_entrant(&sandbox, bot))
-        .collect::<Result<Vec<_>, _>>()?;
+    let entrants = load_entrants(&sandbox, &args.bots)?;
     let result = match &args.replay {
         None => run_match(&sandbox, &entrants, &config).map_err(|e| e.to_string())?,
         Some(path) => record(&sandbox, &entrants, &config, path)?,

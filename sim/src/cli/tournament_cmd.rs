@@ -1,6 +1,6 @@
 //! `lockstep tournament`.
 
-use super::bots::load_entrant;
+use super::bots::load_entrants;
 use super::tournament_table;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -101,11 +101,7 @@ pub fn run(args: TournamentArgs, settings: &Settings) -> Result<(), String> {
     let threads = args.threads.unwrap_or(settings.match_config.threads);
     let sandbox = Sandbox::new(settings.sandbox.clone())?;
     let compiling = Instant::now();
-    let bots = args
-        .bots
-        .iter()
-        .map(|bot| load_entrant(&sandbox, bot))
-        .collect::<Result<Vec<_>, _>>()?;
+    let bots = load_entrants(&sandbox, &args.bots)?;
     let compiling = compiling.elapsed().as_secs_f64();
     let plan = Plan::new(&spec, &bots, &sandbox).map_err(|e| e.to_string())?;
     let out = args

@@ -1,6 +1,6 @@
 //! `lockstep tune`.
 
-use super::bots::load_entrant;
+use super::bots::load_entrants;
 use clap::Args;
 use lockstep_sim::fuel;
 use lockstep_sim::sandbox::Sandbox;
@@ -161,11 +161,7 @@ pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
     };
     spec.check_settings()?;
     let sandbox = Sandbox::new(settings.sandbox.clone())?;
-    spec.bots = args
-        .bots
-        .iter()
-        .map(|bot| load_entrant(&sandbox, bot))
-        .collect::<Result<Vec<_>, _>>()?;
+    spec.bots = load_entrants(&sandbox, &args.bots)?;
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: this is a debug build of lockstep; its wall times are not a release \

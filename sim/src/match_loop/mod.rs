@@ -5,6 +5,7 @@
 //! finished first), then step the game.
 
 mod config;
+mod observations;
 mod pool;
 mod result;
 mod runner;
@@ -14,8 +15,9 @@ pub use result::{LOG_TAIL, LogLine, MatchResult, PlayerResult, ScoreView, TickFa
 pub use runner::Match;
 
 use crate::sandbox::{BotModule, CallReport, Outcome, Sandbox};
-use lockstep_game::{GameError, MapError};
+use lockstep_game::{Game, GameError, MapError};
 use lockstep_sdk::Action;
+use std::cell::OnceCell;
 
 /// A bot taking a seat: its display name and its loaded module.
 #[derive(Clone, Debug)]
@@ -66,8 +68,30 @@ pub trait MatchObserver {
     /// One bot's tick, in seat order.
     fn bot_tick(&mut self, _call: &BotTick<'_>) {}
 
-    /// The tick has been stepped; `state_hash` is the world's hash after it.
-    fn tick_end(&mut self, _tick: u32, _state_hash: &[u8; 32]) {}
+    /// The tick has been stepped; `state_hash` gives the world's hash after
+    /// it, computed only if an observer asks for it.
+    fn tick_end(&mut self, _tick: u32, _state_hash: &StateHash<'_>) {}
+}
+
+/// The world's state hash at the end of a tick ([`Game::state_hash`]),
+/// computed the first time it is asked for and then kept: observers that
+/// never look at it cost nothing, and several that do share one computation.
+pub struct StateHash<'a> {
+    game: &'a Game,
+    hash: OnceCell<[u8; 32]>,
+}
+
+impl<'a> StateHash<'a> {
+    pub fn new(game: &'a Game) -> StateHash<'a> {
+        StateHash {
+            game,
+            hash: OnceCell::new(),
+        }
+    }
+
+    pub fn get(&self) -> &[u8; 32] {
+        self.hash.get_or_init(|| self.game.state_hash())
+    }
 }
 
 impl MatchObserver for () {}

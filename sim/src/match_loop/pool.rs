@@ -92,11 +92,12 @@ impl WorkerPool {
     }
 
     /// Runs every job and returns the results indexed by seat (`None` where no job ran).
-    pub fn run_all(&self, jobs: Vec<Job>, seats: usize) -> Vec<Option<Done>> {
+    /// Takes the jobs out of `jobs`, leaving its allocation for the next tick.
+    pub fn run_all(&self, jobs: &mut Vec<Job>, seats: usize) -> Vec<Option<Done>> {
         let mut results: Vec<Option<Done>> = (0..seats).map(|_| None).collect();
         match &self.jobs {
             None => {
-                for job in jobs {
+                for job in jobs.drain(..) {
                     let done = run(job);
                     let seat = done.seat;
                     results[seat] = Some(done);
@@ -105,7 +106,7 @@ impl WorkerPool {
             Some(queue) => {
                 let (reply, replies) = unbounded();
                 let count = jobs.len();
-                for job in jobs {
+                for job in jobs.drain(..) {
                     queue
                         .send((job, reply.clone()))
                         .expect("workers live as long as the pool");

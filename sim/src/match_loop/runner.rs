@@ -4,13 +4,14 @@ mod budget;
 
 pub use budget::Grant;
 
+use super::observations::Observations;
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
-use super::{PlayerResult, ScoreView};
+use super::{PlayerResult, ScoreView, StateHash};
 use crate::sandbox::{BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox};
 use budget::FuelAccount;
 use lockstep_game::{Game, Map};
-use lockstep_sdk::{Action, Limits, Observation, PlayerId};
+use lockstep_sdk::{Action, Limits, PlayerId};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use tracing::{debug, info_span, trace_span};
@@ -51,7 +52,9 @@ pub struct Match<'s> {
     game: Game,
     seats: Vec<Seat>,
     pool: WorkerPool,
-    observation: Observation,
+    observations: Observations,
+    /// Reused from tick to tick.
+    jobs: Vec<Job>,
 }
 
 impl<'s> Match<'s> {
@@ -123,7 +126,8 @@ impl<'s> Match<'s> {
             game,
             seats,
             pool,
-            observation: Observation::default(),
+            observations: Observations::default(),
+            jobs: Vec::new(),
         })
     }
 
@@ -145,10 +149,11 @@ impl<'s> Match<'s> {
         let _match = self.span.clone().entered();
         let _tick = trace_span!("tick", tick).entered();
 
-        let alive: Vec<bool> = self.game.scores().iter().map(|s| s.alive).collect();
-        let mut jobs = Vec::with_capacity(self.seats.len());
+        self.observations.invalidate();
+        let mut jobs = std::mem::take(&mut self.jobs);
+        jobs.clear();
         for (index, seat) in self.seats.iter_mut().enumerate() {
-            if !alive[index] {
+            if !self.game.is_alive(PlayerId(index as u8)) {
                 continue;
             }
             if seat.needs_reset {
@@ -166,10 +171,9 @@ impl<'s> Match<'s> {
             let mut input = std::mem::take(&mut seat.input);
             input.clear();
             if !instance.is_suspended() {
-                self.game
-                    .observe(PlayerId(index as u8), &mut self.observation);
                 let encoding = seat.entrant.module.encoding;
-                lockstep_sdk::encode_into(encoding, &self.observation, &mut input);
+                let player = PlayerId(index as u8);
+                (self.observations).encode_into(&mut self.game, player, encoding, &mut input);
             }
             let resume = self.config.overrun == OverrunPolicy::Resume;
             jobs.push(Job {
@@ -181,7 +185,8 @@ impl<'s> Match<'s> {
         }
 
         let expected = jobs.len();
-        let results = self.pool.run_all(jobs, self.seats.len());
+        let results = self.pool.run_all(&mut jobs, self.seats.len());
+        self.jobs = jobs;
         if results.iter().flatten().count() != expected {
             return Err(MatchError::WorkerDied(tick));
         }
@@ -236,7 +241,7 @@ impl<'s> Match<'s> {
             seat.input = done.input;
         }
         self.game.step();
-        observer.tick_end(tick, &self.game.state_hash());
+        observer.tick_end(tick, &StateHash::new(&self.game));
         Ok(())
     }
 

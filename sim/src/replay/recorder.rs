@@ -2,7 +2,7 @@
 //! (which stores them) and `verify` (which compares them).
 
 use super::format::{BotRecord, InitRecord, STATE_HASH_BYTES, TickRecord};
-use crate::match_loop::{BotTick, MatchObserver};
+use crate::match_loop::{BotTick, MatchObserver, StateHash};
 use crate::sandbox::CallReport;
 
 /// Collects the current tick's events; [`Self::take`] hands over each tick
@@ -31,12 +31,12 @@ impl MatchObserver for TickRecorder {
         self.current.bots.push(BotRecord::new(call));
     }
 
-    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, tick: u32, state_hash: &StateHash<'_>) {
         let mut record = std::mem::take(&mut self.current);
         record.tick = tick;
         record
             .state_hash
-            .copy_from_slice(&state_hash[..STATE_HASH_BYTES]);
+            .copy_from_slice(&state_hash.get()[..STATE_HASH_BYTES]);
         self.done = Some(record);
     }
 }

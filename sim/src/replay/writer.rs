@@ -7,7 +7,7 @@ use super::frame::{FrameKind, FrameWriter};
 use super::recorder::TickRecorder;
 use super::{ENGINE_VERSION, WASMTIME_VERSION};
 use crate::match_loop::{BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver};
-use crate::match_loop::{MatchResult, ScoreView};
+use crate::match_loop::{MatchResult, ScoreView, StateHash};
 use crate::sandbox::{CallReport, Sandbox};
 use lockstep_game::{Map, RULES_VERSION};
 use std::io::{self, Write};
@@ -134,7 +134,7 @@ impl<W: Write> MatchObserver for ReplayWriter<W> {
         self.recorder.bot_tick(call);
     }
 
-    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, tick: u32, state_hash: &StateHash<'_>) {
         self.recorder.tick_end(tick, state_hash);
         if let Some(record) = self.recorder.take()
             && self.error.is_none()
@@ -196,7 +196,7 @@ impl MatchObserver for Both<'_, '_> {
         self.1.bot_tick(call);
     }
 
-    fn tick_end(&mut self, tick: u32, state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, tick: u32, state_hash: &StateHash<'_>) {
         self.0.tick_end(tick, state_hash);
         self.1.tick_end(tick, state_hash);
     }

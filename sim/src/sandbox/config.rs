@@ -36,7 +36,9 @@ pub struct SandboxConfig {
     /// more time than ordinary code (outcome `watchdog`, which no longer
     /// replays exactly). Default 2,000 ms: about 1,500 times the wall time of
     /// the default tick budget spent on ordinary code, and 150 times the
-    /// default init budget's. Raise it with the budgets. Checked every 10 ms.
+    /// default init budget's. Raise it with the budgets. Checked each time a
+    /// call has spent another 1,000,000 fuel (about 0.06 ms of ordinary
+    /// code), host functions' fuel included; a call has no epoch checks.
     pub watchdog_ms: u64,
     /// Compiled modules kept in memory for reuse, least recently used out
     /// first. Default 256: every bundled bot and a few hundred uploads, at

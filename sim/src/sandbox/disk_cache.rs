@@ -228,7 +228,7 @@ fn check<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Check<'a> {
 
 /// Everything that changes compiled code: wasmtime's own digest of the
 /// target, the compiler's flags (NaN canonicalisation among them), the
-/// tunables (fuel, epochs and every operator's fuel cost among them), the
+/// tunables (fuel, epoch interruption and every operator's fuel cost among them), the
 /// enabled wasm features and wasmtime's version; plus this file format's
 /// version.
 pub(crate) fn engine_digest(engine: &Engine) -> [u8; 32] {
@@ -326,7 +326,7 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{SandboxConfig, engine_config};
+    use crate::sandbox::{SandboxConfig, engine_config, engine_config_metered};
 
     fn engine(nan_canonicalization: bool) -> Engine {
         let mut config = engine_config(&SandboxConfig::default());
@@ -365,5 +365,15 @@ mod tests {
             "a foreign file is left alone"
         );
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn code_compiled_with_epoch_checks_has_another_key() {
+        // The watchdog used epochs until it read the clock between fuel
+        // slices: files compiled then (with epoch checks) are never read.
+        let config = SandboxConfig::default();
+        let now = Engine::new(&engine_config(&config)).unwrap();
+        let with_epochs = Engine::new(&engine_config_metered(&config, true, true)).unwrap();
+        assert_ne!(engine_digest(&now), engine_digest(&with_epochs));
     }
 }

@@ -1,17 +1,34 @@
 //! One bot's live instance: its store, its exports, and the calls into it.
 //! The calls here run to their end; `suspend.rs` adds the suspendable tick
 //! call of the `resume` policy.
+//!
+//! The watchdog. Every call runs on a fiber (wasmtime's `call_async`,
+//! polled by hand with a no-op waker, as in `suspend.rs`) that yields each
+//! time it has spent [`WATCHDOG_SLICE`] fuel: wasmtime puts at most a slice
+//! of the budget in front of the code at once and, when the slice is spent,
+//! refills it from the rest and yields. At each yield the host reads the wall
+//! clock, and past the deadline it drops the call's future, which unwinds
+//! the wasm (wasmtime disposes of the fiber) and leaves the store usable: the
+//! outcome is `watchdog`. So the bot's code carries only the fuel checks it
+//! has anyway, no epoch checks. The fuel counts are exactly those of one
+//! plain call: the slices only change where wasmtime refills, and a call
+//! runs out of fuel at the same instruction either way. Host functions set
+//! the store's fuel when they charge (`host::charge`), which starts a new
+//! slice; so they read the clock too, once per slice of fuel spent.
 
 use super::host::{Abort, HostContext, HostState, ProcExit, Shared};
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
 use super::suspend::Suspended;
-use super::{BotModule, Sandbox};
+use super::{BotModule, Sandbox, WATCHDOG_SLICE, wall_ns};
 use lockstep_sdk::abi::{
     EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY, EXPORT_TICK,
 };
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
-use wasmtime::{Error, Instance, Memory, Store, StoreLimitsBuilder, TypedFunc};
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Waker};
+use wasmtime::{Error, Instance, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc};
 
 /// A running bot. Owned by one match; moved to a worker thread for each call
 /// (with its suspended call, if any: the future is `Send`).
@@ -20,13 +37,11 @@ pub struct BotInstance {
     pub(super) store: Option<Store<HostState>>,
     pub(super) exports: Exports,
     pub(super) max_output_bytes: u32,
-    /// Epoch ticks a call (or a segment of a suspendable one) may last
+    /// Nanoseconds a call (or a segment of a suspendable one) may last
     /// before the watchdog stops it.
-    pub(super) watchdog_ticks: u64,
+    pub(super) watchdog_ns: u64,
     pub(super) output: Vec<u8>,
     pub(super) shared: Arc<Shared>,
-    /// The sandbox's epoch count, for the watchdog of suspendable calls.
-    pub(super) clock: Arc<AtomicU64>,
     /// The suspended tick call, if any (`resume` policy).
     pub(super) suspended: Option<Suspended>,
     /// The store has been set up for suspendable calls: from then on every
@@ -105,19 +120,27 @@ impl BotInstance {
         let mut store = Store::new(sandbox.engine(), state);
         store.limiter(|state| state);
         let fail = |e: Error| InstantiateError::of(&e);
+        store
+            .fuel_async_yield_interval(Some(WATCHDOG_SLICE))
+            .map_err(fail)?;
         store.set_fuel(start_fuel).map_err(fail)?;
         shared.set_fuel_base(start_fuel);
-        let watchdog_ticks = sandbox.watchdog_ticks();
-        store.set_epoch_deadline(watchdog_ticks);
-        let instance: Instance = sandbox
-            .linker()
-            .instantiate(&mut store, &module.module)
-            .map_err(fail)?;
+        // One deadline for the start function and `_initialize` together.
+        let watchdog_ns = sandbox.watchdog_ns();
+        let deadline = wall_ns().saturating_add(watchdog_ns);
+        let instance: Instance = run_sliced(
+            &shared,
+            deadline,
+            sandbox
+                .linker()
+                .instantiate_async(&mut store, &module.module),
+        )
+        .map_err(fail)?;
         // A reactor's initialisation (wasi-libc's constructors, Go's
         // runtime), before any other export, on what the start function left.
         if let Some(initialize) = instance.get_func(&mut store, EXPORT_INITIALIZE) {
             let initialize = initialize.typed::<(), ()>(&store).map_err(fail)?;
-            initialize.call(&mut store, ()).map_err(fail)?;
+            run_sliced(&shared, deadline, initialize.call_async(&mut store, ())).map_err(fail)?;
         }
         let missing = InstantiateError::missing;
         let memory = instance
@@ -144,10 +167,9 @@ impl BotInstance {
                 abi,
             },
             max_output_bytes: config.max_output_bytes,
-            watchdog_ticks,
+            watchdog_ns,
             output: Vec::new(),
             shared,
-            clock: Arc::clone(sandbox.clock()),
             suspended: None,
             resumable: false,
         })
@@ -164,38 +186,47 @@ impl BotInstance {
         let store = sync_store(&mut self.store, self.resumable);
         store.set_fuel(fuel).map_err(|e| e.to_string())?;
         self.shared.set_fuel_base(fuel);
-        store.set_epoch_deadline(self.watchdog_ticks);
-        self.exports
-            .abi
-            .call(store, ())
+        let call = self.exports.abi.call_async(store, ());
+        let deadline = wall_ns().saturating_add(self.watchdog_ns);
+        run_sliced(&self.shared, deadline, call)
             .map_err(|e| format!("`{EXPORT_ABI}()` failed: {}", describe_error(&e)))
     }
 
     /// `lockstep_init(MatchInfo)` with `fuel`.
     pub fn call_init(&mut self, message: &[u8], fuel: u64) -> CallReport {
-        self.call(message, fuel, |store, exports, _, ptr, len| {
-            let status = exports.init.call(store, (ptr, len))?;
-            Ok(if status == 0 {
-                Outcome::Ok
-            } else {
-                Outcome::InitFailed { status }
-            })
-        })
+        self.call(
+            message,
+            fuel,
+            |store, exports, shared, deadline, _, ptr, len| {
+                let call = exports.init.call_async(store, (ptr, len));
+                let status = run_sliced(shared, deadline, call)?;
+                Ok(if status == 0 {
+                    Outcome::Ok
+                } else {
+                    Outcome::InitFailed { status }
+                })
+            },
+        )
     }
 
     /// `lockstep_tick(Observation)` with `fuel`; on `Ok`, [`Self::output`] holds the bytes.
     pub fn call_tick(&mut self, message: &[u8], fuel: u64) -> CallReport {
         let max_output_bytes = self.max_output_bytes;
-        self.call(message, fuel, |store, exports, output, ptr, len| {
-            let word = exports.tick.call(&mut *store, (ptr, len))?;
-            Ok(read_output(
-                store,
-                exports.memory,
-                max_output_bytes,
-                word,
-                output,
-            ))
-        })
+        self.call(
+            message,
+            fuel,
+            |store, exports, shared, deadline, output, ptr, len| {
+                let call = exports.tick.call_async(&mut *store, (ptr, len));
+                let word = run_sliced(shared, deadline, call)?;
+                Ok(read_output(
+                    store,
+                    exports.memory,
+                    max_output_bytes,
+                    word,
+                    output,
+                ))
+            },
+        )
     }
 
     /// The last successful tick's output bytes (still undecoded).
@@ -212,6 +243,8 @@ impl BotInstance {
         run: impl FnOnce(
             &mut Store<HostState>,
             &Exports,
+            &Shared,
+            u64,
             &mut Vec<u8>,
             i32,
             i32,
@@ -222,7 +255,7 @@ impl BotInstance {
             exports,
             output,
             shared,
-            watchdog_ticks,
+            watchdog_ns,
             resumable,
             ..
         } = self;
@@ -231,15 +264,16 @@ impl BotInstance {
         // logged belongs to the first call (`lockstep_init`'s report).
         let store = sync_store(store, *resumable);
         store.data_mut().memory_refused = false;
-        store.set_epoch_deadline(*watchdog_ticks);
         let len = message.len() as i32;
         shared.set_fuel_base(fuel);
+        // One deadline for `lockstep_alloc` and the call together.
+        let deadline = wall_ns().saturating_add(*watchdog_ns);
         let outcome = store
             .set_fuel(fuel)
-            .and_then(|()| exports.alloc.call(&mut *store, len))
+            .and_then(|()| run_sliced(shared, deadline, exports.alloc.call_async(&mut *store, len)))
             .and_then(
                 |ptr| match write_input(store, exports.memory, ptr as u32, message) {
-                    Ok(ptr) => run(store, exports, output, ptr as i32, len),
+                    Ok(ptr) => run(store, exports, shared, deadline, output, ptr as i32, len),
                     Err(bad_alloc) => Ok(bad_alloc),
                 },
             )
@@ -252,6 +286,29 @@ impl BotInstance {
             fuel_used,
             logs,
             logs_dropped,
+        }
+    }
+}
+
+/// Runs `call` (a wasm call or instantiation on a store that yields every
+/// [`WATCHDOG_SLICE`] fuel) to its end, reading the wall clock at each yield:
+/// past `deadline` (a reading of `wall_ns`) the call's future is dropped, which unwinds
+/// the wasm and leaves the store usable, and the error is wasmtime's
+/// `Interrupt` trap (outcome `watchdog`). Host functions read the same
+/// deadline from `shared` (see `host::charge`).
+pub(super) fn run_sliced<T>(
+    shared: &Shared,
+    deadline: u64,
+    call: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    shared.deadline.store(deadline, Ordering::Relaxed);
+    let mut call = pin!(call);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        match call.as_mut().poll(&mut context) {
+            Poll::Ready(result) => return result,
+            Poll::Pending if wall_ns() >= deadline => return Err(Trap::Interrupt.into()),
+            Poll::Pending => {}
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The wasm sandbox: bytes in, bytes out, fuel. Knows nothing of the game.
 //!
 //! A [`Sandbox`] owns one wasmtime engine (deterministic configuration, fuel on,
-//! pooling allocator) and a cache of compiled modules by content hash, in
+//! no epochs, pooling allocator) and a cache of compiled modules by content hash, in
 //! memory (`cache.rs`) and, if asked, on disk (`disk_cache.rs`). A
 //! [`BotInstance`] is one bot in one match; each call into it gets a fresh fuel
 //! budget and comes back as a [`CallReport`], whatever the bot did. Under the
@@ -35,16 +35,17 @@ pub use validate::{
 };
 
 use host::HostState;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 pub(crate) use validate::count;
 use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
-/// How often the watchdog's clock ticks (wasmtime's epoch).
-const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// The fuel a call runs between two readings of the wall clock (the
+/// watchdog's): wasmtime yields every `WATCHDOG_SLICE` fuel (see
+/// `instance.rs`). Ordinary code spends it in about 0.06 ms, the slowest
+/// pattern measured per unit of fuel (`call_indirect`, 5×) in about 0.3 ms.
+pub(crate) const WATCHDOG_SLICE: u64 = 1_000_000;
 
 /// Stack for a suspendable call's fiber beyond the wasm stack itself: room for
 /// the host's own frames (libcalls, `lockstep.log`, trap handling). Wasmtime's
@@ -58,47 +59,12 @@ pub struct Sandbox {
     config: SandboxConfig,
     modules: Mutex<cache::ModuleCache>,
     compiler: compile::Compiler,
-    ticker: EpochTicker,
 }
 
-/// The watchdog's clock: a thread that advances the engine's epoch every
-/// `EPOCH_TICK`, stopped when the sandbox is dropped. It counts the ticks in
-/// `clock` too, right after the engine's (whose own count is not public), for
-/// the watchdog of suspendable calls.
-struct EpochTicker {
-    clock: Arc<AtomicU64>,
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl EpochTicker {
-    fn start(engine: Engine) -> std::io::Result<EpochTicker> {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let clock = Arc::new(AtomicU64::new(0));
-        let ticks = Arc::clone(&clock);
-        let thread = std::thread::Builder::new()
-            .name("lockstep-watchdog".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
-                    engine.increment_epoch();
-                    ticks.fetch_add(1, Ordering::Relaxed);
-                }
-            })?;
-        Ok(EpochTicker {
-            clock,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for EpochTicker {
-    fn drop(&mut self) {
-        drop(self.stop.take()); // disconnects: the thread's next wait ends it
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// The watchdog's clock: nanoseconds since its first reading in this process.
+pub(crate) fn wall_ns() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 impl Sandbox {
@@ -108,8 +74,6 @@ impl Sandbox {
         let mut linker = Linker::new(&engine);
         host::define(&mut linker)
             .map_err(|e| format!("could not define the host functions: {e}"))?;
-        let ticker = EpochTicker::start(engine.clone())
-            .map_err(|e| format!("could not start the watchdog thread: {e}"))?;
         let compiler = compile::Compiler::new(&config, &engine);
         Ok(Sandbox {
             engine,
@@ -117,7 +81,6 @@ impl Sandbox {
             modules: Mutex::new(cache::ModuleCache::new(config.module_cache)),
             compiler,
             config,
-            ticker,
         })
     }
 
@@ -136,18 +99,10 @@ impl Sandbox {
         &self.linker
     }
 
-    /// The watchdog's deadline in epoch ticks: `watchdog_ms`, rounded up, plus
-    /// one for the tick already under way when a call starts.
-    pub(crate) fn watchdog_ticks(&self) -> u64 {
-        self.config
-            .watchdog_ms
-            .div_ceil(EPOCH_TICK.as_millis() as u64)
-            + 1
-    }
-
-    /// The epoch ticks counted so far (never ahead of the engine's epoch).
-    pub(crate) fn clock(&self) -> &Arc<AtomicU64> {
-        &self.ticker.clock
+    /// How long a call (or a segment of a suspendable one) may last before
+    /// the watchdog stops it, in nanoseconds.
+    pub(crate) fn watchdog_ns(&self) -> u64 {
+        self.config.watchdog_ms.saturating_mul(1_000_000)
     }
 
     /// Validates and compiles `bytes`, or returns the cached module with the same hash.
@@ -193,6 +148,15 @@ fn one_line(message: &str) -> String {
 
 /// The engine settings that make a game deterministic and a bot contained.
 fn engine_config(config: &SandboxConfig) -> Config {
+    engine_config_metered(config, true, false)
+}
+
+/// The project's engine settings with fuel (and its costs) and epoch
+/// interruption each switched on or off: the metering benchmark
+/// (`benches/metering.rs`) compiles the same module under each. Not for
+/// playing: a bot without fuel is not contained.
+#[doc(hidden)]
+pub fn engine_config_metered(config: &SandboxConfig, fuel: bool, epochs: bool) -> Config {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(config.pool_instances)
         .total_memories(config.pool_instances)
@@ -206,11 +170,14 @@ fn engine_config(config: &SandboxConfig) -> Config {
         .max_tables_per_module(1);
 
     let mut c = Config::new();
-    c.consume_fuel(true)
-        // The watchdog's backstop; fuel, not this, decides normal games.
-        .epoch_interruption(true)
-        .operator_cost(costs::operator_costs())
-        .max_wasm_stack(config.max_wasm_stack)
+    c.consume_fuel(fuel)
+        // No longer the watchdog's (it reads the wall clock between fuel
+        // slices, see `instance.rs`): off in the project's settings.
+        .epoch_interruption(epochs);
+    if fuel {
+        c.operator_cost(costs::operator_costs());
+    }
+    c.max_wasm_stack(config.max_wasm_stack)
         .async_stack_size(config.max_wasm_stack + FIBER_HOST_STACK)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         // Determinism: NaN bits are canonical, nothing host-dependent is enabled.

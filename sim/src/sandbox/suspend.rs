@@ -14,9 +14,13 @@
 //! only through [`Shared`](super::instance::Shared): the log lines of this
 //! tick's segments, and the watchdog's deadline. The watchdog times each
 //! segment, not the whole call: before each poll the host moves the deadline
-//! to `now + watchdog`, and the store's epoch callback (installed when the
-//! store becomes suspendable) checks it whenever the engine's epoch passes the
-//! store's own deadline, which is never later than ours.
+//! to `now + watchdog`, and the call's future reads the wall clock each time
+//! the segment yields: past the deadline it drops the wasm call (which
+//! unwinds it, as in `instance.rs`) and ends with wasmtime's `Interrupt`
+//! trap, the store still its own. The yield interval is really a slice of
+//! the segment (`slice_of`: the largest divisor of the segment no larger
+//! than `WATCHDOG_SLICE`), so the clock is read every slice, and a segment
+//! is a whole number of slices: each `Pending` is one slice spent.
 //!
 //! A store that has made a suspendable call must make only suspendable calls
 //! from then on (wasmtime's rule), so the `skip` and `reset` policies never
@@ -29,17 +33,18 @@
 //! pays before the bot runs again, one whole segment at a time, and which
 //! the tick the call ends reports with the rest of its fuel.
 
-use super::host::HostState;
+use super::host::{HostState, Shared};
 use super::instance::{
     BotInstance, Exports, exhausted_or, outcome_of_error, read_output, write_input,
 };
 use super::outcome::{CallReport, Outcome};
+use super::{WATCHDOG_SLICE, wall_ns};
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
-use wasmtime::{Error, Store, UpdateDeadline};
+use wasmtime::{Error, Store, Trap};
 
 /// The fuel a suspendable call starts with: more than any match can spend,
 /// so the call is only ever suspended, never cut off for fuel.
@@ -53,6 +58,8 @@ pub(crate) struct Suspended {
     future: CallFuture,
     /// The call's segment size (the yield interval it started with).
     segment_fuel: u64,
+    /// The call's yield interval: a divisor of `segment_fuel`.
+    slice_fuel: u64,
     /// Fuel reported so far on the ticks the call was suspended at.
     charged: u64,
     /// The segments the bot's own code has run, in fuel (the store's fuel
@@ -127,20 +134,8 @@ impl BotInstance {
             .store
             .take()
             .expect("no call is suspended, so the instance holds its store");
-        if !self.resumable {
-            let (clock, shared) = (Arc::clone(&self.clock), Arc::clone(&self.shared));
-            store.epoch_deadline_callback(move |_| {
-                let now = clock.load(Ordering::Relaxed);
-                let deadline = shared.deadline.load(Ordering::Relaxed);
-                Ok(if now >= deadline {
-                    UpdateDeadline::Interrupt
-                } else {
-                    UpdateDeadline::Continue(deadline - now)
-                })
-            });
-        }
         let fuel = store
-            .fuel_async_yield_interval(Some(segment_fuel))
+            .fuel_async_yield_interval(Some(slice_of(segment_fuel)))
             .and_then(|()| store.set_fuel(RESERVE));
         self.resumable = true;
         if let Err(e) = fuel {
@@ -149,10 +144,10 @@ impl BotInstance {
         }
         store.data_mut().memory_refused = false;
         store.data_mut().resumable = true;
-        store.set_epoch_deadline(self.watchdog_ticks);
         self.output.clear();
         let future = Box::pin(run(
             store,
+            Arc::clone(&self.shared),
             self.exports.clone(),
             self.max_output_bytes,
             message.to_vec(),
@@ -161,6 +156,7 @@ impl BotInstance {
         self.suspended = Some(Suspended {
             future,
             segment_fuel,
+            slice_fuel: slice_of(segment_fuel),
             charged: 0,
             wasm_segments: 0,
             debt_paid: 0,
@@ -194,13 +190,23 @@ impl BotInstance {
                 continue;
             }
             // The watchdog's whole deadline for each segment.
-            let now = self.clock.load(Ordering::Relaxed);
-            self.shared
-                .deadline
-                .store(now + self.watchdog_ticks, Ordering::Relaxed);
-            match call.future.as_mut().poll(&mut context) {
-                Poll::Ready(finished) => break Some(finished),
-                Poll::Pending => call.wasm_segments += segment,
+            self.shared.deadline.store(
+                wall_ns().saturating_add(self.watchdog_ns),
+                Ordering::Relaxed,
+            );
+            // One segment: its slices, each ending in a `Pending` (the
+            // watchdog reads the clock there, see `run`).
+            let mut slices = segment / call.slice_fuel;
+            let ready = loop {
+                match call.future.as_mut().poll(&mut context) {
+                    Poll::Ready(finished) => break Some(finished),
+                    Poll::Pending if slices > 1 => slices -= 1,
+                    Poll::Pending => break None,
+                }
+            };
+            match ready {
+                Some(finished) => break Some(finished),
+                None => call.wasm_segments += segment,
             }
         };
         let Some(Finished {
@@ -229,22 +235,48 @@ impl BotInstance {
     }
 }
 
+/// The yield interval of a call whose segments are `segment` fuel: the
+/// largest divisor of `segment` no larger than [`WATCHDOG_SLICE`], so that the
+/// watchdog reads the clock at least every slice and a segment is a whole
+/// number of slices; `segment` itself when it is smaller, or when its
+/// divisors are all below a sixteenth of the slice (a segment of a prime
+/// number of fuel: the clock is then read once per segment, as it is when
+/// the first 4,096 candidates fail).
+fn slice_of(segment: u64) -> u64 {
+    let fewest = segment.div_ceil(WATCHDOG_SLICE).max(1);
+    // At most 4,096 candidates, so that a huge segment costs no time here.
+    (fewest..fewest.saturating_mul(16).min(fewest.saturating_add(4096)))
+        .find(|slices| segment.is_multiple_of(*slices))
+        .map_or(segment, |slices| segment / slices)
+}
+
 /// The whole suspendable call, owning everything it touches.
 async fn run(
     mut store: Store<HostState>,
+    shared: Arc<Shared>,
     exports: Exports,
     max_output_bytes: u32,
     message: Vec<u8>,
     mut output: Vec<u8>,
 ) -> Finished {
-    let outcome = call(
-        &mut store,
-        &exports,
-        max_output_bytes,
-        &message,
-        &mut output,
-    )
-    .await;
+    let outcome = {
+        let mut call = pin!(call(
+            &mut store,
+            &exports,
+            max_output_bytes,
+            &message,
+            &mut output,
+        ));
+        // The watchdog, at the end of each segment: past the deadline the
+        // call's future is dropped with this block, which unwinds the wasm.
+        std::future::poll_fn(|context| match call.as_mut().poll(context) {
+            Poll::Pending if wall_ns() >= shared.deadline.load(Ordering::Relaxed) => {
+                Poll::Ready(Err(Trap::Interrupt.into()))
+            }
+            other => other,
+        })
+        .await
+    };
     Finished {
         store,
         outcome,
@@ -278,4 +310,26 @@ async fn call(
         word,
         output,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{WATCHDOG_SLICE, slice_of};
+
+    #[test]
+    fn slices_divide_the_segment() {
+        assert_eq!(WATCHDOG_SLICE, 1_000_000);
+        assert_eq!(slice_of(100), 100);
+        assert_eq!(slice_of(1_000_000), 1_000_000);
+        assert_eq!(slice_of(20_000_000), 1_000_000);
+        assert_eq!(slice_of(10_000_000_000), 1_000_000);
+        assert_eq!(slice_of(1_500_000), 750_000);
+        // A prime: no divisor near the slice, so one slice per segment.
+        assert_eq!(slice_of(1_000_003), 1_000_003);
+        for segment in [1, 7, 999_999, 1_000_001, 12_345_678, u64::MAX / 4] {
+            let slice = slice_of(segment);
+            assert_eq!(segment % slice, 0, "{segment}");
+            assert!(slice <= WATCHDOG_SLICE || slice == segment, "{segment}");
+        }
+    }
 }

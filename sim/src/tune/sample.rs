@@ -5,7 +5,9 @@
 //! `threads` matches run at once, all on one [`Sandbox`]. Fuel counts do not
 //! depend on that: the samples are the same at any thread count.
 
-use crate::match_loop::{BotTick, Entrant, MatchConfig, MatchObserver, run_match_observed};
+use crate::match_loop::{
+    BotTick, Entrant, MatchConfig, MatchObserver, StateHash, run_match_observed,
+};
 use crate::sandbox::{CallReport, Outcome, Sandbox};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -181,7 +183,7 @@ impl MatchObserver for Recorder {
         }
     }
 
-    fn tick_end(&mut self, _tick: u32, _state_hash: &[u8; 32]) {
+    fn tick_end(&mut self, _tick: u32, _state_hash: &StateHash<'_>) {
         self.ticks += 1;
     }
 }

@@ -25,7 +25,9 @@ pub(crate) use state::{HostState, Shared};
 pub(crate) use wasi::ProcExit;
 pub use wasi::{VIRTUAL_EPOCH_NS, VIRTUAL_TICK_NS};
 
+use super::WATCHDOG_SLICE;
 use lockstep_sdk::abi::{IMPORT_LOG, IMPORT_MODULE};
+use std::sync::atomic::Ordering;
 use wasmtime::wasmparser::ValType;
 use wasmtime::{Caller, Error, Linker, Trap};
 
@@ -162,6 +164,20 @@ pub(crate) fn charge(caller: &mut Caller<'_, HostState>, cost: u64) -> Result<()
         };
     }
     let remaining = caller.get_fuel()?;
+    // Setting the fuel starts a new watchdog slice (`instance.rs`), so a
+    // bot that calls the host often might never reach the end of one: the
+    // host reads the wall clock itself, each time the call has spent
+    // another `WATCHDOG_SLICE` (not on every call: a reading costs about
+    // as much as a cheap host function).
+    let shared = &caller.data().shared;
+    if remaining <= shared.clock_due.load(Ordering::Relaxed) {
+        shared
+            .clock_due
+            .store(remaining.saturating_sub(WATCHDOG_SLICE), Ordering::Relaxed);
+        if super::wall_ns() >= shared.deadline.load(Ordering::Relaxed) {
+            return Err(Trap::Interrupt.into());
+        }
+    }
     match remaining.checked_sub(cost) {
         Some(left) => caller.set_fuel(left),
         None => {

@@ -6,6 +6,7 @@
 
 use super::log::CallLog;
 use super::wasi::WasiState;
+use crate::sandbox::WATCHDOG_SLICE;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmtime::{Error, Memory, ResourceLimiter, StoreLimits};
@@ -98,14 +99,18 @@ impl ResourceLimiter for HostState {
 /// future that owns the store.
 pub(crate) struct Shared {
     log: Mutex<CallLog>,
-    /// For suspendable calls: the reading of the sandbox's clock at which the
-    /// watchdog stops the segment that is running (see `suspend.rs`).
+    /// The reading of the watchdog's clock (`sandbox::wall_ns`) at which it
+    /// stops the call, or under `resume` the segment, that is running (see
+    /// `instance.rs` and `suspend.rs`).
     pub(crate) deadline: AtomicU64,
     /// The tick the running call belongs to: the virtual clock's base.
     tick: AtomicU64,
     /// The store's fuel (`get_fuel`) when this tick's part of the call
     /// began: the virtual clock counts the fuel spent since.
     fuel_base: AtomicU64,
+    /// The store's fuel at or below which a host function next reads the
+    /// watchdog's clock (`host::charge`): once per `WATCHDOG_SLICE` spent.
+    pub(crate) clock_due: AtomicU64,
     /// Under `resume`: host fuel charged and not yet paid.
     debt: AtomicU64,
     /// Under `resume`: the most debt a call may run up before the tick's
@@ -120,6 +125,7 @@ impl Shared {
             deadline: AtomicU64::new(0),
             tick: AtomicU64::new(tick),
             fuel_base: AtomicU64::new(0),
+            clock_due: AtomicU64::new(0),
             debt: AtomicU64::new(0),
             debt_limit: AtomicU64::new(0),
         }
@@ -151,8 +157,11 @@ impl Shared {
         self.fuel_base.load(Ordering::Relaxed)
     }
 
+    /// Also the start of a call for the host's watchdog readings.
     pub(crate) fn set_fuel_base(&self, fuel: u64) {
         self.fuel_base.store(fuel, Ordering::Relaxed);
+        self.clock_due
+            .store(fuel.saturating_sub(WATCHDOG_SLICE), Ordering::Relaxed);
     }
 
     /// Under `resume`: adds `cost` to the debt, or refuses (`false`) if the
