@@ -10,33 +10,13 @@ mod support;
 use serde_json::json;
 use std::time::Duration;
 use support::multipart::{FORM_TYPE, close as form, part};
-use support::{Body, Server, bundled_wasm};
+use support::{Body, Server, bundled_wasm, send};
 
 /// `count` small fields, `f0=x` ...: about 80 bytes each.
 fn small_fields(count: usize) -> Vec<Vec<u8>> {
     (0..count)
         .map(|i| part(&format!("f{i}"), None, b"x"))
         .collect()
-}
-
-/// `method path` with `headers` and `body` (a Content-Type among the headers).
-fn send(
-    server: &Server,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> support::Response {
-    let mut request = ureq::http::Request::builder()
-        .method(method)
-        .uri(server.url(path));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = support::agent()
-        .run(request.body(body).unwrap())
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    support::Response::from(response)
 }
 
 /// The verdict's text on the upload page.

@@ -18,34 +18,9 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use support::tmpfs::{Tmpfs, copy_tree};
-use support::{Server, bundled_wasm, wait_for};
+use support::{Server, bundled_wasm, padded, wait_for};
 
 const MIB: usize = 1 << 20;
-
-/// `base` with a custom section of `pad` zero bytes and then `tag`'s 8
-/// bytes: a distinct module of about `pad` more bytes that plays as `base`.
-fn padded(base: &[u8], pad: usize, tag: u64) -> Vec<u8> {
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let name = b"pad";
-    let mut out = base.to_vec();
-    out.push(0);
-    leb(1 + name.len() + pad + 8, &mut out);
-    leb(name.len(), &mut out);
-    out.extend_from_slice(name);
-    out.resize(out.len() + pad, 0);
-    out.extend_from_slice(&tag.to_le_bytes());
-    out
-}
 
 fn hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()

@@ -1,32 +1,7 @@
 //! 1. Disk through versions: a player uploading versions until the quotas answer.
 
 use super::*;
-
-/// `base` with a custom section of `pad` zero bytes and then `tag`'s 8
-/// bytes: a distinct module of about `pad` more bytes that plays as `base`
-/// (as in quotas.rs).
-fn padded(base: &[u8], pad: usize, tag: u64) -> Vec<u8> {
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let name = b"pad";
-    let mut out = base.to_vec();
-    out.push(0);
-    leb(1 + name.len() + pad + 8, &mut out);
-    leb(name.len(), &mut out);
-    out.extend_from_slice(name);
-    out.resize(out.len() + pad, 0);
-    out.extend_from_slice(&tag.to_le_bytes());
-    out
-}
+use support::padded;
 
 /// The bytes of the files in `DATA/modules`.
 fn modules_bytes(server: &Server) -> u64 {

@@ -1,26 +1,7 @@
 //! 5. The smaller ones: foreign writes, two module parts, 100,000 fields.
 
 use super::*;
-
-/// `method path` with `headers` and `body`, through ureq from 127.0.0.1.
-fn send(
-    server: &Server,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> support::Response {
-    let mut request = ureq::http::Request::builder()
-        .method(method)
-        .uri(server.url(path));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = support::agent()
-        .run(request.body(body).unwrap())
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    support::Response::from(response)
-}
+use support::send;
 
 /// Runs `attack` again and again for `length` (at least 3 times) with the
 /// honest client meanwhile; the number of runs and its figures.

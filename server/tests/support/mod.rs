@@ -428,6 +428,54 @@ pub fn with_custom_section(bytes: &[u8], tag: &str) -> Vec<u8> {
     out
 }
 
+/// `base` with a custom section of `pad` zero bytes and then `tag`'s 8
+/// bytes: a distinct module of about `pad` more bytes that plays as `base`
+/// (for quotas: many large versions of one bot).
+pub fn padded(base: &[u8], pad: usize, tag: u64) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let name = b"pad";
+    let mut out = base.to_vec();
+    out.push(0);
+    leb(1 + name.len() + pad + 8, &mut out);
+    leb(name.len(), &mut out);
+    out.extend_from_slice(name);
+    out.resize(out.len() + pad, 0);
+    out.extend_from_slice(&tag.to_le_bytes());
+    out
+}
+
+/// `method path` with `headers` and `body` (a Content-Type among the
+/// headers), for requests [`Server::request`] does not make: other origins,
+/// other content types.
+pub fn send(
+    server: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Response {
+    let mut request = ureq::http::Request::builder()
+        .method(method)
+        .uri(server.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = agent()
+        .run(request.body(body).unwrap())
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    Response::from(response)
+}
+
 /// A new empty folder under the target's temp folder. The first call also
 /// removes the folders of test processes that are gone (a shared server is
 /// never dropped, so its folder outlives its test binary).
