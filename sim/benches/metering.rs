@@ -6,9 +6,12 @@
 //! - `fuel_only`: fuel with the project's costs, no epochs.
 //! - `fuel_and_epochs`: fuel and epoch interruption, plain calls: the
 //!   project's settings until the watchdog stopped using epochs.
-//! - `project_settings`: the project's settings now: fuel only, each call
-//!   run on a fiber that yields every `SLICE` fuel so that the host reads the
-//!   wall clock between slices (the watchdog, `sandbox/instance.rs`).
+//! - `fuel_slices`: fuel only, each call run on a fiber that yields every
+//!   `SLICE` fuel so that the host reads the wall clock between slices (the
+//!   watchdog, `sandbox/instance.rs`).
+//! - `project_settings`: the project's settings now: `fuel_slices` on the
+//!   module instrumented for the deterministic stack limit
+//!   (`sandbox/stack_limit.rs`, 12 fuel and about 10 instructions a call).
 //! - `sandbox`: the real `Sandbox` path (`BotInstance::call_tick`, host
 //!   functions, reports), as in `engine`'s `rusher_64x64/sandbox`.
 //!
@@ -26,7 +29,9 @@
 use bot_rusher::Rusher;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use lockstep_sdk::{Encoding, Runner};
-use lockstep_sim::sandbox::{BotInstance, Sandbox, SandboxConfig, engine_config_metered};
+use lockstep_sim::sandbox::{
+    BotInstance, Sandbox, SandboxConfig, engine_config_metered, stack_limit,
+};
 use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -48,18 +53,26 @@ enum Metering {
     Fuel,
     FuelAndEpochs,
     FuelSlices,
+    /// `FuelSlices` on the module instrumented for the stack limit.
+    Project,
 }
 
 impl Metering {
-    const ALL: [(&'static str, Metering); 4] = [
+    const ALL: [(&'static str, Metering); 5] = [
         ("no_metering", Metering::None),
         ("fuel_only", Metering::Fuel),
         ("fuel_and_epochs", Metering::FuelAndEpochs),
-        ("project_settings", Metering::FuelSlices),
+        ("fuel_slices", Metering::FuelSlices),
+        ("project_settings", Metering::Project),
     ];
 
     fn fuel(self) -> bool {
         self != Metering::None
+    }
+
+    /// Calls run on a fiber that yields every `SLICE` fuel.
+    fn sliced(self) -> bool {
+        matches!(self, Metering::FuelSlices | Metering::Project)
     }
 }
 
@@ -80,7 +93,12 @@ impl Compiled {
         let epochs = metering == Metering::FuelAndEpochs;
         let engine = Engine::new(&engine_config_metered(&config, metering.fuel(), epochs)).unwrap();
         let wasm = lockstep_sim::bundled::bundled_bot("rusher").unwrap().wasm;
-        let module = Module::new(&engine, wasm).unwrap();
+        let module = if metering == Metering::Project {
+            let instrumented = stack_limit::instrument(wasm, config.stack_units).unwrap();
+            Module::new(&engine, &instrumented.bytes).unwrap()
+        } else {
+            Module::new(&engine, wasm).unwrap()
+        };
         let mut linker = Linker::new(&engine);
         // Stubs that do nothing and return zeros (the rusher only logs).
         for import in module.imports() {
@@ -112,7 +130,7 @@ impl Compiled {
         if self.metering == Metering::FuelAndEpochs {
             store.set_epoch_deadline(u64::MAX / 2);
         }
-        let instance: Instance = if self.metering == Metering::FuelSlices {
+        let instance: Instance = if self.metering.sliced() {
             store.fuel_async_yield_interval(Some(SLICE)).unwrap();
             let future = pin!(self.linker.instantiate_async(&mut store, &self.module));
             run_sliced(future).unwrap()
@@ -135,7 +153,7 @@ impl Compiled {
             output: Vec::new(),
         };
         let (ptr, len) = raw.input(info);
-        let status = if raw.metering == Metering::FuelSlices {
+        let status = if raw.metering.sliced() {
             let future = pin!(raw.init.call_async(&mut raw.store, (ptr, len)));
             run_sliced(future).unwrap()
         } else {
@@ -180,7 +198,7 @@ impl Raw {
             self.store.set_fuel(FUEL).unwrap();
         }
         let len = message.len() as i32;
-        let ptr = if self.metering == Metering::FuelSlices {
+        let ptr = if self.metering.sliced() {
             let future = pin!(self.alloc.call_async(&mut self.store, len));
             run_sliced(future).unwrap()
         } else {
@@ -194,7 +212,7 @@ impl Raw {
 
     fn tick(&mut self, message: &[u8]) -> &[u8] {
         let (ptr, len) = self.input(message);
-        let word = if self.metering == Metering::FuelSlices {
+        let word = if self.metering.sliced() {
             let future = pin!(self.tick.call_async(&mut self.store, (ptr, len)));
             run_sliced(future).unwrap()
         } else {
@@ -285,11 +303,12 @@ impl Setup {
     }
 }
 
-const VARIANTS: [&str; 6] = [
+const VARIANTS: [&str; 7] = [
     "native",
     "no_metering",
     "fuel_only",
     "fuel_and_epochs",
+    "fuel_slices",
     "project_settings",
     "sandbox",
 ];

@@ -5,6 +5,16 @@
 //!
 //! Run: `cargo bench -p lockstep-sim --bench wall_per_fuel` (prints medians and
 //! multiples). Under `cargo test` it runs each pattern once, as a smoke test.
+//!
+//! The memory levers, side by side in one run: `LOCKSTEP_WPF_LEVERS=ROUNDS
+//! cargo bench -p lockstep-sim --bench wall_per_fuel` measures, for memory
+//! caps of 64, 32 and 16 MiB (`LOCKSTEP_WPF_CAPS=64,16` for some of them),
+//! each with and without huge pages (`sandbox/hugepages.rs`): ordinary
+//! code's ns per fuel, a rusher's instantiate + init + drop, and the random
+//! access and pointer chase over the whole cap (first tick, later ticks, the
+//! drop of the instance that touched it all). Rounds alternate the order;
+//! the last table is each figure over the same round's 64 MiB without huge
+//! pages, median over the rounds (the machine is shared: trust those).
 
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::sandbox::{BotInstance, Outcome, Sandbox, SandboxConfig};
@@ -313,6 +323,10 @@ fn ordinary_ns_per_fuel(sandbox: &Sandbox, runs: usize) -> f64 {
 
 fn main() {
     let measuring = std::env::args().any(|arg| arg == "--bench");
+    if let Ok(rounds) = std::env::var("LOCKSTEP_WPF_LEVERS") {
+        levers(rounds.parse().unwrap_or(5));
+        return;
+    }
     let runs = if measuring { 11 } else { 1 };
     let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let ns_per_fuel = ordinary_ns_per_fuel(&sandbox, runs);
@@ -353,4 +367,210 @@ fn main() {
         "worst: {} at {:.1}x the budget-implied time",
         worst.1, worst.0
     );
+}
+
+/// One variant of the memory levers: the memory cap and huge pages.
+struct Lever {
+    cap_mib: usize,
+    huge: bool,
+    sandbox: Sandbox,
+    rusher: lockstep_sim::sandbox::BotModule,
+    random: lockstep_sim::sandbox::BotModule,
+    chase: lockstep_sim::sandbox::BotModule,
+}
+
+/// Side by side, in rounds (the machine is shared): for each memory cap
+/// with and without huge pages, ordinary code's ns per fuel, a rusher's
+/// instantiate + drop, and the random access and pointer chase over the
+/// whole cap: first tick (which touches the memory), later ticks, and the
+/// drop of an instance that touched it all (the pool's reset).
+fn levers(rounds: usize) {
+    let (info, observations) = support::recorded_rusher_game();
+    let variants: Vec<Lever> = [
+        (64, false),
+        (64, true),
+        (32, false),
+        (32, true),
+        (16, false),
+        (16, true),
+    ]
+    .into_iter()
+    .filter(|(cap_mib, _)| {
+        std::env::var("LOCKSTEP_WPF_CAPS").map_or(true, |caps| {
+            caps.split(',').any(|c| c == cap_mib.to_string())
+        })
+    })
+    .map(|(cap_mib, huge)| {
+        // A sandbox of its own: its own pool, whose slots are advised (or
+        // not) from the first instantiation on.
+        let sandbox = Sandbox::new(SandboxConfig {
+            memory_limit: cap_mib << 20,
+            huge_pages: huge,
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let mask = ((cap_mib as u32) << 20) - 4;
+        let memory: &'static str =
+            Box::leak(format!(r#"(memory (export "memory") {})"#, cap_mib * 16).into_boxed_str());
+        let bot = |dependent| {
+            let tick: &'static str = Box::leak(random_access(mask, dependent).into_boxed_str());
+            sandbox
+                .load(
+                    &Bot {
+                        memory,
+                        tick,
+                        ..BASE
+                    }
+                    .wasm(),
+                )
+                .unwrap()
+        };
+        let (random, chase) = (bot(false), bot(true));
+        let rusher = sandbox.load(bundled_bot("rusher").unwrap().wasm).unwrap();
+        Lever {
+            cap_mib,
+            huge,
+            rusher,
+            random,
+            chase,
+            sandbox,
+        }
+    })
+    .collect();
+    // Per variant: [rusher ns/fuel, instantiate+drop us, random first ms,
+    // random ms, random drop ms, chase first ms, chase ms, chase drop ms].
+    let mut samples = vec![vec![Vec::<f64>::new(); 8]; variants.len()];
+    for round in 0..rounds {
+        eprintln!("round {} of {rounds}", round + 1);
+        // Every other round in reverse, so that no variant always follows
+        // the same one (freed memory, compaction, caches).
+        let mut order: Vec<usize> = (0..variants.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for v in order {
+            let lever = &variants[v];
+            let s = &mut samples[v];
+            let mut instance = BotInstance::new(&lever.sandbox, &lever.rusher, BUDGET).unwrap();
+            assert!(instance.call_init(&info, 10 * BUDGET).outcome.is_ok());
+            let (mut elapsed, mut fuel) = (Duration::ZERO, 0);
+            for obs in &observations {
+                let started = Instant::now();
+                let report = instance.call_tick(obs, BUDGET);
+                elapsed += started.elapsed();
+                fuel += report.fuel_used;
+            }
+            drop(instance);
+            s[0].push(elapsed.as_secs_f64() * 1e9 / fuel as f64);
+            let mut inst = Vec::new();
+            for _ in 0..20 {
+                let started = Instant::now();
+                let mut instance = BotInstance::new(&lever.sandbox, &lever.rusher, BUDGET).unwrap();
+                assert!(instance.call_init(&info, 10 * BUDGET).outcome.is_ok());
+                drop(instance);
+                inst.push(started.elapsed().as_secs_f64() * 1e6);
+            }
+            inst.sort_by(f64::total_cmp);
+            s[1].push(inst[inst.len() / 2]);
+            for (k, module) in [(2, &lever.random), (5, &lever.chase)] {
+                let mut instance = BotInstance::new(&lever.sandbox, module, BUDGET).unwrap();
+                for tick in 0..4 {
+                    let started = Instant::now();
+                    let report = instance.call_tick(&[0], BUDGET);
+                    let ms = started.elapsed().as_secs_f64() * 1e3;
+                    assert_eq!(report.outcome, Outcome::OutOfFuel);
+                    s[k + usize::from(tick > 0)].push(ms);
+                }
+                let started = Instant::now();
+                drop(instance);
+                s[k + 2].push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    let med = |xs: &[f64]| {
+        let mut xs = xs.to_vec();
+        xs.sort_by(f64::total_cmp);
+        xs[xs.len() / 2]
+    };
+    // Ordinary code does not depend on the cap: the reference is the median
+    // over every variant without huge pages.
+    let reference: Vec<f64> = variants
+        .iter()
+        .zip(&samples)
+        .filter(|(lever, _)| !lever.huge)
+        .flat_map(|(_, s)| s[0].iter().copied())
+        .collect();
+    let implied_ms = BUDGET as f64 * med(&reference) / 1e6;
+    println!(
+        "{rounds} rounds; ordinary code {:.4} ns per fuel, {implied_ms:.2} ms per budget \
+         (median over the variants without huge pages)",
+        med(&reference)
+    );
+    println!(
+        "{:<14} {:>9} {:>10} | {:>9} {:>8} {:>7} {:>6} | {:>9} {:>8} {:>7} {:>6}",
+        "variant",
+        "ns/fuel",
+        "inst+drop",
+        "rnd 1st",
+        "rnd ms",
+        "drop",
+        "x",
+        "chase 1st",
+        "chase ms",
+        "drop",
+        "x"
+    );
+    for (v, lever) in variants.iter().enumerate() {
+        let s = &samples[v];
+        println!(
+            "{:<14} {:>9.4} {:>8.0}us | {:>7.1}ms {:>8.2} {:>7.2} {:>5.1}x | {:>7.1}ms {:>8.2} {:>7.2} {:>5.0}x",
+            format!(
+                "{} MiB{}",
+                lever.cap_mib,
+                if lever.huge { " huge" } else { "" }
+            ),
+            med(&s[0]),
+            med(&s[1]),
+            med(&s[2]),
+            med(&s[3]),
+            med(&s[4]),
+            med(&s[3]) / implied_ms,
+            med(&s[5]),
+            med(&s[6]),
+            med(&s[7]),
+            med(&s[6]) / implied_ms,
+        );
+    }
+    // Paired: each round's figure over the same round's 64 MiB without huge
+    // pages, median over the rounds.
+    println!("paired with 64 MiB in the same round (median of per-round ratios):");
+    println!(
+        "{:<14} {:>9} {:>10} {:>9} {:>8} {:>9} {:>8} {:>8}",
+        "variant", "ns/fuel", "inst+drop", "rnd 1st", "rnd ms", "chase 1st", "chase ms", "drop"
+    );
+    for (v, lever) in variants.iter().enumerate() {
+        let ratio = |k: usize| {
+            let r: Vec<f64> = samples[v][k]
+                .iter()
+                .zip(&samples[0][k])
+                .map(|(a, b)| a / b)
+                .collect();
+            med(&r)
+        };
+        println!(
+            "{:<14} {:>9.3} {:>10.3} {:>9.3} {:>8.3} {:>9.3} {:>8.3} {:>8.3}",
+            format!(
+                "{} MiB{}",
+                lever.cap_mib,
+                if lever.huge { " huge" } else { "" }
+            ),
+            ratio(0),
+            ratio(1),
+            ratio(2),
+            ratio(3),
+            ratio(5),
+            ratio(6),
+            ratio(7),
+        );
+    }
 }

@@ -11,7 +11,9 @@ mod problems;
 mod values;
 
 use crate::match_loop::{MatchConfig, OverrunPolicy};
-use crate::sandbox::{CacheDir, CompiledCache, SandboxConfig, ValidationLimits};
+use crate::sandbox::{
+    CacheDir, CompiledCache, SandboxConfig, ValidationLimits, watchdog_slices_fit,
+};
 use serde::Deserialize;
 use std::path::Path;
 use values::{Fuel, Setting, Whole};
@@ -204,12 +206,15 @@ struct MatchTable {
 struct LimitsTable {
     memory_bytes: Option<Whole>,
     table_elements: Option<Whole>,
+    stack_units: Option<Whole>,
+    /// Replaced by `stack_units`; kept to say so.
     wasm_stack_bytes: Option<Whole>,
     output_bytes: Option<Whole>,
     log_lines: Option<Whole>,
     log_line_bytes: Option<Whole>,
     pool_instances: Option<Whole>,
     watchdog_ms: Option<Whole>,
+    huge_pages: Option<bool>,
     module_cache: Option<Whole>,
 }
 
@@ -266,6 +271,23 @@ where
     }
     *slot = U::try_from(wide).map_err(|_| format!("{key} = {wide} does not fit this machine"))?;
     Ok(())
+}
+
+/// Under `resume` the watchdog reads the clock between slices that divide
+/// `tick_fuel`; a budget without a divisor between 62,500 and 1,000,000
+/// (a prime, say) would let one slice run a whole tick unwatched.
+pub fn resume_fits_the_watchdog(config: &MatchConfig) -> Result<(), String> {
+    if config.overrun != OverrunPolicy::Resume || watchdog_slices_fit(config.tick_fuel) {
+        return Ok(());
+    }
+    Err(format!(
+        "[budget] tick_fuel = {} cannot be used with overrun = \"resume\": the watchdog \
+         checks the clock between equal slices of a tick's fuel, and {} has no divisor \
+         between 62,500 and 1,000,000; use a multiple of 1,000,000 (e.g. {})",
+        config.tick_fuel,
+        config.tick_fuel,
+        config.tick_fuel.div_ceil(1_000_000) * 1_000_000
+    ))
 }
 
 const KIB: u64 = 1 << 10;
@@ -334,13 +356,21 @@ impl FileConfig {
                 0,
                 10_000_000,
             )?;
-            let stack = l.wasm_stack_bytes;
+            if l.wasm_stack_bytes.is_some() {
+                return Err(
+                    "[limits] wasm_stack_bytes is no longer a setting: the stack limit \
+                     is now counted the same on every CPU, in stack units; set \
+                     `[limits] stack_units` instead (default 65_536, about 4,000 frames; \
+                     docs/limits.md says what frames cost)"
+                        .into(),
+                );
+            }
             set(
-                &mut sb.max_wasm_stack,
-                "[limits] wasm_stack_bytes",
-                stack,
-                64 * KIB,
-                64 * MIB,
+                &mut sb.stack_units,
+                "[limits] stack_units",
+                l.stack_units,
+                1_024,
+                1 << 21,
             )?;
             set(
                 &mut sb.max_output_bytes,
@@ -379,6 +409,9 @@ impl FileConfig {
                 10,
                 3_600_000,
             )?;
+            if let Some(huge) = l.huge_pages {
+                sb.huge_pages = huge;
+            }
             let cache = l.module_cache;
             set(
                 &mut sb.module_cache,
@@ -498,94 +531,9 @@ impl FileConfig {
         }
         // Modules are checked with the budget they will start on.
         s.sandbox.start_fuel = s.match_config.init_fuel;
-        Ok(())
+        resume_fits_the_watchdog(&s.match_config)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shipped_file_is_exactly_the_code_defaults() {
-        assert_eq!(Settings::defaults(), default_settings());
-    }
-
-    #[test]
-    fn a_partial_file_changes_only_its_keys() {
-        let s = Settings::parse(
-            "t.toml",
-            "[budget]\ntick_fuel = 5_000_000\noverrun = \"resume\"\n",
-        )
-        .unwrap();
-        assert_eq!(s.match_config.tick_fuel, 5_000_000);
-        assert_eq!(s.match_config.overrun, OverrunPolicy::Resume);
-        assert_eq!(s.match_config.init_fuel, MatchConfig::default().init_fuel);
-        assert_eq!(s.sandbox, default_settings().sandbox);
-        assert_eq!(
-            Settings::parse("empty.toml", "").unwrap(),
-            Settings::defaults()
-        );
-    }
-
-    fn error(text: &str) -> String {
-        Settings::parse("admin.toml", text).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn bad_keys_and_values_are_named_with_what_is_allowed() {
-        // More cases, and several problems in one file: problems.rs's tests.
-        let e = error("[budget]\ntick_fule = 5\n");
-        assert_eq!(
-            e,
-            "config 'admin.toml': line 2: [budget] has no key `tick_fule`: the keys of \
-             [budget] are `tick_fuel`, `init_fuel`, `bucket_cap`, `overrun`"
-        );
-        let e = error("[budget]\ntick_fuel = 0\n");
-        assert_eq!(
-            e,
-            "config 'admin.toml': line 2: [budget] tick_fuel = 0 is out of range: allowed 1 to 1125899906842624"
-        );
-        let e = error("[budget\n");
-        assert!(e.starts_with("config 'admin.toml': line 1, column "), "{e}");
-    }
-
-    #[test]
-    fn the_server_table_is_handed_back_untouched() {
-        let text = "[server]\nlisten = \"127.0.0.1:9000\"\n[budget]\ntick_fuel = 7\n";
-        let (settings, server) = Settings::parse_document("s.toml", text).unwrap();
-        assert_eq!(settings.match_config.tick_fuel, 7);
-        assert_eq!(server.unwrap()["listen"].as_str(), Some("127.0.0.1:9000"));
-        assert_eq!(Settings::parse_document("e.toml", "").unwrap().1, None);
-    }
-
-    #[test]
-    fn a_change_is_laid_over_the_current_settings() {
-        let current = Settings::parse("a.toml", "[budget]\ntick_fuel = 7\n").unwrap();
-        let changed = current
-            .parse_over_current("change", "[match]\nmax_ticks = 9\n")
-            .unwrap();
-        assert_eq!(changed.match_config.tick_fuel, 7);
-        assert_eq!(changed.match_config.game.max_ticks, 9);
-        let e = current
-            .parse_over_current("change", "[budget]\ninit_fuel = 0\n")
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "config 'change': line 2: [budget] init_fuel = 0 is out of range: allowed 1 to 1125899906842624"
-        );
-        let e = current
-            .parse_over_current("change", "[server]\nlisten = \"0.0.0.0:1\"\n")
-            .unwrap_err();
-        assert!(e.message.starts_with("[server] cannot be set here"), "{e}");
-    }
-
-    #[test]
-    fn a_missing_file_is_named() {
-        let e = Settings::load(Path::new("/no/such/lockstep.toml")).unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("config '/no/such/lockstep.toml': cannot read it:")
-        );
-    }
-}
+mod tests;

@@ -5,8 +5,8 @@
 use lockstep_sdk::{Action, Direction};
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
-    BotTick, Entrant, Match, MatchConfig, MatchObserver, MatchResult, OverrunPolicy, StateHash,
-    run_match_observed,
+    BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy,
+    StateHash, run_match_observed,
 };
 use lockstep_sim::sandbox::{CallReport, Outcome, Sandbox, SandboxConfig};
 use std::sync::OnceLock;
@@ -547,4 +547,26 @@ fn calls_still_suspended_when_the_match_ends_are_dropped_and_free_their_slots() 
         let suspensions: Vec<u32> = result.players.iter().map(|p| p.suspensions).collect();
         assert_eq!(suspensions, vec![1, 2]);
     }
+}
+
+/// Under `resume` the watchdog needs slices of 62,500 to 1,000,000 fuel that
+/// divide the tick's budget; a prime budget has none and is refused.
+#[test]
+fn resume_refuses_a_tick_fuel_the_watchdog_cannot_slice() {
+    let mut config = config(OverrunPolicy::Resume, 5);
+    config.tick_fuel = 1_000_003;
+    let entrants = [bundled("idle"), bundled("idle")];
+    let error = Match::new(sandbox(), &entrants, &config)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(error, MatchError::ResumeSlices(1_000_003)),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("use a multiple of 1,000,000"),
+        "{error}"
+    );
+    config.overrun = OverrunPolicy::Skip;
+    assert!(Match::new(sandbox(), &entrants, &config).is_ok());
 }

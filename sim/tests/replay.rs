@@ -338,3 +338,80 @@ fn the_wasmtime_version_recorded_is_the_one_built_in() {
     );
     assert!(lock.contains(&pinned), "Cargo.lock does not pin {pinned}");
 }
+
+/// A file of format 2 (engine 0.1.0: the native stack's size where
+/// `stack_units` is now) still reads: its header, every tick, its summary.
+#[test]
+fn a_format_2_file_still_reads() {
+    use lockstep_sim::replay::{SandboxLimitsV2, Summary};
+    let (bytes, _) = small_replay();
+    // Frames: kind (u8), length (u32 LE), postcard payload, 8 checksum bytes.
+    let mut frames = Vec::new();
+    let mut at = 18;
+    while at < bytes.len() {
+        let kind = bytes[at];
+        let len = u32::from_le_bytes(bytes[at + 1..at + 5].try_into().unwrap()) as usize;
+        frames.push((kind, bytes[at + 5..at + 5 + len].to_vec()));
+        at += 5 + len + 8;
+    }
+    let header: ReplayHeader = postcard::from_bytes(&frames[0].1).unwrap();
+    let old = ReplayHeader {
+        engine_version: "0.1.0".into(),
+        wasmtime_version: header.wasmtime_version.clone(),
+        rules_version: header.rules_version,
+        abi_version: header.abi_version,
+        config: header.config.clone(),
+        sandbox: SandboxLimitsV2 {
+            memory_limit: header.sandbox.memory_limit,
+            table_limit: header.sandbox.table_limit,
+            max_wasm_stack: 512 << 10,
+            max_output_bytes: header.sandbox.max_output_bytes,
+            max_log_lines: header.sandbox.max_log_lines,
+            max_log_line_bytes: header.sandbox.max_log_line_bytes,
+        },
+        map: header.map.clone(),
+        players: header.players.clone(),
+    };
+    frames[0].1 = postcard::to_stdvec(&old).unwrap();
+    let mut v2 = Vec::from(&bytes[..16]);
+    v2.extend_from_slice(&2u16.to_le_bytes());
+    let frame = |out: &mut Vec<u8>, kind: u8, payload: &[u8]| {
+        let len = payload.len() as u32;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&[kind]);
+        hasher.update(&len.to_le_bytes());
+        hasher.update(payload);
+        out.push(kind);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&hasher.finalize().as_bytes()[..8]);
+    };
+    let (summary, rest) = frames.split_last().unwrap();
+    for (kind, payload) in rest {
+        frame(&mut v2, *kind, payload);
+    }
+    let mut summary_record: Summary = postcard::from_bytes(&summary.1).unwrap();
+    summary_record.replay_hash = *blake3::hash(&v2).as_bytes();
+    frame(
+        &mut v2,
+        summary.0,
+        &postcard::to_stdvec(&summary_record).unwrap(),
+    );
+
+    let mut reader = ReplayReader::new(&v2[..]).unwrap();
+    assert_eq!(reader.format_version(), 2);
+    assert_eq!(reader.header().sandbox.stack_units, 0);
+    assert_eq!(reader.header().map, header.map);
+    assert_eq!(reader.header().players, header.players);
+    let mut ticks = 0;
+    while reader.next_tick().unwrap().is_some() {
+        ticks += 1;
+    }
+    let (_, read_summary) = reader.finish().unwrap();
+    assert_eq!(read_summary.ticks, ticks);
+    let error = verify(ReplayReader::new(&v2[..]).unwrap(), &bundled_module, 1).unwrap_err();
+    assert!(
+        error.to_string().contains("engine version 0.1.0"),
+        "{error}"
+    );
+}

@@ -173,10 +173,12 @@ fn the_worked_example_in_docs_fuel_md_costs_what_it_says() {
         assert!(report.outcome.is_ok(), "{}", report.outcome);
         report.fuel_used
     };
-    // Every function call pays 1 on entry. The base bot: lockstep_alloc is
+    // Every function call pays 1 on entry, and 12 for the stack limit's
+    // count (8 on entry, 4 on the way out). The base bot: lockstep_alloc is
     // entry + `i32.const 1024`, the tick entry + `i64.const 1`.
-    const ALLOC: u64 = 2;
-    const ENTRY: u64 = 1;
+    const ENTRY: u64 = 1 + 12;
+    const ALLOC: u64 = ENTRY + 1;
+    assert_eq!(fuel_of(wat_bot::BASE), 28);
     assert_eq!(fuel_of(wat_bot::BASE), ALLOC + ENTRY + 1);
     let summing = wat_bot::Bot {
         tick: "(local $i i32) (local $sum i32)
@@ -529,6 +531,8 @@ fn help_has_examples() {
         "--probe-fuel",
         "--plot",
         "nearest rank",
+        "pointer chase over the whole memory cap",
+        "whether the fuel or the watchdog",
     ] {
         assert!(text.contains(needle), "help lacks '{needle}':\n{text}");
     }

@@ -314,7 +314,7 @@ pub fn settings_json(s: &Settings) -> SettingsTables {
         limits: json!({
             "memory_bytes": sb.memory_limit,
             "table_elements": sb.table_limit,
-            "wasm_stack_bytes": sb.max_wasm_stack,
+            "stack_units": sb.stack_units,
             "output_bytes": sb.max_output_bytes,
             "log_lines": sb.max_log_lines,
             "log_line_bytes": sb.max_log_line_bytes,

@@ -19,9 +19,14 @@ What it does:
   3. Measures this machine's wall time per unit of fuel on the reference bot
      (rusher), with its spread, and projects each budget's tick time for
      --players bots on --threads threads: worst case ceil(N/T) x budget x ns
-     per fuel, plus the engine's own work.
+     per fuel, plus the engine's own work. Also measures the worst pattern
+     known, a pointer chase over the whole memory cap (about 150 times the
+     reference's wall time per fuel), and gives each budget's cost if bots
+     spend it that way: one call, and the tick.
   4. Recommends the largest budget whose worst case meets --target-tick-ms,
-     says how many recorded bot-ticks it cuts off, and prints the [budget]
+     says how many recorded bot-ticks it cuts off, what that budget costs on
+     the pointer chase, and whether the fuel or the watchdog
+     ([limits] watchdog_ms) ends such a call first; prints the [budget]
      lines to paste into the admin config. Writes a chart to --plot.
 
 Examples:
@@ -93,7 +98,8 @@ pub struct TuneArgs {
     probe_fuel: Option<String>,
 
     /// About how long to calibrate wall time per fuel, in milliseconds (at
-    /// least three repetitions of the reference game are timed).
+    /// least three repetitions of the reference game are timed), and a
+    /// quarter of that more on the pointer chase (at least five calls).
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     calibrate_ms: u64,
 

@@ -4,6 +4,7 @@
 //! then decode and submit their orders in seat order (whatever thread
 //! finished first), then step the game.
 
+mod actions;
 mod config;
 mod observations;
 mod pool;
@@ -39,6 +40,13 @@ pub enum MatchError {
     Threads(#[from] std::io::Error),
     #[error("internal error: a bot worker thread died during tick {0}")]
     WorkerDied(u32),
+    #[error(
+        "a tick budget of {0} fuel cannot be used with the `resume` overrun policy: the \
+         watchdog checks the clock between equal slices of a tick's fuel, and {0} has no \
+         divisor between 62,500 and 1,000,000; use a multiple of 1,000,000 (--fuel, or \
+         [budget] tick_fuel)"
+    )]
+    ResumeSlices(u64),
 }
 
 /// One bot's tick as the match loop applied it.

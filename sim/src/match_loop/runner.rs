@@ -4,14 +4,17 @@ mod budget;
 
 pub use budget::Grant;
 
+use super::actions::decode_actions;
 use super::observations::Observations;
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
 use super::{PlayerResult, ScoreView, StateHash};
-use crate::sandbox::{BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox};
+use crate::sandbox::{
+    BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox, watchdog_slices_fit,
+};
 use budget::FuelAccount;
 use lockstep_game::{Game, Map};
-use lockstep_sdk::{Action, Limits, PlayerId};
+use lockstep_sdk::{Limits, PlayerId};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use tracing::{debug, info_span, trace_span};
@@ -85,8 +88,14 @@ impl<'s> Match<'s> {
         if !(2..=8).contains(&players) {
             return Err(MatchError::PlayerCount(players));
         }
+        if config.overrun == OverrunPolicy::Resume && !watchdog_slices_fit(config.tick_fuel) {
+            return Err(MatchError::ResumeSlices(config.tick_fuel));
+        }
         let game = Game::new(map, players, &config.game)?;
-        let pool = WorkerPool::new(config.threads, sandbox.config().max_wasm_stack + (2 << 20))?;
+        let pool = WorkerPool::new(
+            config.threads,
+            sandbox.config().native_stack_bytes() + (2 << 20),
+        )?;
         let limits = limits(config, sandbox);
         let mut seeds = ChaCha8Rng::seed_from_u64(config.seed);
         seeds.set_stream(BOT_SEED_STREAM);
@@ -196,7 +205,7 @@ impl<'s> Match<'s> {
             let outcome = match &done.report.outcome {
                 Outcome::Ok => {
                     let encoding = seat.entrant.module.encoding;
-                    match lockstep_sdk::decode::<Vec<Action>>(encoding, done.instance.output()) {
+                    match decode_actions(encoding, done.instance.output()) {
                         Ok(decoded) => {
                             self.game.submit(PlayerId(done.seat as u8), &decoded);
                             actions = decoded;

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 /// Everything needed to play the match again: versions, settings, the map as
 /// played, and who sat where.
+///
+/// `L` is the sandbox limits' shape: [`SandboxLimits`] in files this build
+/// writes, [`SandboxLimitsV2`] only while reading a format 1 or 2 file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplayHeader {
+pub struct ReplayHeader<L = SandboxLimits> {
     /// `lockstep-sim`'s version: the match loop and sandbox that recorded it.
     pub engine_version: String,
     /// The wasmtime version: compiled code and fuel counts follow it.
@@ -22,7 +25,7 @@ pub struct ReplayHeader {
     /// The match settings (map spec, seed, budgets, policy, rules' numbers).
     pub config: MatchConfig,
     /// The sandbox limits the bots ran under.
-    pub sandbox: SandboxLimits,
+    pub sandbox: L,
     /// The map as played, so a replay does not depend on a file or generator.
     pub map: MapRecord,
     pub players: Vec<PlayerRecord>,
@@ -34,7 +37,9 @@ pub struct ReplayHeader {
 pub struct SandboxLimits {
     pub memory_limit: u64,
     pub table_limit: u64,
-    pub max_wasm_stack: u64,
+    /// The deterministic stack limit, in units (`SandboxConfig::stack_units`);
+    /// 0 in files of format 1 and 2, recorded under the native stack limit.
+    pub stack_units: u32,
     pub max_output_bytes: u32,
     pub max_log_lines: u32,
     pub max_log_line_bytes: u32,
@@ -45,7 +50,7 @@ impl SandboxLimits {
         SandboxLimits {
             memory_limit: config.memory_limit as u64,
             table_limit: config.table_limit as u64,
-            max_wasm_stack: config.max_wasm_stack as u64,
+            stack_units: config.stack_units,
             max_output_bytes: config.max_output_bytes,
             max_log_lines: config.max_log_lines,
             max_log_line_bytes: config.max_log_line_bytes,
@@ -57,11 +62,49 @@ impl SandboxLimits {
         SandboxConfig {
             memory_limit: self.memory_limit as usize,
             table_limit: self.table_limit as usize,
-            max_wasm_stack: self.max_wasm_stack as usize,
+            stack_units: self.stack_units,
             max_output_bytes: self.max_output_bytes,
             max_log_lines: self.max_log_lines,
             max_log_line_bytes: self.max_log_line_bytes,
             ..SandboxConfig::default()
+        }
+    }
+}
+
+/// [`SandboxLimits`] as formats 1 and 2 wrote them: the native stack in
+/// bytes where the deterministic stack limit is now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxLimitsV2 {
+    pub memory_limit: u64,
+    pub table_limit: u64,
+    pub max_wasm_stack: u64,
+    pub max_output_bytes: u32,
+    pub max_log_lines: u32,
+    pub max_log_line_bytes: u32,
+}
+
+impl ReplayHeader<SandboxLimitsV2> {
+    /// The header in this build's shape; `stack_units` 0 says there was no
+    /// deterministic stack limit (such a file is refused by `verify` anyway:
+    /// it names an older engine).
+    pub fn upgrade(self) -> ReplayHeader {
+        let old = self.sandbox;
+        ReplayHeader {
+            engine_version: self.engine_version,
+            wasmtime_version: self.wasmtime_version,
+            rules_version: self.rules_version,
+            abi_version: self.abi_version,
+            config: self.config,
+            sandbox: SandboxLimits {
+                memory_limit: old.memory_limit,
+                table_limit: old.table_limit,
+                stack_units: 0,
+                max_output_bytes: old.max_output_bytes,
+                max_log_lines: old.max_log_lines,
+                max_log_line_bytes: old.max_log_line_bytes,
+            },
+            map: self.map,
+            players: self.players,
         }
     }
 }

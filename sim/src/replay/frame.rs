@@ -13,8 +13,10 @@ use std::io::{self, Read, Write};
 
 pub const MAGIC: &[u8; 16] = b"LOCKSTEP-REPLAY\n";
 /// The format this build writes, and the newest it reads. Version 2 added
-/// the `exited` outcome (WASI's `proc_exit`); version 1 files read as before.
-pub const FORMAT_VERSION: u16 = 2;
+/// the `exited` outcome (WASI's `proc_exit`); version 3 records the
+/// deterministic stack limit (`stack_units`) where the native stack's size
+/// was. Files of versions 1 and 2 read as before.
+pub const FORMAT_VERSION: u16 = 3;
 /// Bytes before the first frame.
 pub const PREAMBLE_BYTES: u64 = MAGIC.len() as u64 + 2;
 /// No frame is larger: 8 bots x (64 KiB of orders + 16 x 256 B of logs)

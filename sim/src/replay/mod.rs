@@ -25,7 +25,7 @@ mod writer;
 
 pub use format::{
     BotRecord, InitRecord, MapRecord, OutcomeRecord, PlayerRecord, ReplayHeader, STATE_HASH_BYTES,
-    SandboxLimits, ScoreRecord, Summary, TickRecord,
+    SandboxLimits, SandboxLimitsV2, ScoreRecord, Summary, TickRecord,
 };
 pub use frame::{FORMAT_VERSION, MAGIC};
 pub use html::render_html;

@@ -1,7 +1,7 @@
 //! Reading a replay back, one frame at a time.
 
 use super::ReplayError;
-use super::format::{ReplayHeader, Summary, TickRecord};
+use super::format::{ReplayHeader, SandboxLimitsV2, Summary, TickRecord};
 use super::frame::{Frame, FrameKind, FrameReader};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -34,7 +34,11 @@ impl<R: Read> ReplayReader<R> {
         if frame.kind != FrameKind::Header {
             return Err(malformed(&frame, "the first frame is not the header"));
         }
-        let header: ReplayHeader = decode(&frame)?;
+        let header: ReplayHeader = if frames.version <= 2 {
+            decode::<ReplayHeader<SandboxLimitsV2>>(&frame)?.upgrade()
+        } else {
+            decode(&frame)?
+        };
         if header.players.len() < 2 || header.players.len() > 8 {
             return Err(malformed(
                 &frame,

@@ -7,7 +7,8 @@
 use super::config::CacheDir;
 use super::disk_cache::{DiskCache, Lookup};
 use super::{
-    BotModule, ModuleError, ModuleHash, ModuleSummary, Sandbox, SandboxConfig, module, validate,
+    BotModule, ModuleError, ModuleHash, ModuleSummary, Sandbox, SandboxConfig, module, stack_limit,
+    validate,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,18 +98,24 @@ impl Compiler {
         }
     }
 
-    /// The compiled module: from disk if this engine wrote it there, else
-    /// compiled (and then written there). The note says what went wrong
-    /// with the disk cache, if anything did; it never fails a load.
+    /// The compiled module, instrumented for a stack limit of `stack_units`
+    /// (`stack_limit.rs`): from disk if this engine wrote it there, else
+    /// instrumented and compiled (and then written there). The note says
+    /// what went wrong with the disk cache, if anything did; it never fails
+    /// a load.
     fn compiled(
         &self,
         engine: &Engine,
         hash: ModuleHash,
         bytes: &[u8],
+        stack_units: u32,
     ) -> Result<(Module, LoadedFrom, Option<String>), ModuleError> {
         let mut note = None;
+        // The instrumented bytes are a function of these three alone, so
+        // they name the compiled code without instrumenting on a hit.
+        let key = stack_limit::instrumented_hash(hash, stack_units);
         if let Some(disk) = &self.disk {
-            match disk.load(engine, hash) {
+            match disk.load(engine, key) {
                 Lookup::Hit(module) => return Ok((module, LoadedFrom::Disk, None)),
                 Lookup::Miss => {}
                 Lookup::Damaged(why) => {
@@ -117,11 +124,14 @@ impl Compiler {
                 }
             }
         }
-        let module = Module::new(engine, bytes).map_err(|e| {
+        let instrumented = stack_limit::instrument(bytes, stack_units).map_err(|e| {
+            ModuleError::Invalid(format!("cannot count its stack: {}", super::one_line(&e)))
+        })?;
+        let module = Module::new(engine, &instrumented.bytes).map_err(|e| {
             ModuleError::Invalid(super::one_line(&super::instance::describe_error(&e)))
         })?;
         if let Some(disk) = &self.disk
-            && let Err(e) = disk.store(hash, &module)
+            && let Err(e) = disk.store(key, &module)
         {
             let why = format!(
                 "could not keep the compiled module in {}: {e}",
@@ -187,12 +197,16 @@ impl Sandbox {
         let summary =
             validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)?;
         let validated = Instant::now();
-        let (compiled, from, disk_note) = self.compiler.compiled(&self.engine, hash, bytes)?;
+        let (compiled, from, disk_note) =
+            self.compiler
+                .compiled(&self.engine, hash, bytes, self.config.stack_units)?;
         let compiled_at = Instant::now();
         let mut module = BotModule {
             hash,
             encoding: lockstep_sdk::Encoding::Postcard,
             size: bytes.len(),
+            // The instrumentation appends it after every other function.
+            overflow_function: summary.functions,
             summary,
             module: compiled,
         };

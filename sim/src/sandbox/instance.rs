@@ -19,7 +19,7 @@
 use super::host::{Abort, HostContext, HostState, ProcExit, Shared};
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
 use super::suspend::Suspended;
-use super::{BotModule, Sandbox, WATCHDOG_SLICE, wall_ns};
+use super::{BotModule, Sandbox, WATCHDOG_SLICE, stack_limit, wall_ns};
 use lockstep_sdk::abi::{
     EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY, EXPORT_TICK,
 };
@@ -28,7 +28,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
-use wasmtime::{Error, Instance, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc};
+use wasmtime::{Error, Global, Instance, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, Val};
+
+#[path = "hugepages.rs"]
+mod hugepages;
 
 /// A running bot. Owned by one match; moved to a worker thread for each call
 /// (with its suspended call, if any: the future is `Send`).
@@ -57,6 +60,20 @@ pub(super) struct Exports {
     init: TypedFunc<(i32, i32), i32>,
     pub(super) tick: TypedFunc<(i32, i32), i64>,
     abi: TypedFunc<(), i32>,
+    /// The stack limit's count (`stack_limit.rs`), set to 0 before each call
+    /// the host starts.
+    pub(super) stack_depth: Global,
+    /// A trap in this function is `stack_overflow`.
+    pub(super) overflow_function: u32,
+}
+
+impl Exports {
+    /// A call from the host starts with no frames counted, whatever the last
+    /// call left (a trap, running out of fuel or the watchdog leave the count
+    /// where it was).
+    pub(super) fn reset_stack_depth(&self, store: &mut Store<HostState>) -> Result<(), Error> {
+        self.stack_depth.set(store, Val::I32(0))
+    }
 }
 
 /// An instance could not be created: the start function failed or the pool is full.
@@ -68,9 +85,9 @@ pub struct InstantiateError {
 }
 
 impl InstantiateError {
-    fn of(error: &Error) -> Self {
+    fn of(error: &Error, overflow_function: u32) -> Self {
         InstantiateError {
-            outcome: outcome_of_error(error),
+            outcome: outcome_of_error(error, overflow_function),
         }
     }
 
@@ -119,7 +136,7 @@ impl BotInstance {
         let state = HostState::new(limits, Arc::clone(&shared), context);
         let mut store = Store::new(sandbox.engine(), state);
         store.limiter(|state| state);
-        let fail = |e: Error| InstantiateError::of(&e);
+        let fail = |e: Error| InstantiateError::of(&e, module.overflow_function);
         store
             .fuel_async_yield_interval(Some(WATCHDOG_SLICE))
             .map_err(fail)?;
@@ -146,6 +163,9 @@ impl BotInstance {
         let memory = instance
             .get_memory(&mut store, EXPORT_MEMORY)
             .ok_or_else(|| missing(EXPORT_MEMORY))?;
+        if config.huge_pages {
+            hugepages::advise(&store, memory, config.memory_limit);
+        }
         let func = |store: &mut Store<HostState>, name: &str| {
             instance
                 .get_func(&mut *store, name)
@@ -157,6 +177,9 @@ impl BotInstance {
         let init = func(&mut store, EXPORT_INIT)?.typed(&store).map_err(fail)?;
         let tick = func(&mut store, EXPORT_TICK)?.typed(&store).map_err(fail)?;
         let abi = func(&mut store, EXPORT_ABI)?.typed(&store).map_err(fail)?;
+        let stack_depth = instance
+            .get_global(&mut store, stack_limit::DEPTH_EXPORT)
+            .ok_or_else(|| missing(stack_limit::DEPTH_EXPORT))?;
         Ok(BotInstance {
             store: Some(store),
             exports: Exports {
@@ -165,6 +188,8 @@ impl BotInstance {
                 init,
                 tick,
                 abi,
+                stack_depth,
+                overflow_function: module.overflow_function,
             },
             max_output_bytes: config.max_output_bytes,
             watchdog_ns,
@@ -185,6 +210,9 @@ impl BotInstance {
     pub(crate) fn abi_word(&mut self, fuel: u64) -> Result<i32, String> {
         let store = sync_store(&mut self.store, self.resumable);
         store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        self.exports
+            .reset_stack_depth(store)
+            .map_err(|e| e.to_string())?;
         self.shared.set_fuel_base(fuel);
         let call = self.exports.abi.call_async(store, ());
         let deadline = wall_ns().saturating_add(self.watchdog_ns);
@@ -270,6 +298,7 @@ impl BotInstance {
         let deadline = wall_ns().saturating_add(*watchdog_ns);
         let outcome = store
             .set_fuel(fuel)
+            .and_then(|()| exports.reset_stack_depth(store))
             .and_then(|()| run_sliced(shared, deadline, exports.alloc.call_async(&mut *store, len)))
             .and_then(
                 |ptr| match write_input(store, exports.memory, ptr as u32, message) {
@@ -277,7 +306,7 @@ impl BotInstance {
                     Err(bad_alloc) => Ok(bad_alloc),
                 },
             )
-            .unwrap_or_else(|e| outcome_of_error(&e));
+            .unwrap_or_else(|e| outcome_of_error(&e, exports.overflow_function));
         let outcome = exhausted_or(outcome, store.data().memory_refused);
         let fuel_used = fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let (logs, logs_dropped) = shared.take_log();
@@ -402,7 +431,14 @@ fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>
     (end <= memory_len).then_some(start..end)
 }
 
-pub(super) fn outcome_of_error(error: &Error) -> Outcome {
+/// The outcome a failed call ends with. A trap in `overflow_function`
+/// is the stack limit's (`stack_limit.rs`).
+pub(super) fn outcome_of_error(error: &Error, overflow_function: u32) -> Outcome {
+    if stack_limit::tripped(error, overflow_function) {
+        return Outcome::Trap {
+            trap: TrapKind::StackOverflow,
+        };
+    }
     if let Some(ProcExit(code)) = error.downcast_ref::<ProcExit>() {
         return Outcome::Exited { code: *code };
     }

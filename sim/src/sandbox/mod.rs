@@ -20,6 +20,7 @@ mod module;
 mod outcome;
 pub mod report;
 mod shape;
+pub mod stack_limit;
 mod suspend;
 mod toolchain;
 mod validate;
@@ -30,6 +31,7 @@ pub use host::{HostContext, VIRTUAL_EPOCH_NS, VIRTUAL_TICK_NS};
 pub use instance::{BotInstance, InstantiateError};
 pub use module::{BotModule, ModuleError, ModuleHash};
 pub use outcome::{BadOutput, CallReport, Outcome, TrapKind};
+pub use suspend::{slice_of as resume_slice, watchdog_slices_fit};
 pub use validate::{
     ExportSummary, MemoryPages, ModuleSummary, Problem, ProblemKind, ValidationLimits,
 };
@@ -177,8 +179,8 @@ pub fn engine_config_metered(config: &SandboxConfig, fuel: bool, epochs: bool) -
     if fuel {
         c.operator_cost(costs::operator_costs());
     }
-    c.max_wasm_stack(config.max_wasm_stack)
-        .async_stack_size(config.max_wasm_stack + FIBER_HOST_STACK)
+    c.max_wasm_stack(config.native_stack_bytes())
+        .async_stack_size(config.native_stack_bytes() + FIBER_HOST_STACK)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         // Determinism: NaN bits are canonical, nothing host-dependent is enabled.
         .cranelift_nan_canonicalization(true)

@@ -46,6 +46,9 @@ pub struct BotModule {
     pub size: usize,
     /// What the module declares: functions, memory, exports.
     pub summary: ModuleSummary,
+    /// The function the stack limit's instrumentation traps in
+    /// (`stack_limit.rs`): a trap there is `stack_overflow`.
+    pub(crate) overflow_function: u32,
     pub(crate) module: Module,
 }
 

@@ -41,8 +41,8 @@ use super::outcome::{CallReport, Outcome};
 use super::{WATCHDOG_SLICE, wall_ns};
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use wasmtime::{Error, Store, Trap};
 
@@ -109,7 +109,7 @@ impl BotInstance {
                 return self.report(Outcome::OutOfFuel, 0);
             }
             if let Err(e) = self.start(message, segment_fuel) {
-                return self.report(outcome_of_error(&e), 0);
+                return self.report(outcome_of_error(&e, self.exports.overflow_function), 0);
             }
         }
         if segments == 0 {
@@ -136,7 +136,8 @@ impl BotInstance {
             .expect("no call is suspended, so the instance holds its store");
         let fuel = store
             .fuel_async_yield_interval(Some(slice_of(segment_fuel)))
-            .and_then(|()| store.set_fuel(RESERVE));
+            .and_then(|()| store.set_fuel(RESERVE))
+            .and_then(|()| self.exports.reset_stack_depth(&mut store));
         self.resumable = true;
         if let Err(e) = fuel {
             self.store = Some(store);
@@ -226,7 +227,8 @@ impl BotInstance {
         let wasm = RESERVE.saturating_sub(store.get_fuel().unwrap_or(0));
         let debt = call.debt_paid + self.shared.pay_debt(u64::MAX);
         let fuel_used = (wasm + debt).saturating_sub(call.charged).min(granted);
-        let outcome = outcome.unwrap_or_else(|e| outcome_of_error(&e));
+        let overflow_function = self.exports.overflow_function;
+        let outcome = outcome.unwrap_or_else(|e| outcome_of_error(&e, overflow_function));
         let outcome = exhausted_or(outcome, store.data().memory_refused);
         self.suspended = None;
         self.store = Some(store);
@@ -238,16 +240,39 @@ impl BotInstance {
 /// The yield interval of a call whose segments are `segment` fuel: the
 /// largest divisor of `segment` no larger than [`WATCHDOG_SLICE`], so that the
 /// watchdog reads the clock at least every slice and a segment is a whole
-/// number of slices; `segment` itself when it is smaller, or when its
-/// divisors are all below a sixteenth of the slice (a segment of a prime
-/// number of fuel: the clock is then read once per segment, as it is when
-/// the first 4,096 candidates fail).
-fn slice_of(segment: u64) -> u64 {
-    let fewest = segment.div_ceil(WATCHDOG_SLICE).max(1);
-    // At most 4,096 candidates, so that a huge segment costs no time here.
-    (fewest..fewest.saturating_mul(16).min(fewest.saturating_add(4096)))
-        .find(|slices| segment.is_multiple_of(*slices))
-        .map_or(segment, |slices| segment / slices)
+/// number of slices; `segment` itself when it is no larger, or when it has
+/// no divisor between a sixteenth of the slice and the slice (a prime number
+/// of fuel, say: the clock is then read once per segment, so settings and
+/// `Match::new` refuse such a `tick_fuel` under `resume`, see
+/// [`watchdog_slices_fit`]).
+pub fn slice_of(segment: u64) -> u64 {
+    if segment <= WATCHDOG_SLICE {
+        return segment;
+    }
+    // At most 937,501 remainders (a few milliseconds), once per process for
+    // each segment size: the match loop asks for every tick.
+    static KNOWN: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+    let mut known = KNOWN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&(_, slice)) = known.iter().find(|(s, _)| *s == segment) {
+        return slice;
+    }
+    let slice = (WATCHDOG_SLICE / 16..=WATCHDOG_SLICE)
+        .rev()
+        .find(|d| segment.is_multiple_of(*d))
+        .unwrap_or(segment);
+    if known.len() == 64 {
+        known.remove(0);
+    }
+    known.push((segment, slice));
+    slice
+}
+
+/// Whether a suspendable call with segments of `segment` fuel lets the
+/// watchdog read the clock at least every [`WATCHDOG_SLICE`] fuel.
+pub fn watchdog_slices_fit(segment: u64) -> bool {
+    slice_of(segment) <= WATCHDOG_SLICE
 }
 
 /// The whole suspendable call, owning everything it touches.
@@ -326,6 +351,11 @@ mod tests {
         assert_eq!(slice_of(1_500_000), 750_000);
         // A prime: no divisor near the slice, so one slice per segment.
         assert_eq!(slice_of(1_000_003), 1_000_003);
+        assert!(!super::watchdog_slices_fit(1_000_003));
+        // Powers of two up to the largest budget the config allows.
+        assert_eq!(slice_of(1 << 35), 1 << 19);
+        assert_eq!(slice_of(1 << 50), 1 << 19);
+        assert!(super::watchdog_slices_fit(1 << 50));
         for segment in [1, 7, 999_999, 1_000_001, 12_345_678, u64::MAX / 4] {
             let slice = slice_of(segment);
             assert_eq!(segment % slice, 0, "{segment}");

@@ -218,7 +218,7 @@ fn play_parallel(
     let stop = AtomicBool::new(false);
     // Bots run on the worker's own stack (one thread per match): room for
     // the deepest wasm stack the sandbox allows, plus the host's frames.
-    let stack = sandbox.config().max_wasm_stack + (8 << 20);
+    let stack = sandbox.config().native_stack_bytes() + (8 << 20);
     std::thread::scope(|scope| {
         let mut first_error = None;
         for i in 0..threads {

@@ -13,8 +13,13 @@
 //!
 //! The engine's own work per tick (observe, encode, decode, submit, step)
 //! is timed while recording the game, per player.
+//!
+//! Then the worst pattern known, a pointer chase over the whole memory cap
+//! (`worst.rs`), for about a quarter of the same time: what a bot's tick can
+//! cost at the same fuel, far more than the reference's.
 
 use super::stats::percentile_f64;
+use super::worst::{self, WorstPattern};
 use crate::bundled::bundled_bot;
 use crate::sandbox::{BotInstance, BotModule, Sandbox};
 use lockstep_game::{Game, GameConfig, Map};
@@ -70,12 +75,23 @@ pub struct Calibration {
     /// (observe, encode, decode, submit, and the game's step shared out), in
     /// microseconds.
     pub engine_us_per_player: f64,
+    /// The worst memory pattern's wall time per fuel on this machine.
+    pub worst_pattern: WorstPattern,
     /// Wall time the calibration took, recording included, in milliseconds.
     pub wall_ms: f64,
 }
 
+impl Calibration {
+    /// How many times the reference bot's median ns per fuel the worst
+    /// pattern's slowest call took.
+    pub fn worst_multiple(&self) -> f64 {
+        self.worst_pattern.ns_per_fuel_max / self.ns_per_fuel.max(f64::MIN_POSITIVE)
+    }
+}
+
 /// Measures for about `budget` of wall time (at least a few repetitions,
-/// however long they take).
+/// however long they take), and the worst pattern for about a quarter of it
+/// more.
 pub fn calibrate(sandbox: &Sandbox, budget: Duration) -> Result<Calibration, String> {
     let started = Instant::now();
     let load = |name: &str| -> Result<BotModule, String> {
@@ -125,6 +141,7 @@ pub fn calibrate(sandbox: &Sandbox, budget: Duration) -> Result<Calibration, Str
         }
     }
     ratios.sort_by(f64::total_cmp);
+    let worst_pattern = worst::measure(sandbox, budget / 4)?;
     Ok(Calibration {
         bot: REFERENCE_BOT.into(),
         game: format!(
@@ -142,6 +159,7 @@ pub fn calibrate(sandbox: &Sandbox, budget: Duration) -> Result<Calibration, Str
         ns_per_fuel_max: ratios[ratios.len() - 1],
         engine_us_per_player: game.engine.as_secs_f64() * 1e6
             / (game.observations.len().max(1) * 2) as f64,
+        worst_pattern,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
     })
 }

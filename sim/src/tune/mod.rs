@@ -8,13 +8,16 @@
 //!    nearest-rank p50/p90/p99/max of fuel per tick (tick 0 left out: it may
 //!    also spend the init remainder), and for each candidate budget the
 //!    share of bot-ticks it would cut off (tick 0 included, with its remainder).
-//! 3. **Calibrate** (`calibrate.rs`): this machine's wall time per unit of
-//!    fuel on the reference bot, with its spread, and the engine's own work
-//!    per player and tick.
+//! 3. **Calibrate** (`calibrate.rs`, `worst.rs`): this machine's wall time
+//!    per unit of fuel on the reference bot, with its spread, the engine's
+//!    own work per player and tick, and the wall time per fuel of the worst
+//!    pattern known (a pointer chase over the whole memory cap).
 //! 4. **Project and recommend** (`report.rs`): each budget's tick time for
 //!    N players on T threads, worst case `ceil(N/T) × budget × ns per fuel`
 //!    plus the engine's work; the recommendation is the largest candidate
-//!    whose worst case meets the target tick time.
+//!    whose worst case meets the target tick time. Beside it, what the same
+//!    budget costs if bots spend it on the worst pattern, and whether the
+//!    watchdog (`[limits] watchdog_ms`) or the fuel ends such a call first.
 //! 5. **Show** (`text.rs`, `plot.rs`): tables, notes, TOML lines to paste
 //!    into the admin config, and an SVG chart.
 //!
@@ -28,6 +31,7 @@ mod report;
 mod sample;
 pub mod stats;
 mod text;
+mod worst;
 
 pub use calibrate::{Calibration, REFERENCE_BOT, build_kind, calibrate};
 pub use report::{
@@ -36,6 +40,7 @@ pub use report::{
 };
 pub use sample::{BotSamples, FirstTick, PlannedMatch, Samples, plan, sample};
 pub use stats::{FuelStats, parse_fuel, parse_fuel_list, percentile};
+pub use worst::{WorstPattern, span_for};
 
 use crate::match_loop::{Entrant, MatchConfig, OverrunPolicy};
 use crate::sandbox::Sandbox;
@@ -188,7 +193,8 @@ pub fn tune(
     )?;
     let sampling_ms = started.elapsed().as_secs_f64() * 1e3;
     progress(&format!(
-        "calibrating wall time per fuel on {REFERENCE_BOT} for about {:.1} s...",
+        "calibrating wall time per fuel on {REFERENCE_BOT} for about {:.1} s, then on a pointer \
+         chase over the memory cap...",
         spec.calibrate.as_secs_f64()
     ));
     let calibration = calibrate(sandbox, spec.calibrate)?;
@@ -203,6 +209,7 @@ pub fn tune(
         probe_fuel: spec.probe_fuel,
         budgets: spec.budgets.clone(),
         target_tick_ms: spec.target_tick_ms,
+        watchdog_ms: sandbox.config().watchdog_ms,
         sampling_ms,
     };
     Ok(report::build(&inputs, samples, calibration))

@@ -6,6 +6,7 @@ use super::calibrate::Calibration;
 use super::sample::{BotSamples, Samples};
 use super::stats::{FuelStats, nice_ceil, nice_floor, nice_ladder, round_down_2_digits};
 use crate::match_loop::{MatchConfig, OverrunPolicy};
+use crate::sandbox::WATCHDOG_SLICE;
 use serde::Serialize;
 
 /// The whole report.
@@ -121,6 +122,22 @@ pub struct Projection {
     /// The largest tick budget whose worst case meets the target, rounded
     /// down to two significant digits (0 if none).
     pub max_budget_for_target: u64,
+    /// The worst memory pattern (see [`Calibration::worst_pattern`]) and the
+    /// ns per fuel its rows use: its slowest measured call's.
+    pub worst_pattern: String,
+    pub worst_ns_per_fuel: f64,
+    /// That over the reference's median ns per fuel.
+    pub worst_multiple: f64,
+    /// The sandbox's watchdog (`[limits] watchdog_ms`).
+    pub watchdog_ms: u64,
+    /// When the watchdog has stopped a call of the worst pattern at the
+    /// latest: `watchdog_ms` plus two slices of fuel (the clock is read once
+    /// per slice) at its ns per fuel, in ms.
+    pub watchdog_stop_ms: f64,
+    /// `init_fuel` spent on the worst pattern (`lockstep_init`), in ms, and
+    /// whether the watchdog stops that first.
+    pub init_worst_ms: f64,
+    pub init_watchdog_stops_it: bool,
     pub rows: Vec<ProjectionRow>,
 }
 
@@ -139,6 +156,16 @@ pub struct ProjectionRow {
     /// The same with the observed overall p99.
     pub p99_ms: f64,
     pub meets_target: bool,
+    /// One call that spends the budget (plus a full bucket) on the worst
+    /// memory pattern, as if no watchdog stopped it.
+    pub pattern_call_ms: f64,
+    /// Whether the watchdog stops that call (it would outlast `watchdog_ms`)
+    /// rather than the fuel running out.
+    pub watchdog_stops_it: bool,
+    /// The tick if every bot on the busiest thread does that: the engine's
+    /// work plus `bots_per_thread` such calls, each ended by the fuel or the
+    /// watchdog, whichever comes first.
+    pub pattern_tick_ms: f64,
 }
 
 /// The budget to use.
@@ -149,6 +176,14 @@ pub struct Recommendation {
     /// that meets the target, as no candidate did).
     pub from_candidates: bool,
     pub worst_ms: f64,
+    /// One bot's call spending the whole budget (plus a full bucket) at the
+    /// reference's p90 ns per fuel, in ms.
+    pub reference_call_ms: f64,
+    /// The same on the worst memory pattern, and the tick if every bot on
+    /// the busiest thread does it (see [`ProjectionRow`]).
+    pub pattern_call_ms: f64,
+    pub pattern_tick_ms: f64,
+    pub watchdog_stops_it: bool,
     pub cut_off: u64,
     pub calls: u64,
     pub share: f64,
@@ -166,6 +201,8 @@ pub struct Inputs<'a> {
     /// `None`: the default ladder.
     pub budgets: Option<Vec<u64>>,
     pub target_tick_ms: f64,
+    /// The sandbox's `watchdog_ms`.
+    pub watchdog_ms: u64,
     pub sampling_ms: f64,
 }
 
@@ -242,11 +279,25 @@ pub fn build(inputs: &Inputs<'_>, samples: Samples, calibration: Calibration) ->
     let (p50, p99) = overall_stats.map_or((0, 0), |s| (s.p50, s.p99));
     let median = calibration.ns_per_fuel;
     let per_thread_ms = |fuel: u64, ns: f64| bots_per_thread as f64 * fuel as f64 * ns / 1e6;
+    let worst_ns = calibration.worst_pattern.ns_per_fuel_max;
+    let worst_multiple = calibration.worst_multiple();
+    let worst_pattern = calibration.worst_pattern.name.clone();
+    let watchdog_ms = inputs.watchdog_ms as f64;
+    let watchdog_stop_ms = watchdog_ms + 2.0 * WATCHDOG_SLICE as f64 * worst_ns / 1e6;
+    // One call of the worst pattern on `budget` (plus a full bucket), the
+    // watchdog aside; whether the watchdog ends it; the busiest thread's tick.
+    let pattern = |budget: u64| {
+        let call_ms = budget.saturating_add(config.bucket_cap) as f64 * worst_ns / 1e6;
+        let stopped = call_ms > watchdog_ms;
+        let tick_ms = engine_ms + bots_per_thread as f64 * call_ms.min(watchdog_stop_ms);
+        (call_ms, stopped, tick_ms)
+    };
     let rows: Vec<ProjectionRow> = candidates
         .iter()
         .map(|&budget| {
             let whole = budget.saturating_add(config.bucket_cap);
             let worst_ms = engine_ms + per_thread_ms(whole, slow);
+            let (pattern_call_ms, watchdog_stops_it, pattern_tick_ms) = pattern(budget);
             ProjectionRow {
                 budget,
                 worst_ms,
@@ -254,6 +305,9 @@ pub fn build(inputs: &Inputs<'_>, samples: Samples, calibration: Calibration) ->
                 p50_ms: engine_ms + per_thread_ms(p50.min(budget), median),
                 p99_ms: engine_ms + per_thread_ms(p99.min(budget), median),
                 meets_target: worst_ms <= inputs.target_tick_ms,
+                pattern_call_ms,
+                watchdog_stops_it,
+                pattern_tick_ms,
             }
         })
         .collect();
@@ -276,10 +330,15 @@ pub fn build(inputs: &Inputs<'_>, samples: Samples, calibration: Calibration) ->
             samples.capped(),
             inputs.probe_fuel,
         );
+        let (pattern_call_ms, watchdog_stops_it, pattern_tick_ms) = pattern(tick_fuel);
         Recommendation {
             tick_fuel,
             from_candidates,
             worst_ms,
+            reference_call_ms: tick_fuel.saturating_add(config.bucket_cap) as f64 * slow / 1e6,
+            pattern_call_ms,
+            pattern_tick_ms,
+            watchdog_stops_it,
             cut_off: cut.count,
             calls: total_calls,
             share: cut.share,
@@ -325,6 +384,13 @@ pub fn build(inputs: &Inputs<'_>, samples: Samples, calibration: Calibration) ->
             engine_ms,
             ns_per_fuel: slow,
             max_budget_for_target,
+            worst_pattern,
+            worst_ns_per_fuel: worst_ns,
+            worst_multiple,
+            watchdog_ms: inputs.watchdog_ms,
+            watchdog_stop_ms,
+            init_worst_ms: config.init_fuel as f64 * worst_ns / 1e6,
+            init_watchdog_stops_it: config.init_fuel as f64 * worst_ns / 1e6 > watchdog_ms,
             rows,
         },
         recommendation,
@@ -372,4 +438,21 @@ fn candidates(inputs: &Inputs<'_>, overall: Option<&FuelStats>, max_for_target: 
     list.sort_unstable();
     list.dedup();
     list
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sandbox::resume_slice;
+
+    #[test]
+    fn round_budgets_have_small_slices_and_some_do_not() {
+        assert_eq!(resume_slice(20_000_000), 1_000_000);
+        assert_eq!(resume_slice(1_000_000_000_000_000), 1_000_000);
+        assert_eq!(resume_slice(1_500_000), 750_000);
+        // A prime; powers of two up to 2^50, the most the config allows.
+        assert_eq!(resume_slice(1_000_003), 1_000_003);
+        assert_eq!(resume_slice(1 << 35), 1 << 19);
+        assert_eq!(resume_slice(1 << 50), 1 << 19);
+        assert_eq!(resume_slice(1 << 30), 1 << 19);
+    }
 }

@@ -191,6 +191,23 @@ fn calibration(out: &mut String, report: &TuneReport) {
         "  recorded game: {}; the engine's own work: {:.1} us per player per tick",
         c.game, c.engine_us_per_player
     );
+    let w = &c.worst_pattern;
+    let _ = writeln!(
+        out,
+        "  worst memory pattern, {}{}: median {:.3} ns per fuel, slowest call {:.3} ({:.0}x the \
+         reference's median) over {} calls of {}",
+        w.name,
+        if w.span_bytes == w.memory_limit {
+            " (the whole memory cap)".to_string()
+        } else {
+            format!(" (of a memory cap of {} bytes)", thousands(w.memory_limit))
+        },
+        w.ns_per_fuel,
+        w.ns_per_fuel_max,
+        c.worst_multiple(),
+        w.calls,
+        short(w.fuel_per_call),
+    );
 }
 
 fn projection(out: &mut String, report: &TuneReport) {
@@ -207,19 +224,29 @@ fn projection(out: &mut String, report: &TuneReport) {
     );
     let _ = writeln!(
         out,
-        "{:<12} {:>12} {:>12} {:>12} {:>12}  meets target",
-        "budget", "worst case", "(at median)", "all at p50", "all at p99"
+        "{:<12} {:>12} {:>12} {:>12} {:>12}  {:<12} {:>14} {:>14}",
+        "budget",
+        "worst case",
+        "(at median)",
+        "all at p50",
+        "all at p99",
+        "meets target",
+        "memory, call",
+        "memory, tick"
     );
     for row in &p.rows {
         let _ = writeln!(
             out,
-            "{:<12} {:>9.2} ms {:>9.2} ms {:>9.2} ms {:>9.2} ms  {}",
+            "{:<12} {:>9.2} ms {:>9.2} ms {:>9.2} ms {:>9.2} ms  {:<12} {:>11.0} ms{} {:>11.0} ms",
             budget_label(report, row.budget),
             row.worst_ms,
             row.worst_ms_median,
             row.p50_ms,
             row.p99_ms,
-            if row.meets_target { "yes" } else { "no" }
+            if row.meets_target { "yes" } else { "no" },
+            row.pattern_call_ms,
+            if row.watchdog_stops_it { "!" } else { " " },
+            row.pattern_tick_ms,
         );
     }
     let _ = writeln!(
@@ -237,6 +264,18 @@ fn projection(out: &mut String, report: &TuneReport) {
         } else {
             "none".into()
         }
+    );
+    let _ = writeln!(
+        out,
+        "(memory: what the same budget costs spent on the worst memory pattern, {} at {:.2} ns \
+         per fuel, {:.0}x the reference: one call, and the tick if every bot on the busiest \
+         thread does it; !: past watchdog_ms = {}, so the watchdog stops the call at about {:.0} ms \
+         and the tick counts it so)",
+        p.worst_pattern,
+        p.worst_ns_per_fuel,
+        p.worst_multiple,
+        thousands(p.watchdog_ms),
+        p.watchdog_stop_ms,
     );
 }
 
@@ -278,6 +317,7 @@ fn recommendation(out: &mut String, report: &TuneReport) {
                     "  (no candidate budget met the target: this is the largest that does)"
                 );
             }
+            let _ = writeln!(out, "  {}", worst_sentence(report, &r));
         }
         None => {
             let _ = writeln!(
@@ -349,12 +389,54 @@ pub(super) fn notes(report: &TuneReport) -> Vec<String> {
             short(report.config.bucket_cap)
         ));
     }
+    let p = &report.projection;
     notes.push(format!(
-        "The worst case assumes ordinary code ({}'s ns per fuel). Code built to make fuel slow \
-         runs up to about 5 times longer per unit (docs/limits.md, \"Wall time follows fuel\"); \
-         the tick time of such a bot is bounded by 5 times its budget's, and by the watchdog.",
-        report.calibration.bot
+        "The worst case assumes ordinary code ({}'s ns per fuel). Fuel charges a load one unit \
+         whether it hits the cache or misses it, so a bot that chases pointers through all the \
+         memory it may have takes about {:.0} times longer per unit here ({}; docs/limits.md, \
+         \"Wall time follows fuel\"): the memory columns and the line under the recommendation \
+         give that cost. Size the tick pace for it, or lower [limits] memory_bytes (a pointer \
+         chase within the caches is far cheaper). Other code built to make fuel slow stays \
+         within about 5 times.",
+        report.calibration.bot, p.worst_multiple, p.worst_pattern
     ));
+    notes.push(format!(
+        "lockstep_init's budget (init_fuel = {}) spent on the worst memory pattern would take \
+         about {:.0} ms{}; tick 0 may also spend what lockstep_init left.",
+        short(report.config.init_fuel),
+        p.init_worst_ms,
+        if p.init_watchdog_stops_it {
+            format!(
+                ": past watchdog_ms = {}, so the watchdog would stop it (outcome `watchdog`, \
+                 which depends on the machine): raise watchdog_ms or lower init_fuel if honest \
+                 bots may do that much",
+                thousands(p.watchdog_ms)
+            )
+        } else {
+            format!(", within watchdog_ms = {}", thousands(p.watchdog_ms))
+        }
+    ));
+    if report.config.overrun == OverrunPolicy::Resume {
+        let mut budgets = vec![report.config.tick_fuel];
+        budgets.extend(report.recommendation.map(|r| r.tick_fuel));
+        budgets.dedup();
+        for fuel in budgets {
+            let slice = crate::sandbox::resume_slice(fuel);
+            if slice > crate::sandbox::WATCHDOG_SLICE {
+                notes.push(format!(
+                    "Under `resume`, tick_fuel = {} has no divisor near 1,000,000, so the \
+                     watchdog reads the clock only once per segment of {} fuel: a segment of \
+                     the worst memory pattern runs about {:.0} ms before the watchdog can stop \
+                     it, whatever watchdog_ms says (docs/limits.md, \"When the budget is not \
+                     enough\"). A multiple of 1,000,000 has none of this: {} for instance.",
+                    thousands(fuel),
+                    short(slice),
+                    slice as f64 * p.worst_ns_per_fuel / 1e6,
+                    thousands(fuel - fuel % crate::sandbox::WATCHDOG_SLICE),
+                ));
+            }
+        }
+    }
     notes.push(format!(
         "During sampling the bots were told tick_fuel = {} (the probe budget): a bot that sizes \
          its work to its budget uses more here than under a smaller one.",
@@ -414,7 +496,56 @@ pub(super) fn toml_lines(report: &TuneReport) -> String {
         on_threads(p.threads),
         p.target_tick_ms
     );
+    let _ = writeln!(
+        out,
+        "# worst memory pattern ({}, {:.0}x): up to {:.0} ms a call at this budget; the watchdog \
+         (watchdog_ms = {}) {}",
+        p.worst_pattern,
+        p.worst_multiple,
+        r.pattern_call_ms,
+        toml_integer(p.watchdog_ms),
+        if r.watchdog_stops_it {
+            format!("stops it at about {:.0} ms", p.watchdog_stop_ms)
+        } else {
+            "never fires first: the fuel ends it".into()
+        }
+    );
     out
+}
+
+/// What the recommended budget costs on the worst memory pattern, and who
+/// stops it: the fuel or the watchdog.
+fn worst_sentence(report: &TuneReport, r: &super::report::Recommendation) -> String {
+    let p = &report.projection;
+    let stop = if r.watchdog_stops_it {
+        format!(
+            "that is past watchdog_ms = {}, so the watchdog stops such a call at about {:.0} ms \
+             (outcome `watchdog`, which depends on the machine and does not replay exactly): \
+             raise watchdog_ms above {:.0} ms, or lower the budget, if honest bots may work like \
+             that",
+            thousands(p.watchdog_ms),
+            p.watchdog_stop_ms,
+            r.pattern_call_ms
+        )
+    } else {
+        format!(
+            "the watchdog (watchdog_ms = {}) would not stop it: it runs out of fuel first, so \
+             plan the tick pace for it; the watchdog stops any call at about {:.0} ms",
+            thousands(p.watchdog_ms),
+            p.watchdog_stop_ms
+        )
+    };
+    format!(
+        "At {} fuel a tick: the reference bot up to {:.1} ms a call, the worst memory pattern \
+         ({}, {:.0}x) up to {:.0} ms a call, {:.0} ms a tick if every bot on the busiest thread \
+         does it; {stop}.",
+        short(r.tick_fuel),
+        r.reference_call_ms,
+        p.worst_pattern,
+        p.worst_multiple,
+        r.pattern_call_ms,
+        r.pattern_tick_ms,
+    )
 }
 
 /// `1 thread`, `2 threads`.
