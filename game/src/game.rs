@@ -11,8 +11,8 @@ use crate::hash;
 use crate::orders::Submit;
 use crate::score::{Score, unique_best};
 use crate::state::{
-    At, Board, Clock, Health, Orders, PlayerState, Players, Rejections, Scratch, Settings, Tile,
-    Unit, Units, View,
+    At, Board, Changes, Clock, Health, Orders, PlayerState, Players, Rejections, Scratch, Settings,
+    Tile, Unit, Units, View,
 };
 use crate::systems::{self, disk, visible};
 use crate::{GameConfig, GameError, Map};
@@ -32,7 +32,7 @@ pub struct Game {
     world: World,
     step: Schedule,
     refresh: Schedule,
-    submit: SystemState<Submit<'static, 'static>>,
+    submit: SystemState<Submit<'static>>,
     observe: SystemState<ObserveParams>,
     /// The map as played (extra cores turned to floor).
     map: Map,
@@ -81,14 +81,17 @@ impl Game {
             current: vec![Vec::new(); players],
             last: vec![Vec::new(); players],
             total: vec![0; players],
+            spare: Vec::new(),
         });
         world.insert_resource(View {
-            units: Vec::new(),
-            vision: vec![Vec::new(); players],
+            vision: vec![0; players * map.height as usize],
+            height: map.height as usize,
             unit_disk: disk(rules.unit_vision2, map.width),
             core_disk: disk(rules.core_vision2, map.width),
+            ..View::default()
         });
         world.insert_resource(Scratch::new(cells));
+        world.insert_resource(Changes::default());
 
         let mut step = systems::step_schedule();
         let mut refresh = systems::view_schedule();
@@ -225,24 +228,28 @@ impl Game {
         if !me.alive {
             return;
         }
-        let Some(sight) = view.vision.get(p) else {
+        let Some(sight) = view.sight(p) else {
             return;
         };
         let all = view.units.as_slice();
-        let mut start = None;
-        for (i, u) in all.iter().enumerate() {
-            let seen = u.owner == player || visible(sight, u.pos);
-            match (seen, start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    run(all, s..i);
-                    start = None;
+        if view.extent.is_some_and(|(lo, hi)| covers(sight, lo, hi)) {
+            run(all, 0..all.len());
+        } else {
+            let mut start = None;
+            for (i, u) in all.iter().enumerate() {
+                let seen = u.owner == player || visible(sight, u.pos);
+                match (seen, start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        run(all, s..i);
+                        start = None;
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        if let Some(s) = start {
-            run(all, s..all.len());
+            if let Some(s) = start {
+                run(all, s..all.len());
+            }
         }
         for (i, (state, &pos)) in players.0.iter().zip(&board.cores).enumerate() {
             if state.alive && (i == p || visible(sight, pos)) {
@@ -391,6 +398,7 @@ impl Game {
         units.next_id = next;
         units.entity.push(Some(entity));
         units.occupant[cell] = id.0;
+        self.world.get_resource_mut::<Changes>()?.roster = true;
         self.refresh.run(&mut self.world);
         Some(id)
     }
@@ -400,6 +408,22 @@ impl Game {
             .get_resource::<Players>()
             .map_or(&[], |p| p.0.as_slice())
     }
+}
+
+#[cfg(test)]
+#[path = "game_tests.rs"]
+mod tests;
+
+/// Whether every cell of the rectangle `lo..=hi` is lit in `sight`: then
+/// every unit is seen (they all stand in it), checked a row at a time.
+fn covers(sight: &[u128], lo: Pos, hi: Pos) -> bool {
+    if hi.x >= 128 || lo.x > hi.x {
+        return false;
+    }
+    let span = (u128::MAX >> (127 - (hi.x - lo.x))) << lo.x;
+    sight
+        .get(lo.y as usize..=hi.y as usize)
+        .is_some_and(|rows| rows.iter().all(|&row| row & span == span))
 }
 
 /// Rules that would make the game meaningless or break an invariant.

@@ -211,6 +211,7 @@ mod tests {
                     })
                     .collect(),
                 total: Vec::new(),
+                spare: Vec::new(),
             };
             let clock = Clock { tick: count };
             assert_eq!(

@@ -6,13 +6,13 @@ use bevy_ecs::system::SystemParam;
 use lockstep_sdk::{Action, PlayerId, RejectReason};
 
 use crate::state::{
-    At, Board, Clock, Order, Orders, Players, Rejections, Settings, SpawnOrder, Tile, Unit, Units,
+    Board, Clock, Order, Orders, Players, Rejections, Settings, SpawnOrder, Tile, Units, View,
 };
 
 /// Everything `submit` reads or writes, fetched in one go through a cached
 /// `SystemState` (cheaper than one resource lookup per field).
 #[derive(SystemParam)]
-pub struct Submit<'w, 's> {
+pub struct Submit<'w> {
     board: Res<'w, Board>,
     settings: Res<'w, Settings>,
     clock: Res<'w, Clock>,
@@ -20,10 +20,11 @@ pub struct Submit<'w, 's> {
     units: Res<'w, Units>,
     orders: ResMut<'w, Orders>,
     rejections: ResMut<'w, Rejections>,
-    query: Query<'w, 's, (&'static Unit, &'static At)>,
+    /// Units by id, exact between steps (nothing moves them but `step`).
+    view: Res<'w, View>,
 }
 
-impl Submit<'_, '_> {
+impl Submit<'_> {
     /// Validates `actions` for `player`. Calling it twice in one tick is the same
     /// as calling it once with both lists joined (indices keep counting).
     /// Orders from an eliminated or unknown player are ignored.
@@ -33,44 +34,60 @@ impl Submit<'_, '_> {
             return;
         }
         let ids = self.units.next_id as usize;
-        if self.orders.ordered.len() < ids {
-            self.orders.ordered.resize(ids, 0);
+        // Plain references, taken once: each access through `ResMut` would
+        // stamp its change tick again, a cost per order for nothing.
+        let mut check = Check {
+            board: &self.board,
+            settings: &self.settings,
+            players: &self.players,
+            view: &self.view,
+            orders: &mut self.orders,
+            player,
+            // 0 in `ordered` means "never", so stamp with tick + 1.
+            stamp: self.clock.tick.wrapping_add(1),
+        };
+        let rejections: &mut Rejections = &mut self.rejections;
+        if check.orders.ordered.len() < ids {
+            check.orders.ordered.resize(ids, 0);
         }
-        // 0 in `ordered` means "never", so stamp with tick + 1.
-        let stamp = self.clock.tick.wrapping_add(1);
         for &action in actions {
-            let index = self.orders.seen[p];
-            self.orders.seen[p] = index.saturating_add(1);
-            let result = if index >= self.settings.max_actions {
+            let seen = &mut check.orders.seen[p];
+            let index = *seen;
+            *seen = index.saturating_add(1);
+            let result = if index >= check.settings.max_actions {
                 Err(RejectReason::TooManyActions)
             } else if action.unit().is_some() {
-                self.accept_unit_order(player, index, action, stamp)
+                check.unit_order(index, action)
             } else {
-                self.accept_spawn(player, index, action)
+                check.spawn(index, action)
             };
             if let Err(reason) = result {
-                self.rejections.push(player, index, action, reason);
+                rejections.push(player, index, action, reason);
             }
         }
     }
+}
 
-    fn accept_unit_order(
-        &mut self,
-        player: PlayerId,
-        index: u32,
-        action: Action,
-        stamp: u32,
-    ) -> Result<(), RejectReason> {
+/// One player's orders being checked, with what checking reads and writes.
+struct Check<'a> {
+    board: &'a Board,
+    settings: &'a Settings,
+    players: &'a Players,
+    view: &'a View,
+    orders: &'a mut Orders,
+    player: PlayerId,
+    stamp: u32,
+}
+
+impl Check<'_> {
+    fn unit_order(&mut self, index: u32, action: Action) -> Result<(), RejectReason> {
+        let (player, stamp) = (self.player, self.stamp);
         let id = action.unit().ok_or(RejectReason::NoSuchUnit)?;
-        let (unit, at) = self
-            .units
-            .entity(id)
-            .and_then(|e| self.query.get(e).ok())
-            .ok_or(RejectReason::NoSuchUnit)?;
+        let unit = self.view.unit(id).ok_or(RejectReason::NoSuchUnit)?;
         if unit.owner != player {
             return Err(RejectReason::NotYourUnit);
         }
-        let from = at.0;
+        let from = unit.pos;
         let orders = &mut *self.orders;
         let last = orders
             .ordered
@@ -79,7 +96,7 @@ impl Submit<'_, '_> {
         if *last == stamp {
             return Err(RejectReason::AlreadyOrdered);
         }
-        let board = &*self.board;
+        let board = self.board;
         let order = |target| Order {
             unit: id,
             player,
@@ -90,10 +107,7 @@ impl Submit<'_, '_> {
         };
         match action {
             Action::Move { dir, .. } => {
-                let to = board
-                    .step(from, dir)
-                    .filter(|&t| board.tile(t) == Tile::Floor)
-                    .ok_or(RejectReason::Blocked)?;
+                let to = board.floor_step(from, dir).ok_or(RejectReason::Blocked)?;
                 orders.moves.push(order(Some(to)));
             }
             // Whether an enemy is there is decided after the moves.
@@ -111,21 +125,16 @@ impl Submit<'_, '_> {
         Ok(())
     }
 
-    fn accept_spawn(
-        &mut self,
-        player: PlayerId,
-        index: u32,
-        action: Action,
-    ) -> Result<(), RejectReason> {
+    fn spawn(&mut self, index: u32, action: Action) -> Result<(), RejectReason> {
         let Action::Spawn { dir } = action else {
             return Err(RejectReason::NoSuchUnit);
         };
-        let p = player.0 as usize;
+        let p = self.player.0 as usize;
         let slot = self.orders.spawns.get(p).ok_or(RejectReason::NoSuchUnit)?;
         if slot.is_some() {
             return Err(RejectReason::AlreadyOrdered);
         }
-        let board = &*self.board;
+        let board = self.board;
         let core = board.cores.get(p).copied().ok_or(RejectReason::Blocked)?;
         let at = board
             .step(core, dir)

@@ -40,6 +40,10 @@ pub struct Board {
     pub height: u16,
     pub tiles: Vec<Tile>,
     pub cores: Vec<Pos>,
+    /// Cell index -> the cell one step away in each direction (indexed by
+    /// `Direction as usize`) if it is floor, else [`Board::NOT_FLOOR`]:
+    /// checking a move at submit is then one load, not a step and a tile test.
+    pub floor_next: Vec<[Pos; 4]>,
 }
 
 impl Board {
@@ -53,12 +57,42 @@ impl Board {
                 _ => Tile::Wall,
             }));
         }
-        Board {
+        let mut board = Board {
             width: map.width,
             height: map.height,
             tiles,
             cores: map.cores.clone(),
+            floor_next: Vec::new(),
+        };
+        board.floor_next = (0..map.height)
+            .flat_map(|y| (0..map.width).map(move |x| Pos::new(x, y)))
+            .map(|p| {
+                lockstep_sdk::Direction::ALL.map(|dir| {
+                    board
+                        .step(p, dir)
+                        .filter(|&t| board.tile(t) == Tile::Floor)
+                        .unwrap_or(Self::NOT_FLOOR)
+                })
+            })
+            .collect();
+        board
+    }
+
+    /// Marks "not floor" in `floor_next`: off any map (maps are at most 128 wide).
+    pub const NOT_FLOOR: Pos = Pos {
+        x: u16::MAX,
+        y: u16::MAX,
+    };
+
+    /// The cell one step from `p` towards `dir` if it is floor: the same as
+    /// `step` then a tile test, through `floor_next`.
+    #[inline]
+    pub fn floor_step(&self, p: Pos, dir: lockstep_sdk::Direction) -> Option<Pos> {
+        if p.x >= self.width || p.y >= self.height {
+            return self.step(p, dir).filter(|&t| self.tile(t) == Tile::Floor);
         }
+        let to = self.floor_next.get(self.idx(p))?[dir as usize];
+        (to != Self::NOT_FLOOR).then_some(to)
     }
 
     /// Row-major cell index; callers pass in-grid positions.
@@ -184,6 +218,8 @@ pub struct Rejections {
     pub last: Vec<Vec<Rejection>>,
     /// Cumulative count by player.
     pub total: Vec<u64>,
+    /// Scratch for `end_tick`'s merge of sorted runs, kept to avoid allocation.
+    pub spare: Vec<Rejection>,
 }
 
 impl Rejections {
@@ -204,18 +240,74 @@ impl Rejections {
     }
 }
 
+/// What this step did to units, so that the view refresh patches what changed
+/// instead of rebuilding everything from the entities. Every system that
+/// moves, hurts, spawns or kills a unit records it here; the refresh reads it
+/// and `forget_changes` clears it.
+#[derive(Resource, Debug)]
+pub struct Changes {
+    /// A unit was spawned or died (or the world is new): rebuild the snapshot
+    /// and every player's vision.
+    pub roster: bool,
+    /// Units that moved (their position, and their owner's vision, changed).
+    pub moved: Vec<UnitId>,
+    /// Units whose hit points may have changed.
+    pub hurt: Vec<UnitId>,
+}
+
+impl Default for Changes {
+    /// Everything changed: a new world has no view yet.
+    fn default() -> Changes {
+        Changes {
+            roster: true,
+            moved: Vec::new(),
+            hurt: Vec::new(),
+        }
+    }
+}
+
 /// Derived each step: every unit sorted by id, and each player's vision as one
 /// bit per cell. `observe`, `state_hash` and `submit` read this, never a query.
 #[derive(Resource, Debug, Default)]
 pub struct View {
     pub units: Vec<UnitView>,
-    /// By player: `height` rows, bit `x` set if cell `(x, y)` is visible.
-    /// A row fits in a `u128` because maps are at most 128 wide.
-    pub vision: Vec<Vec<u128>>,
-    /// A unit's vision disk as row masks (see `systems::disk`).
+    /// Unit id -> index in `units`, `NONE` once dead: `submit`'s lookup.
+    pub slot: Vec<u32>,
+    /// The smallest rectangle holding every unit (corners included), `None`
+    /// without units: a player whose sight covers it sees every unit, and
+    /// `observe` then skips the test per unit.
+    pub extent: Option<(Pos, Pos)>,
+    /// Every player's `height` rows one after the other (player `p`'s are
+    /// `p * height..(p + 1) * height`, see [`View::sight`]), bit `x` set if
+    /// cell `(x, y)` is visible. A row fits in a `u128` because maps are at
+    /// most 128 wide. One vector for everyone: one allocation, cleared in
+    /// one go each refresh.
+    pub vision: Vec<u128>,
+    /// Rows per player in `vision`: the map's height.
+    pub height: usize,
+    /// A unit's vision disk as column masks (see `systems::disk`).
     pub unit_disk: Vec<u128>,
     /// The same for a core.
     pub core_disk: Vec<u128>,
+    /// Who was alive when `vision` was last lit: an elimination relights all.
+    pub lit_alive: Vec<bool>,
+}
+
+impl View {
+    pub const NONE: u32 = u32::MAX;
+
+    /// Player `p`'s vision rows (see `vision`).
+    #[inline]
+    pub fn sight(&self, p: usize) -> Option<&[u128]> {
+        self.vision.get(p * self.height..(p + 1) * self.height)
+    }
+
+    /// The live unit `id`, as of the last refresh.
+    #[inline]
+    pub fn unit(&self, id: UnitId) -> Option<&UnitView> {
+        let slot = *self.slot.get(id.0 as usize)?;
+        self.units.get(slot as usize)
+    }
 }
 
 /// Scratch space for move and attack resolution, kept between ticks to avoid allocation.
@@ -229,6 +321,9 @@ pub struct Scratch {
     pub entering: Vec<u32>,
     /// Per move: still going ahead?
     pub ok: Vec<bool>,
+    /// Per move: the cell index it leaves, and the one it aims at (`NONE` if off the grid).
+    pub from: Vec<u32>,
+    pub to: Vec<u32>,
     pub stack: Vec<u32>,
     /// Cell index -> damage this tick (attacks), zeroed after use.
     pub damage: Vec<u32>,
@@ -245,6 +340,29 @@ impl Scratch {
             entering: vec![Self::NONE; cells],
             damage: vec![0; cells],
             ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_sdk::Direction;
+
+    /// The table answers exactly what a step and a tile test would, on and off the grid.
+    #[test]
+    fn floor_step_is_step_then_a_floor_test() {
+        for (spec, players) in [("duel", 2), ("arena", 8), ("random:37x37", 4)] {
+            let board = Board::new(&Map::resolve(spec, players, 5).unwrap());
+            for y in 0..board.height + 2 {
+                for x in 0..board.width + 2 {
+                    let p = Pos::new(x, y);
+                    for dir in Direction::ALL {
+                        let slow = board.step(p, dir).filter(|&t| board.tile(t) == Tile::Floor);
+                        assert_eq!(board.floor_step(p, dir), slow, "{spec} {p:?} {dir:?}");
+                    }
+                }
+            }
         }
     }
 }

@@ -2,7 +2,12 @@
 //!
 //! `engine_tick/*`: one whole tick of the match loop (observe, encode, copy in,
 //! call, copy out, decode, validate, apply, step) with trivial bots that do no
-//! work of their own, 200 units in everyone's view. Throughput is in bots, so
+//! work of their own, 200 units in everyone's view: no orders; every unit
+//! ordered to move but packed, so every move is refused (`all_move`, the
+//! scenario the performance issue's targets were set on); every unit moving
+//! a cell East and back each tick (`all_move_freely`: positions and vision
+//! change every tick, as in a real game; spread over twice the area, so with
+//! 8 players each sees most units, not all). Throughput is in bots, so
 //! criterion's time per element is the engine's cost per bot per tick.
 //!
 //! `rusher_64x64/*`: the reference path-finding bot on the same recorded
@@ -34,51 +39,99 @@ mod support;
 const UNITS: usize = 200;
 const FUEL: u64 = 100_000_000;
 
-/// A bot that does nothing but hand back `output`, a fixed encoded order list.
-fn trivial_bot(output: &[u8]) -> Vec<u8> {
-    let data: String = output.iter().map(|b| format!("\\{b:02x}")).collect();
+/// A bot that does nothing but hand back `outputs[tick % outputs.len()]`,
+/// fixed encoded order lists.
+fn trivial_bot(outputs: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = String::new();
+    let mut words = Vec::new();
+    let mut at = 0u64;
+    for output in outputs {
+        data.extend(output.iter().map(|b| format!("\\{b:02x}")));
+        words.push((at << 32) | output.len() as u64);
+        at += output.len() as u64;
+    }
+    let n = words.len();
+    let table: String = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            format!("(if (i32.eq (local.get $i) (i32.const {i})) (then (return (i64.const {w}))))")
+        })
+        .collect();
     wat::parse_str(format!(
         r#"(module
             (memory (export "memory") 4)
             (data (i32.const 0) "{data}")
+            (global $tick (mut i32) (i32.const 0))
             (func (export "lockstep_abi") (result i32) i32.const 256)
             (func (export "lockstep_alloc") (param i32) (result i32) i32.const 65536)
             (func (export "lockstep_init") (param i32 i32) (result i32) i32.const 0)
-            (func (export "lockstep_tick") (param i32 i32) (result i64) i64.const {len}))"#,
-        len = output.len()
+            (func (export "lockstep_tick") (param i32 i32) (result i64) (local $i i32)
+              (local.set $i (i32.rem_u (global.get $tick) (i32.const {n})))
+              (global.set $tick (i32.add (global.get $tick) (i32.const 1)))
+              {table}
+              unreachable))"#
     ))
     .unwrap()
 }
 
-/// A match of `players` trivial bots on the 64x64 arena with 200 units packed
-/// in the middle, owners interleaved, so every player sees every unit. With
-/// `orders`, each bot orders every one of its units to move each tick.
-fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: bool) -> Match<'s> {
+/// What the trivial bots order each tick.
+#[derive(Clone, Copy, PartialEq)]
+enum Orders {
+    /// Nothing.
+    None,
+    /// Every unit a move each tick, units packed so that every move is
+    /// refused (blocked or colliding): validation and resolution, no change.
+    Blocked,
+    /// Every unit a move each tick, units a cell apart, East then West: every
+    /// move succeeds, so positions and vision change every tick.
+    Freely,
+}
+
+impl Orders {
+    const ALL: [(Orders, &'static str); 3] = [
+        (Orders::None, "no_orders"),
+        (Orders::Blocked, "all_move"),
+        (Orders::Freely, "all_move_freely"),
+    ];
+}
+
+/// A match of `players` trivial bots on the 64x64 arena with 200 units in
+/// the middle, owners interleaved, so every player sees every unit.
+fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: Orders) -> Match<'s> {
     // The bots' fixed orders need the unit ids, known only once units are
     // placed: place them on a scratch game first (placement is deterministic,
     // so the match's own game gets the same ids below).
     let map = Map::resolve("arena", players, 0).unwrap();
     let mut scratch = Game::new(&map, players, &scenario_config()).unwrap();
-    let positions = place_units(&mut scratch, players);
+    let spaced = orders == Orders::Freely;
+    let positions = place_units(&mut scratch, players, spaced);
     let entrants: Vec<Entrant> = (0..players)
         .map(|p| {
-            let actions: Vec<Action> = positions
-                .iter()
-                .filter(|(owner, _)| *owner == p)
-                .map(|&(_, unit)| Action::Move {
-                    unit,
-                    dir: if unit.0 % 2 == 0 {
+            let moves = |dir_of: &dyn Fn(lockstep_sdk::UnitId) -> Direction| {
+                let actions: Vec<Action> = positions
+                    .iter()
+                    .filter(|(owner, _)| *owner == p && orders != Orders::None)
+                    .map(|&(_, unit)| Action::Move {
+                        unit,
+                        dir: dir_of(unit),
+                    })
+                    .collect();
+                lockstep_sdk::encode(Encoding::Postcard, &actions)
+            };
+            let outputs = match orders {
+                Orders::None | Orders::Blocked => vec![moves(&|unit| {
+                    if unit.0 % 2 == 0 {
                         Direction::East
                     } else {
                         Direction::West
-                    },
-                })
-                .filter(|_| orders)
-                .collect();
-            let wasm = trivial_bot(&lockstep_sdk::encode(Encoding::Postcard, &actions));
+                    }
+                })],
+                Orders::Freely => vec![moves(&|_| Direction::East), moves(&|_| Direction::West)],
+            };
             Entrant {
                 name: format!("trivial-{p}"),
-                module: sandbox.load(&wasm).unwrap(),
+                module: sandbox.load(&trivial_bot(&outputs)).unwrap(),
             }
         })
         .collect();
@@ -88,7 +141,7 @@ fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: bool) -> Matc
         ..MatchConfig::default()
     };
     let mut game_match = Match::new(sandbox, &entrants, &config).unwrap();
-    place_units(game_match.game_mut(), players);
+    place_units(game_match.game_mut(), players, spaced);
     game_match
 }
 
@@ -101,11 +154,21 @@ fn scenario_config() -> GameConfig {
     config
 }
 
-/// Fills the middle of the map with `UNITS` units, owners round-robin.
-fn place_units(game: &mut Game, players: usize) -> Vec<(usize, lockstep_sdk::UnitId)> {
+/// Fills the middle of the map with `UNITS` units, owners round-robin:
+/// packed, or `spaced` a cell apart in each row (room to step East and back).
+fn place_units(
+    game: &mut Game,
+    players: usize,
+    spaced: bool,
+) -> Vec<(usize, lockstep_sdk::UnitId)> {
     let mut placed = Vec::new();
-    'fill: for y in 22..42u16 {
-        for x in 22..42u16 {
+    let (step, rows) = if spaced {
+        (2, 14..50u16)
+    } else {
+        (1, 22..42u16)
+    };
+    'fill: for y in rows {
+        for x in (22..42u16).step_by(step) {
             let owner = placed.len() % players;
             if let Some(id) = game.spawn_unit(PlayerId(owner as u8), Pos::new(x, y)) {
                 placed.push((owner, id));
@@ -130,14 +193,13 @@ fn ticks_only(name: &str, ticks: usize) {
         ..SandboxConfig::default()
     })
     .unwrap();
-    let (players, orders) = match name.strip_suffix(&format!("_players_{UNITS}_units_all_move")) {
-        Some(players) => (players, true),
-        None => (
-            name.strip_suffix(&format!("_players_{UNITS}_units_no_orders"))
-                .expect("an engine_tick name"),
-            false,
-        ),
-    };
+    let (players, orders) = Orders::ALL
+        .iter()
+        .find_map(|&(orders, suffix)| {
+            name.strip_suffix(&format!("_players_{UNITS}_units_{suffix}"))
+                .map(|players| (players, orders))
+        })
+        .expect("an engine_tick name");
     let mut game_match = crowded_match(&sandbox, players.parse().unwrap(), orders);
     for _ in 0..ticks {
         game_match.play_tick(&mut ()).unwrap();
@@ -153,15 +215,32 @@ fn engine_tick(c: &mut Criterion) {
     let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let mut group = c.benchmark_group("engine_tick");
     for players in [2, 8] {
-        for orders in [false, true] {
-            let name = format!(
-                "{players}_players_{UNITS}_units_{}",
-                if orders { "all_move" } else { "no_orders" }
-            );
+        for (orders, suffix) in Orders::ALL {
+            let name = format!("{players}_players_{UNITS}_units_{suffix}");
             let mut game_match = crowded_match(&sandbox, players, orders);
             let mut probe = Observation::default();
             game_match.game_mut().observe(PlayerId(0), &mut probe);
-            assert_eq!(probe.units.len(), UNITS, "player 0 sees every unit");
+            // Spaced out, units cover twice the area: with 8 players each
+            // sees most of them (player 0: 173 of 200), not all.
+            let seen = probe.units.len();
+            match orders {
+                Orders::Freely => assert!(seen >= UNITS * 8 / 10, "{name}: sees {seen}"),
+                _ => assert_eq!(seen, UNITS, "player 0 sees every unit"),
+            }
+            // The scenario is what it says: no move succeeds when packed;
+            // when spaced, all but the few that face one of the arena's walls.
+            let before = probe.units.clone();
+            game_match.play_tick(&mut ()).unwrap();
+            game_match.game_mut().observe(PlayerId(0), &mut probe);
+            let moved = probe
+                .units
+                .iter()
+                .filter(|b| before.iter().any(|a| a.id == b.id && a.pos != b.pos))
+                .count();
+            match orders {
+                Orders::Freely => assert!(moved >= seen * 9 / 10, "{name}: {moved} moved"),
+                _ => assert_eq!(moved, 0, "{name}: units moved"),
+            }
             group.throughput(Throughput::Elements(players as u64));
             group.bench_function(name, |b| b.iter(|| game_match.play_tick(&mut ()).unwrap()));
         }

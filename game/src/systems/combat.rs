@@ -4,7 +4,8 @@ use bevy_ecs::prelude::*;
 use lockstep_sdk::{RejectReason, UnitId};
 
 use crate::state::{
-    At, Board, Clock, Health, Orders, Players, Rejections, Scratch, Settings, Tile, Unit, Units,
+    At, Board, Changes, Clock, Health, Orders, Players, Rejections, Scratch, Settings, Tile, Unit,
+    Units,
 };
 
 /// Rule 2: every attack hits whatever enemy stands on its target cell after the
@@ -19,6 +20,7 @@ pub fn resolve_attacks(
     mut players: ResMut<Players>,
     mut scratch: ResMut<Scratch>,
     mut rejections: ResMut<Rejections>,
+    mut changes: ResMut<Changes>,
     mut health: Query<(&Unit, &mut Health)>,
 ) {
     let s = &mut *scratch;
@@ -55,6 +57,7 @@ pub fn resolve_attacks(
                 && let Ok((_, mut hp)) = health.get_mut(entity)
             {
                 hp.0 = hp.0.saturating_sub(total);
+                changes.hurt.push(id);
             }
         } else if let Tile::Core(owner) = board.tiles[cell]
             && let Some(p) = players.0.get_mut(owner.0 as usize)
@@ -76,12 +79,14 @@ fn owner_of(
 
 /// Rule 3: units at 0 hp die; a core at 0 hp eliminates its player this tick
 /// and takes all of that player's units with it.
+#[expect(clippy::too_many_arguments, reason = "a bevy system's parameters")]
 pub fn resolve_deaths(
     mut commands: Commands,
     clock: Res<Clock>,
     board: Res<Board>,
     mut players: ResMut<Players>,
     mut units: ResMut<Units>,
+    mut changes: ResMut<Changes>,
     mut dead: Local<Vec<(UnitId, Entity, usize)>>,
     query: Query<(Entity, &Unit, &At, &Health)>,
 ) {
@@ -103,6 +108,9 @@ pub fn resolve_deaths(
     }
     // Query order is archetype order: sort by our id before touching anything.
     dead.sort_unstable_by_key(|d| d.0);
+    if !dead.is_empty() {
+        changes.roster = true;
+    }
     for &(id, entity, cell) in dead.iter() {
         if units.occupant[cell] == id.0 {
             units.occupant[cell] = Units::NONE;

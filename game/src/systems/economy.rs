@@ -3,7 +3,9 @@
 use bevy_ecs::prelude::*;
 use lockstep_sdk::{RejectReason, UnitId};
 
-use crate::state::{At, Board, Health, Orders, Players, Rejections, Settings, Unit, Units};
+use crate::state::{
+    At, Board, Changes, Health, Orders, Players, Rejections, Settings, Unit, Units,
+};
 
 /// Rule 4: each harvest by a unit that survived this tick's deaths pays its player.
 pub fn resolve_harvests(
@@ -27,6 +29,7 @@ pub fn resolve_harvests(
 /// Rule 5: spawns in player-id order, so new unit ids are assigned the same way
 /// every run. A cell still occupied after moves and deaths blocks the spawn and
 /// costs nothing.
+#[expect(clippy::too_many_arguments, reason = "a bevy system's parameters")]
 pub fn resolve_spawns(
     mut commands: Commands,
     orders: Res<Orders>,
@@ -35,6 +38,7 @@ pub fn resolve_spawns(
     mut players: ResMut<Players>,
     mut units: ResMut<Units>,
     mut rejections: ResMut<Rejections>,
+    mut changes: ResMut<Changes>,
 ) {
     let cost = settings.rules.unit_cost;
     for (p, spawn) in orders.spawns.iter().enumerate() {
@@ -78,6 +82,7 @@ pub fn resolve_spawns(
             .id();
         units.entity.push(Some(entity));
         units.occupant[cell] = id.0;
+        changes.roster = true;
     }
 }
 

@@ -11,7 +11,8 @@ use bevy_ecs::schedule::{LogLevel, ScheduleBuildSettings, SingleThreadedExecutor
 
 pub use vision::{disk, visible};
 
-/// The step schedule: rules 1 to 7 in order, then the view refresh. Single
+/// The step schedule: rules 1 to 7 in order, then the view refresh (units,
+/// then vision). Single
 /// threaded, and any ambiguity between systems is a build error.
 pub fn step_schedule() -> Schedule {
     let mut schedule = Schedule::default();
@@ -25,7 +26,9 @@ pub fn step_schedule() -> Schedule {
             economy::resolve_spawns,
             economy::grant_income,
             tick::end_tick,
-            vision::refresh_view,
+            vision::snapshot_units,
+            vision::light_vision,
+            vision::forget_changes,
         )
             .chain(),
     );
@@ -37,7 +40,14 @@ pub fn step_schedule() -> Schedule {
 pub fn view_schedule() -> Schedule {
     let mut schedule = Schedule::default();
     configure(&mut schedule);
-    schedule.add_systems(vision::refresh_view);
+    schedule.add_systems(
+        (
+            vision::snapshot_units,
+            vision::light_vision,
+            vision::forget_changes,
+        )
+            .chain(),
+    );
     schedule
 }
 
