@@ -4,11 +4,14 @@
 //! and a trap leaves nothing behind for the next call.
 //! `scripts/cross-arch` plays the recursion bots on aarch64 as well.
 
+#[path = "support/stack_bots.rs"]
+mod stack_bots;
 #[path = "support/wat_bot.rs"]
 mod wat_bot;
 
 use lockstep_sim::sandbox::stack_limit::instrument;
 use lockstep_sim::sandbox::{BotInstance, Outcome, Sandbox, SandboxConfig, TrapKind};
+use stack_bots::{REC, TICK, deepest_allowed, endless, leak, recursing_to, table_ping_pong};
 use wat_bot::{BASE, Bot};
 
 const FUEL: u64 = 50_000_000;
@@ -37,41 +40,10 @@ fn one_tick(sandbox: &Sandbox, bot: &Bot) -> (Outcome, u64) {
     (report.outcome, report.fuel_used)
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-/// `$rec` is the first function the module defines, `lockstep_tick` the
-/// fifth (after `lockstep_abi`, `_alloc` and `_init`).
-const REC: usize = 0;
-const TICK: usize = 4;
-
-fn recursing_to(depth: u32) -> Bot {
-    Bot {
-        extra: "(func $rec (param i32) (result i32)
-                  (if (result i32) (local.get 0)
-                    (then (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))
-                    (else (i32.const 0))))",
-        tick: leak(format!(
-            "(drop (call $rec (i32.const {depth}))) (i64.const 1)"
-        )),
-        ..BASE
-    }
-}
-
-/// The deepest `$rec(n)` the limit allows: the tick's frame and n + 1 of
-/// `$rec`'s must fit in `UNITS`.
-fn deepest_allowed() -> u32 {
-    let costs = instrument(&recursing_to(0).wasm(), UNITS)
-        .unwrap()
-        .frame_costs;
-    (UNITS - costs[TICK]) / costs[REC] - 1
-}
-
 #[test]
 fn one_call_short_of_the_limit_runs_and_one_more_traps() {
     let sandbox = sandbox();
-    let deepest = deepest_allowed();
+    let deepest = deepest_allowed(UNITS);
     assert!(deepest > 100, "the limit allows {deepest} frames");
     let (outcome, _) = one_tick(&sandbox, &recursing_to(deepest));
     assert_eq!(outcome, Outcome::Ok, "{deepest} frames deep");
@@ -82,11 +54,7 @@ fn one_call_short_of_the_limit_runs_and_one_more_traps() {
 #[test]
 fn endless_recursion_traps_with_the_same_fuel_every_time() {
     let sandbox = sandbox();
-    let bot = Bot {
-        extra: "(func $deeper (param i64) (result i64) (call $deeper (i64.add (local.get 0) (i64.const 1))))",
-        tick: "(call $deeper (i64.const 0))",
-        ..BASE
-    };
+    let bot = endless();
     let first = one_tick(&sandbox, &bot);
     assert_eq!(first.0, overflow());
     assert_eq!(one_tick(&sandbox, &bot), first);
@@ -97,14 +65,7 @@ fn endless_recursion_traps_with_the_same_fuel_every_time() {
 #[test]
 fn mutual_recursion_through_a_table_is_counted() {
     let sandbox = sandbox();
-    let bot = Bot {
-        extra: r#"(type $t (func (param i32) (result i32)))
-                  (table 2 funcref) (elem (i32.const 0) $ping $pong)
-                  (func $ping (type $t) (call_indirect (type $t) (local.get 0) (i32.const 1)))
-                  (func $pong (type $t) (call_indirect (type $t) (i32.add (local.get 0) (i32.const 1)) (i32.const 0)))"#,
-        tick: "(drop (call_indirect (type $t) (i32.const 0) (i32.const 0))) (i64.const 1)",
-        ..BASE
-    };
+    let bot = table_ping_pong();
     let first = one_tick(&sandbox, &bot);
     assert_eq!(first.0, overflow());
     assert_eq!(one_tick(&sandbox, &bot), first);
