@@ -59,8 +59,6 @@ pub struct Instrumented {
     /// The frame cost of each function the module defines, in its order, in
     /// units.
     pub frame_costs: Vec<u32>,
-    /// The costliest frame of any function in the module, in units.
-    pub max_frame_units: u32,
     /// The index of the function that traps on overflow.
     pub overflow_function: u32,
 }
@@ -74,7 +72,6 @@ pub fn instrument(bytes: &[u8], limit: u32) -> Result<Instrumented, String> {
     Ok(Instrumented {
         bytes,
         frame_costs: facts.frame_costs.clone(),
-        max_frame_units: facts.frame_costs.iter().copied().max().unwrap_or(0),
         overflow_function: facts.overflow_function(),
     })
 }
@@ -165,22 +162,10 @@ impl Facts {
             return Err("the module defines no functions of its own".into());
         }
         let extra_type = |facts: &mut Facts, params: &[ValType], results: &[ValType]| {
-            let existing = facts
-                .types
-                .iter()
-                .position(|t| t.params() == params && t.results() == results);
-            let appended = facts
-                .extra_types
-                .iter()
-                .position(|(p, r)| p == params && r == results);
-            match (existing, appended) {
-                (Some(i), _) => i as u32,
-                (None, Some(i)) => (facts.types.len() + i) as u32,
-                (None, None) => {
-                    facts.extra_types.push((params.to_vec(), results.to_vec()));
-                    (facts.types.len() + facts.extra_types.len() - 1) as u32
-                }
-            }
+            facts.type_index(params, results).unwrap_or_else(|| {
+                facts.extra_types.push((params.to_vec(), results.to_vec()));
+                (facts.types.len() + facts.extra_types.len() - 1) as u32
+            })
         };
         facts.empty_type = extra_type(&mut facts, &[], &[]);
         for i in 0..facts.function_types.len() {
@@ -201,23 +186,27 @@ impl Facts {
         match results {
             [] => BlockType::Empty,
             [one] => BlockType::Result(RoundtripReencoder.val_type(*one).expect("a core type")),
-            many => {
-                let existing = self
-                    .types
-                    .iter()
-                    .position(|t| t.params().is_empty() && t.results() == many);
-                let appended = self
-                    .extra_types
-                    .iter()
-                    .position(|(p, r)| p.is_empty() && r == many);
-                let index = match (existing, appended) {
-                    (Some(i), _) => i,
-                    (None, Some(i)) => self.types.len() + i,
-                    (None, None) => unreachable!("every multi-result list was collected"),
-                };
-                BlockType::FunctionType(index as u32)
-            }
+            many => BlockType::FunctionType(
+                self.type_index(&[], many)
+                    .expect("every multi-result list was collected"),
+            ),
         }
+    }
+
+    /// The index of the function type `params -> results`: the module's
+    /// own if it has one, else one appended.
+    fn type_index(&self, params: &[ValType], results: &[ValType]) -> Option<u32> {
+        let existing = self
+            .types
+            .iter()
+            .position(|t| t.params() == params && t.results() == results);
+        let appended = || {
+            self.extra_types
+                .iter()
+                .position(|(p, r)| p == params && r == results)
+                .map(|i| self.types.len() + i)
+        };
+        existing.or_else(appended).map(|i| i as u32)
     }
 
     fn overflow_function(&self) -> u32 {

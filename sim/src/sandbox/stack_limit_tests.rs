@@ -231,7 +231,7 @@ fn a_frame_costs_its_values_and_the_call() {
           (drop (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3))))))"#;
     let wasm = wat::parse_str(wat).unwrap();
     let instrumented = instrument(&wasm, 1_000).unwrap();
-    assert_eq!(instrumented.max_frame_units, FRAME_UNITS + 2 + 3 + 3);
+    assert_eq!(instrumented.frame_costs, [FRAME_UNITS + 2 + 3 + 3]);
     assert_eq!(instrumented.overflow_function, 1);
 }
 

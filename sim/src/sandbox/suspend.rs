@@ -134,8 +134,9 @@ impl BotInstance {
             .store
             .take()
             .expect("no call is suspended, so the instance holds its store");
+        let slice_fuel = slice_of(segment_fuel);
         let fuel = store
-            .fuel_async_yield_interval(Some(slice_of(segment_fuel)))
+            .fuel_async_yield_interval(Some(slice_fuel))
             .and_then(|()| store.set_fuel(RESERVE))
             .and_then(|()| self.exports.reset_stack_depth(&mut store));
         self.resumable = true;
@@ -157,7 +158,7 @@ impl BotInstance {
         self.suspended = Some(Suspended {
             future,
             segment_fuel,
-            slice_fuel: slice_of(segment_fuel),
+            slice_fuel,
             charged: 0,
             wasm_segments: 0,
             debt_paid: 0,
