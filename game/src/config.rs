@@ -4,6 +4,7 @@ use lockstep_sdk::Rules;
 
 /// Rule numbers plus the two limits the game itself enforces.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GameConfig {
     pub rules: Rules,
     /// The match ends after this many ticks.

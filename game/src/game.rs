@@ -7,6 +7,7 @@ use lockstep_sdk::{
     UnitView,
 };
 
+use crate::encode::Observations;
 use crate::hash;
 use crate::orders::Submit;
 use crate::score::{Score, unique_best};
@@ -38,6 +39,8 @@ pub struct Game {
     map: Map,
     config: GameConfig,
     setup: [u8; 32],
+    /// Observations' unit bytes, shared by every player's message in a tick.
+    pub(crate) encoder: Observations,
 }
 
 impl Game {
@@ -113,6 +116,7 @@ impl Game {
             map,
             config: config.clone(),
             setup,
+            encoder: Observations::default(),
         })
     }
 
@@ -277,6 +281,7 @@ impl Game {
     pub fn step(&mut self) {
         if !self.is_over() {
             self.step.run(&mut self.world);
+            self.encoder.invalidate();
         }
     }
 
@@ -400,6 +405,7 @@ impl Game {
         units.occupant[cell] = id.0;
         self.world.get_resource_mut::<Changes>()?.roster = true;
         self.refresh.run(&mut self.world);
+        self.encoder.invalidate();
         Some(id)
     }
 

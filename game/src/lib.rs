@@ -16,9 +16,12 @@
 pub const RULES_VERSION: u32 = 1;
 
 mod config;
+mod decode;
+mod encode;
 mod error;
 mod game;
 mod hash;
+mod hosted;
 pub mod map;
 mod orders;
 mod score;
@@ -28,5 +31,6 @@ mod systems;
 pub use config::GameConfig;
 pub use error::GameError;
 pub use game::Game;
+pub use hosted::DEF;
 pub use map::{Map, MapError};
 pub use score::Score;

@@ -51,3 +51,22 @@ pub(crate) fn unique_best(scores: &[Score]) -> Option<PlayerId> {
     let tied = scores.iter().filter(|s| s.ties(best)).count();
     (tied == 1).then_some(best.player)
 }
+
+/// Each player's place, by player id: 0 is first, equal places tie (as
+/// many players ahead as have a better standing). The winner's rules hold:
+/// with players alive, the standings decide; with none alive, only when
+/// each was eliminated (the last to fall all share first place: a draw).
+pub(crate) fn ranking(scores: &[Score]) -> Vec<u32> {
+    let anyone_alive = scores.iter().any(|s| s.alive);
+    let key = |s: &Score| {
+        if anyone_alive {
+            s.key()
+        } else {
+            (false, s.eliminated_at.unwrap_or(0), 0, 0, 0)
+        }
+    };
+    scores
+        .iter()
+        .map(|s| scores.iter().filter(|o| key(o) > key(s)).count() as u32)
+        .collect()
+}

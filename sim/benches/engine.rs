@@ -141,7 +141,7 @@ fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: Orders) -> Ma
         ..MatchConfig::default()
     };
     let mut game_match = Match::new(sandbox, &entrants, &config).unwrap();
-    place_units(game_match.game_mut(), players, spaced);
+    place_units(reference(&mut game_match), players, spaced);
     game_match
 }
 
@@ -219,7 +219,7 @@ fn engine_tick(c: &mut Criterion) {
             let name = format!("{players}_players_{UNITS}_units_{suffix}");
             let mut game_match = crowded_match(&sandbox, players, orders);
             let mut probe = Observation::default();
-            game_match.game_mut().observe(PlayerId(0), &mut probe);
+            reference(&mut game_match).observe(PlayerId(0), &mut probe);
             // Spaced out, units cover twice the area: with 8 players each
             // sees most of them (player 0: 173 of 200), not all.
             let seen = probe.units.len();
@@ -231,7 +231,7 @@ fn engine_tick(c: &mut Criterion) {
             // when spaced, all but the few that face one of the arena's walls.
             let before = probe.units.clone();
             game_match.play_tick(&mut ()).unwrap();
-            game_match.game_mut().observe(PlayerId(0), &mut probe);
+            reference(&mut game_match).observe(PlayerId(0), &mut probe);
             let moved = probe
                 .units
                 .iter()
@@ -301,3 +301,10 @@ fn native_vs_sandbox<B: Bot>(c: &mut Criterion, name: &str, info: &[u8], observa
 
 criterion_group!(benches, engine_tick, rusher_native_vs_sandbox);
 criterion_main!(benches);
+
+/// The match's game as the reference game's own type, to set up scenarios.
+fn reference<'a>(game_match: &'a mut Match<'_>) -> &'a mut Game {
+    (game_match.game_mut().as_any_mut())
+        .downcast_mut::<Game>()
+        .expect("the match plays the reference game")
+}

@@ -149,7 +149,7 @@ impl MatchObserver for Log {
             fuel_used: call.report.fuel_used,
             outcome: call.outcome.clone(),
             logs: call.report.logs.clone(),
-            actions: call.actions.to_vec(),
+            actions: postcard::from_bytes(call.actions.canonical()).unwrap(),
         });
     }
 

@@ -301,8 +301,9 @@ fn nan_bits_that_decide_orders_are_the_same_every_run() {
     assert_eq!(runs[0], runs[1]);
     assert_eq!(runs[0], runs[2]);
     // Canonical NaN is 0x7fc00000 for both: (2 * 0x7fc00000) & 3 = 0, North.
+    let orders: Vec<Action> = postcard::from_bytes(&runs[0][0].3).unwrap();
     assert!(matches!(
-        runs[0][0].3.as_slice(),
+        orders.as_slice(),
         [Action::Spawn {
             dir: lockstep_sdk::Direction::North
         }]

@@ -4,9 +4,7 @@
 //! then decode and submit their orders in seat order (whatever thread
 //! finished first), then step the game.
 
-mod actions;
 mod config;
-mod observations;
 mod pool;
 mod result;
 mod runner;
@@ -16,8 +14,8 @@ pub use result::{LOG_TAIL, LogLine, MatchResult, PlayerResult, ScoreView, TickFa
 pub use runner::Match;
 
 use crate::sandbox::{BotModule, CallReport, Outcome, Sandbox};
-use lockstep_game::{Game, GameError, MapError};
-use lockstep_sdk::Action;
+use lockstep_game::{GameError, MapError};
+use lockstep_game_api::{DynGame, SetupError};
 use std::cell::OnceCell;
 
 /// A bot taking a seat: its display name and its loaded module.
@@ -36,6 +34,8 @@ pub enum MatchError {
     Map(#[from] MapError),
     #[error(transparent)]
     Game(#[from] GameError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
     #[error("could not start the bot worker threads: {0}")]
     Threads(#[from] std::io::Error),
     #[error("internal error: a bot worker thread died during tick {0}")]
@@ -50,7 +50,6 @@ pub enum MatchError {
 }
 
 /// One bot's tick as the match loop applied it.
-#[derive(Clone, Copy, Debug)]
 pub struct BotTick<'a> {
     pub tick: u32,
     pub seat: usize,
@@ -62,8 +61,47 @@ pub struct BotTick<'a> {
     /// The outcome after decoding the output (`report.outcome` unless the
     /// output did not decode).
     pub outcome: &'a Outcome,
-    /// The orders submitted to the game: empty unless the outcome is `Ok`.
-    pub actions: &'a [Action],
+    /// The orders submitted to the game: none unless the outcome is `Ok`.
+    pub actions: &'a SubmittedActions<'a>,
+}
+
+/// A bot's orders as the game took them this tick. Their canonical bytes
+/// (the game's postcard encoding of the list) are made the first time they
+/// are asked for: only observers that record them pay for them.
+pub struct SubmittedActions<'a> {
+    game: &'a dyn DynGame,
+    seat: usize,
+    count: usize,
+    canonical: OnceCell<Vec<u8>>,
+}
+
+impl<'a> SubmittedActions<'a> {
+    pub fn new(game: &'a dyn DynGame, seat: usize, count: usize) -> SubmittedActions<'a> {
+        SubmittedActions {
+            game,
+            seat,
+            count,
+            canonical: OnceCell::new(),
+        }
+    }
+
+    /// How many orders were submitted.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The orders as the game's canonical bytes.
+    pub fn canonical(&self) -> &[u8] {
+        self.canonical.get_or_init(|| {
+            let mut out = Vec::new();
+            self.game.submitted_canonical(self.seat, &mut out);
+            out
+        })
+    }
 }
 
 /// Sees a match as it is played, in a deterministic order, e.g. to record a
@@ -81,16 +119,16 @@ pub trait MatchObserver {
     fn tick_end(&mut self, _tick: u32, _state_hash: &StateHash<'_>) {}
 }
 
-/// The world's state hash at the end of a tick ([`Game::state_hash`]),
+/// The world's state hash at the end of a tick ([`DynGame::state_hash`]),
 /// computed the first time it is asked for and then kept: observers that
 /// never look at it cost nothing, and several that do share one computation.
 pub struct StateHash<'a> {
-    game: &'a Game,
+    game: &'a dyn DynGame,
     hash: OnceCell<[u8; 32]>,
 }
 
 impl<'a> StateHash<'a> {
-    pub fn new(game: &'a Game) -> StateHash<'a> {
+    pub fn new(game: &'a dyn DynGame) -> StateHash<'a> {
         StateHash {
             game,
             hash: OnceCell::new(),

@@ -2,7 +2,6 @@
 
 use super::OverrunPolicy;
 use crate::sandbox::{CallReport, Outcome};
-use lockstep_game::Score;
 use serde::Serialize;
 
 /// The whole result of one match; `lockstep match --json` prints this.
@@ -86,7 +85,7 @@ pub struct LogLine {
 }
 
 /// The game's score in a serialisable form (see `docs/rules.md`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ScoreView {
     pub alive: bool,
     pub eliminated_at: Option<u32>,
@@ -95,15 +94,12 @@ pub struct ScoreView {
     pub energy: u32,
 }
 
-impl From<&Score> for ScoreView {
-    fn from(score: &Score) -> Self {
-        ScoreView {
-            alive: score.alive,
-            eliminated_at: score.eliminated_at,
-            core_hp: score.core_hp,
-            units: score.units,
-            energy: score.energy,
-        }
+impl ScoreView {
+    /// The reference game's score object (`DynGame::scores`); another
+    /// game's reads as the default (nothing alive, nothing held) until
+    /// results carry each game's own score.
+    pub fn from_json(score: &serde_json::Value) -> ScoreView {
+        serde_json::from_value(score.clone()).unwrap_or_default()
     }
 }
 

@@ -4,17 +4,15 @@ mod budget;
 
 pub use budget::Grant;
 
-use super::actions::decode_actions;
-use super::observations::Observations;
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
-use super::{PlayerResult, ScoreView, StateHash};
+use super::{PlayerResult, ScoreView, StateHash, SubmittedActions};
 use crate::sandbox::{
     BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox, watchdog_slices_fit,
 };
 use budget::FuelAccount;
-use lockstep_game::{Game, Map};
-use lockstep_sdk::{Limits, PlayerId};
+use lockstep_game::Map;
+use lockstep_game_api::{DynGame, EngineLimits, MapChoice, RecordedMap, Setup};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use tracing::{debug, info_span, trace_span};
@@ -52,10 +50,9 @@ pub struct Match<'s> {
     map_name: String,
     /// The `match` tracing span, entered around each tick.
     span: tracing::Span,
-    game: Game,
+    game: Box<dyn DynGame>,
     seats: Vec<Seat>,
     pool: WorkerPool,
-    observations: Observations,
     /// Reused from tick to tick.
     jobs: Vec<Job>,
 }
@@ -72,8 +69,7 @@ impl<'s> Match<'s> {
         if !(2..=8).contains(&players) {
             return Err(MatchError::PlayerCount(players));
         }
-        let map = Map::resolve(&config.map, players, config.seed)?;
-        Match::on_map(sandbox, entrants, config, &map)
+        Match::start(sandbox, entrants, config, MapChoice::Spec(&config.map))
     }
 
     /// [`Match::new`] on a map already in hand (`config.map` is only its
@@ -84,6 +80,19 @@ impl<'s> Match<'s> {
         config: &MatchConfig,
         map: &Map,
     ) -> Result<Match<'s>, MatchError> {
+        let recorded = RecordedMap {
+            name: map.name.clone(),
+            data: map.rows.join("\n"),
+        };
+        Match::start(sandbox, entrants, config, MapChoice::Recorded(&recorded))
+    }
+
+    fn start(
+        sandbox: &'s Sandbox,
+        entrants: &[Entrant],
+        config: &MatchConfig,
+        map: MapChoice<'_>,
+    ) -> Result<Match<'s>, MatchError> {
         let players = entrants.len();
         if !(2..=8).contains(&players) {
             return Err(MatchError::PlayerCount(players));
@@ -91,7 +100,15 @@ impl<'s> Match<'s> {
         if config.overrun == OverrunPolicy::Resume && !watchdog_slices_fit(config.tick_fuel) {
             return Err(MatchError::ResumeSlices(config.tick_fuel));
         }
-        let game = Game::new(map, players, &config.game)?;
+        // Plain numbers: serialising them cannot fail.
+        let settings = serde_json::to_value(&config.game).expect("the game's settings as JSON");
+        let game = lockstep_game::DEF.start(&Setup {
+            map,
+            seats: players,
+            seed: config.seed,
+            settings: &settings,
+        })?;
+        let map_name = game.recorded_map().name;
         let pool = WorkerPool::new(
             config.threads,
             sandbox.config().native_stack_bytes() + (2 << 20),
@@ -105,12 +122,13 @@ impl<'s> Match<'s> {
             .iter()
             .enumerate()
             .map(|(index, entrant)| {
-                let info = game.match_info(PlayerId(index as u8), seeds.next_u64(), limits.clone());
+                let encoding = entrant.module.encoding;
+                let init_message = game.init_message(index, seeds.next_u64(), &limits, encoding);
                 let mut seat = Seat {
                     entrant: entrant.clone(),
                     instance: None,
                     needs_reset: false,
-                    init_message: lockstep_sdk::encode(entrant.module.encoding, &info),
+                    init_message,
                     input: Vec::new(),
                     fuel: FuelAccount::default(),
                     result: PlayerResult::new(
@@ -130,12 +148,11 @@ impl<'s> Match<'s> {
         Ok(Match {
             sandbox,
             config: config.clone(),
-            span: info_span!("match", map = %map.name, seed = config.seed, players),
-            map_name: map.name.clone(),
+            span: info_span!("match", map = %map_name, seed = config.seed, players),
+            map_name,
             game,
             seats,
             pool,
-            observations: Observations::default(),
             jobs: Vec::new(),
         })
     }
@@ -144,9 +161,10 @@ impl<'s> Match<'s> {
         self.game.is_over()
     }
 
-    /// The game itself, e.g. to set up a scenario in a test or benchmark.
-    pub fn game_mut(&mut self) -> &mut Game {
-        &mut self.game
+    /// The game itself, e.g. to set up a scenario in a test or benchmark
+    /// (`as_any_mut` reaches the game's own type).
+    pub fn game_mut(&mut self) -> &mut dyn DynGame {
+        &mut *self.game
     }
 
     /// Plays one tick: observe, run every live bot, submit in seat order, step.
@@ -158,11 +176,10 @@ impl<'s> Match<'s> {
         let _match = self.span.clone().entered();
         let _tick = trace_span!("tick", tick).entered();
 
-        self.observations.invalidate();
         let mut jobs = std::mem::take(&mut self.jobs);
         jobs.clear();
         for (index, seat) in self.seats.iter_mut().enumerate() {
-            if !self.game.is_alive(PlayerId(index as u8)) {
+            if !self.game.to_act(index) {
                 continue;
             }
             if seat.needs_reset {
@@ -181,8 +198,7 @@ impl<'s> Match<'s> {
             input.clear();
             if !instance.is_suspended() {
                 let encoding = seat.entrant.module.encoding;
-                let player = PlayerId(index as u8);
-                (self.observations).encode_into(&mut self.game, player, encoding, &mut input);
+                self.game.encode_observation(index, encoding, &mut input);
             }
             let resume = self.config.overrun == OverrunPolicy::Resume;
             jobs.push(Job {
@@ -201,14 +217,13 @@ impl<'s> Match<'s> {
         }
         for done in results.into_iter().flatten() {
             let seat = &mut self.seats[done.seat];
-            let mut actions = Vec::new();
+            let mut submitted = 0;
             let outcome = match &done.report.outcome {
                 Outcome::Ok => {
                     let encoding = seat.entrant.module.encoding;
-                    match decode_actions(encoding, done.instance.output()) {
-                        Ok(decoded) => {
-                            self.game.submit(PlayerId(done.seat as u8), &decoded);
-                            actions = decoded;
+                    match (self.game).submit_output(done.seat, encoding, done.instance.output()) {
+                        Ok(count) => {
+                            submitted = count;
                             Outcome::Ok
                         }
                         Err(e) => Outcome::BadOutput {
@@ -230,7 +245,7 @@ impl<'s> Match<'s> {
                 budget,
                 report: &done.report,
                 outcome: &outcome,
-                actions: &actions,
+                actions: &SubmittedActions::new(&*self.game, done.seat, submitted),
             });
             seat.result
                 .record_tick(tick, budget, &done.report, &outcome);
@@ -250,22 +265,36 @@ impl<'s> Match<'s> {
             seat.input = done.input;
         }
         self.game.step();
-        observer.tick_end(tick, &StateHash::new(&self.game));
+        observer.tick_end(tick, &StateHash::new(&*self.game));
         Ok(())
+    }
+
+    /// The seat alone in first place once the game is over; `None` while it
+    /// runs, and on a draw.
+    fn winner(&self) -> Option<usize> {
+        if !self.game.is_over() {
+            return None;
+        }
+        let ranking = self.game.ranking();
+        let mut first = (ranking.iter().enumerate()).filter(|&(_, &place)| place == 0);
+        match (first.next(), first.next()) {
+            (Some((seat, _)), None) => Some(seat),
+            _ => None,
+        }
     }
 
     /// The result as it stands (normally called once the game is over).
     pub fn finish(self) -> MatchResult {
         let scores = self.game.scores();
-        let winner = self.game.winner().map(|p| p.0 as usize);
+        let winner = self.winner();
         let players: Vec<PlayerResult> = self
             .seats
             .into_iter()
             .enumerate()
             .map(|(index, seat)| {
                 let mut result = seat.result;
-                result.score = ScoreView::from(&scores[index]);
-                result.invalid_actions = self.game.rejected_total(PlayerId(index as u8));
+                result.score = ScoreView::from_json(&scores[index]);
+                result.invalid_actions = self.game.rejected_total(index);
                 result
             })
             .collect();
@@ -313,13 +342,11 @@ fn start(sandbox: &Sandbox, seat: &mut Seat, init_fuel: u64, tick: u64) {
     }
 }
 
-fn limits(config: &MatchConfig, sandbox: &Sandbox) -> Limits {
+fn limits(config: &MatchConfig, sandbox: &Sandbox) -> EngineLimits {
     let sandbox = sandbox.config();
-    Limits {
-        max_ticks: config.game.max_ticks,
+    EngineLimits {
         init_fuel: config.init_fuel,
         tick_fuel: config.tick_fuel,
-        max_actions: config.game.max_actions,
         max_output_bytes: sandbox.max_output_bytes,
         max_log_lines: sandbox.max_log_lines,
         max_log_line_bytes: sandbox.max_log_line_bytes,

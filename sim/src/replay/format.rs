@@ -186,7 +186,9 @@ impl BotRecord {
             budget: call.budget,
             fuel: call.report.fuel_used,
             outcome: OutcomeRecord::of(call.outcome),
-            actions: call.actions.to_vec(),
+            // Format 3 records the reference game's orders as they are; the
+            // canonical bytes are their postcard, so this cannot fail.
+            actions: postcard::from_bytes(call.actions.canonical()).unwrap_or_default(),
             logs: call.report.logs.clone(),
             logs_dropped: call.report.logs_dropped,
         }

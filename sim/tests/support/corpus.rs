@@ -6,7 +6,6 @@
 #![allow(dead_code)] // each test target that includes this uses a part of it
 
 use crate::support::wat_bot::Bot;
-use lockstep_sdk::Action;
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
     BotTick, Entrant, MatchConfig, MatchObserver, MatchResult, run_match_observed,
@@ -22,15 +21,15 @@ pub fn sandbox() -> &'static Sandbox {
     SANDBOX.get_or_init(|| Sandbox::new(SandboxConfig::default()).unwrap())
 }
 
-/// Every bot call's (tick, fuel, outcome, orders) for one seat.
-pub struct SeatLog(pub usize, pub Vec<(u32, u64, Outcome, Vec<Action>)>);
+/// Every bot call's (tick, fuel, outcome, orders as canonical bytes) for one seat.
+pub struct SeatLog(pub usize, pub Vec<(u32, u64, Outcome, Vec<u8>)>);
 
 impl MatchObserver for SeatLog {
     fn bot_tick(&mut self, call: &BotTick<'_>) {
         if call.seat == self.0 {
             let (tick, fuel) = (call.tick, call.report.fuel_used);
             self.1
-                .push((tick, fuel, call.outcome.clone(), call.actions.to_vec()));
+                .push((tick, fuel, call.outcome.clone(), call.actions.canonical().to_vec()));
         }
     }
 }

@@ -11,9 +11,10 @@
 //! enum variant indices, `docs/abi.md` section 5), without serde; the bytes
 //! are exactly `postcard::to_allocvec` of the player's `Observation`, which
 //! the tests check value by value and message by message over whole games.
-//! JSON players take the plain path (`observe`, then serde).
+//! JSON players take the plain path (`observe`, then serde). The game keeps
+//! one [`Observations`] and forgets its unit bytes whenever the world changes.
 
-use lockstep_game::Game;
+use crate::Game;
 use lockstep_sdk::{
     Action, CoreView, Direction, Encoding, Observation, PlayerId, RejectReason, Rejection, UnitView,
 };
@@ -21,7 +22,7 @@ use std::ops::Range;
 
 /// Buffers reused from tick to tick: no allocation once they have grown.
 #[derive(Default)]
-pub struct Observations {
+pub(crate) struct Observations {
     /// The tick whose units `unit_bytes` holds, if any.
     encoded_for: Option<u32>,
     /// Every unit's postcard bytes, in `Game::units` order.
@@ -35,12 +36,12 @@ pub struct Observations {
 impl Observations {
     /// Forgets this tick's unit bytes: call once the game may have changed
     /// (at the start of each tick).
-    pub fn invalidate(&mut self) {
+    pub(crate) fn invalidate(&mut self) {
         self.encoded_for = None;
     }
 
     /// Appends `player`'s observation, in `encoding`, to `out`.
-    pub fn encode_into(
+    pub(crate) fn encode_into(
         &mut self,
         game: &mut Game,
         player: PlayerId,
@@ -162,7 +163,7 @@ fn varint(out: &mut Vec<u8>, mut v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lockstep_game::{GameConfig, Map};
+    use crate::{GameConfig, Map};
     use lockstep_sdk::{Pos, UnitId};
 
     #[test]

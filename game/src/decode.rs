@@ -12,7 +12,7 @@ use lockstep_sdk::{Action, DecodeError, Direction, Encoding, UnitId};
 
 /// `bytes` as a bot's order list in `encoding`: the same result as
 /// `lockstep_sdk::decode::<Vec<Action>>`, faster for plain postcard.
-pub fn decode_actions(encoding: Encoding, bytes: &[u8]) -> Result<Vec<Action>, DecodeError> {
+pub(crate) fn decode_actions(encoding: Encoding, bytes: &[u8]) -> Result<Vec<Action>, DecodeError> {
     if encoding == Encoding::Postcard
         && let Some(actions) = postcard_actions(bytes)
     {
