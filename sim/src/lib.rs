@@ -5,7 +5,10 @@ pub mod fuel;
 pub mod kits;
 pub mod match_loop;
 pub mod replay;
-pub mod sandbox;
 pub mod settings;
 pub mod tournament;
 pub mod tune;
+
+/// The wasm sandbox, a crate of its own (`sim/sandbox`) so that it cannot
+/// name the match loop or a game.
+pub use lockstep_sandbox as sandbox;

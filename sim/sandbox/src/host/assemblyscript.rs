@@ -5,7 +5,7 @@
 
 use super::guest::{self, Guest};
 use super::{ASSEMBLYSCRIPT_MODULE, HostState, charge};
-use crate::sandbox::costs::HOST_CALL_FUEL;
+use crate::costs::HOST_CALL_FUEL;
 use rand_core::Rng;
 use wasmtime::{Caller, Error, Linker};
 

@@ -6,8 +6,8 @@
 
 use super::wasi::{Errno, call, clock_value};
 use super::{HostState, WASI_MODULE, fuel_spent_this_tick};
-use crate::sandbox::costs::{HOST_CALL_FUEL, POLL_SUBSCRIPTION_FUEL};
-use crate::sandbox::host::guest::Guest;
+use crate::costs::{HOST_CALL_FUEL, POLL_SUBSCRIPTION_FUEL};
+use crate::host::guest::Guest;
 use wasmtime::{Caller, Error, Linker};
 
 /// Most subscriptions in one call; more is `EINVAL`.

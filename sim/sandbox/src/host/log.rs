@@ -7,7 +7,7 @@
 
 use super::HostState;
 use super::charge;
-use crate::sandbox::costs::LOG_CALL_FUEL;
+use crate::costs::LOG_CALL_FUEL;
 use lockstep_sdk::abi::EXPORT_MEMORY;
 use wasmtime::{Caller, Error};
 

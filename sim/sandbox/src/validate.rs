@@ -361,7 +361,7 @@ pub(crate) fn validate(
 }
 
 /// `1234567` as `1,234,567`: limits are easier to compare that way.
-pub(crate) fn count(n: u64) -> String {
+pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

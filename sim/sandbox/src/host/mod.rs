@@ -201,7 +201,7 @@ pub(crate) fn fuel_spent_this_tick(caller: &Caller<'_, HostState>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{Sandbox, SandboxConfig};
+    use crate::{Sandbox, SandboxConfig};
     use std::collections::BTreeMap;
     use wasmtime::{Store, StoreLimitsBuilder};
 

@@ -3,9 +3,9 @@
 //! behaviour (same call, same fuel, every way in) is in
 //! `tests/stack_limit.rs`.
 
-use crate::sandbox::config::NATIVE_STACK_BYTES_PER_UNIT;
-use crate::sandbox::stack_limit::{self, DEPTH_EXPORT, FRAME_UNITS, instrument, tripped};
-use crate::sandbox::{ModuleHash, SandboxConfig, engine_config};
+use crate::config::NATIVE_STACK_BYTES_PER_UNIT;
+use crate::stack_limit::{self, DEPTH_EXPORT, FRAME_UNITS, instrument, tripped};
+use crate::{ModuleHash, SandboxConfig, engine_config};
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use wasmtime::{Engine, Instance, Module, Store, Val};

@@ -6,7 +6,7 @@
 
 use super::log::CallLog;
 use super::wasi::WasiState;
-use crate::sandbox::WATCHDOG_SLICE;
+use crate::WATCHDOG_SLICE;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmtime::{Error, Memory, ResourceLimiter, StoreLimits};

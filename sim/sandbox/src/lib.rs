@@ -39,7 +39,8 @@ pub use validate::{
 use host::HostState;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
-pub(crate) use validate::count;
+/// `n` with thousands separators, as every message of the sandbox writes counts.
+pub use validate::count;
 use wasmtime::wasmparser::WasmFeatures;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
@@ -47,7 +48,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAlloca
 /// watchdog's): wasmtime yields every `WATCHDOG_SLICE` fuel (see
 /// `instance.rs`). Ordinary code spends it in about 0.06 ms, the slowest
 /// pattern measured per unit of fuel (`call_indirect`, 5×) in about 0.3 ms.
-pub(crate) const WATCHDOG_SLICE: u64 = 1_000_000;
+pub const WATCHDOG_SLICE: u64 = 1_000_000;
 
 /// Stack for a suspendable call's fiber beyond the wasm stack itself: room for
 /// the host's own frames (libcalls, `lockstep.log`, trap handling). Wasmtime's

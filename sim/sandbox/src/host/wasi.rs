@@ -5,7 +5,7 @@
 
 use super::guest::{self, Guest};
 use super::{HostContext, HostState, WASI_MODULE, charge, fuel_spent_this_tick};
-use crate::sandbox::costs::{HOST_CALL_FUEL, RANDOM_BYTE_FUEL};
+use crate::costs::{HOST_CALL_FUEL, RANDOM_BYTE_FUEL};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use wasmtime::{Caller, Error, Linker};

@@ -326,7 +326,7 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::{SandboxConfig, engine_config, engine_config_metered};
+    use crate::{SandboxConfig, engine_config, engine_config_metered};
 
     fn engine(nan_canonicalization: bool) -> Engine {
         let mut config = engine_config(&SandboxConfig::default());

@@ -7,7 +7,7 @@ use super::guest::Guest;
 use super::log::Stream;
 use super::wasi::{Errno, call, on_memory};
 use super::{HostState, WASI_MODULE, charge};
-use crate::sandbox::costs::{HOST_CALL_FUEL, STDIO_BYTE_FUEL};
+use crate::costs::{HOST_CALL_FUEL, STDIO_BYTE_FUEL};
 use wasmtime::{Caller, Error, Linker};
 
 /// Most iovecs in one read or write (POSIX's usual `IOV_MAX`).
