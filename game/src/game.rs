@@ -433,7 +433,7 @@ fn covers(sight: &[u128], lo: Pos, hi: Pos) -> bool {
 }
 
 /// Rules that would make the game meaningless or break an invariant.
-fn check_config(config: &GameConfig) -> Result<(), GameError> {
+pub(crate) fn check_config(config: &GameConfig) -> Result<(), GameError> {
     let r = &config.rules;
     let at_least_one = [
         ("rules.core_hp", u64::from(r.core_hp)),

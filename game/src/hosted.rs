@@ -26,18 +26,24 @@ impl api::Game for Game {
         Map::bundled_names().to_vec()
     }
 
+    fn check_settings(settings: &GameConfig) -> Result<(), String> {
+        crate::game::check_config(settings).map_err(|e| e.to_string())
+    }
+
     fn new(setup: &Setup<'_>, settings: GameConfig) -> Result<Game, SetupError> {
         let map = match setup.map {
             MapChoice::Spec(spec) => Map::resolve(spec, setup.seats, setup.seed),
             MapChoice::Recorded(recorded) => Map::parse(&recorded.name, &recorded.data),
         }
         .map_err(|e| SetupError::Map(e.to_string()))?;
+        let game = <Game as api::Game>::NAME;
         Game::new(&map, setup.seats, &settings).map_err(|e| match e {
             crate::GameError::Map(e) => SetupError::Map(e.to_string()),
-            other => SetupError::Settings {
-                game: <Game as api::Game>::NAME,
-                message: other.to_string(),
+            crate::GameError::Config { .. } => SetupError::Settings {
+                game,
+                message: e.to_string(),
             },
+            crate::GameError::Schedule(message) => SetupError::Internal { game, message },
         })
     }
 

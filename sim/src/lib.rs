@@ -2,6 +2,8 @@
 
 pub mod bundled;
 pub mod fuel;
+pub mod games;
+pub mod json;
 pub mod kits;
 pub mod match_loop;
 pub mod replay;

@@ -92,10 +92,16 @@ impl<G: Game> Def<G> {
         if settings.is_null() {
             return Ok(G::Settings::default());
         }
-        serde_json::from_value(settings.clone()).map_err(|e| SetupError::Settings {
+        let parsed: G::Settings =
+            serde_json::from_value(settings.clone()).map_err(|e| SetupError::Settings {
+                game: G::NAME,
+                message: e.to_string(),
+            })?;
+        G::check_settings(&parsed).map_err(|message| SetupError::Settings {
             game: G::NAME,
-            message: e.to_string(),
-        })
+            message,
+        })?;
+        Ok(parsed)
     }
 }
 

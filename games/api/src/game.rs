@@ -53,8 +53,16 @@ pub trait Game: Send + Sized + 'static {
         Vec::new()
     }
 
+    /// Values the settings' types allow but the game does not (a zero tick
+    /// limit, a percentage over 100): the message names the key. Called
+    /// whenever settings are parsed, so a config file is refused when it is
+    /// read, not when a match starts.
+    fn check_settings(_settings: &Self::Settings) -> Result<(), String> {
+        Ok(())
+    }
+
     /// A new match at tick 0, or why not. `setup.seats` is already within
-    /// [`Game::SEATS`]; the settings are already parsed.
+    /// [`Game::SEATS`]; the settings are already parsed and checked.
     fn new(setup: &Setup<'_>, settings: Self::Settings) -> Result<Self, SetupError>;
 
     /// The map as played, from which [`crate::MapChoice::Recorded`] makes

@@ -72,4 +72,10 @@ pub enum SetupError {
         game: &'static str,
         message: String,
     },
+    /// A bug in the game, not in the input (e.g. its schedule did not build).
+    #[error("internal error in the {game} game: {message}")]
+    Internal {
+        game: &'static str,
+        message: String,
+    },
 }

@@ -18,6 +18,10 @@ use lockstep_game_api::{EngineLimits, Game, MapChoice, RecordedMap, Setup, Setup
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// Connect four's registry entry: the one line that adds it to the engine's
+/// list of games (`sim/src/games.rs`).
+pub const DEF: &dyn lockstep_game_api::GameDef = lockstep_game_api::def::<ConnectFour>();
+
 /// The board sizes a map may have, in columns and in rows.
 const SIZES: std::ops::RangeInclusive<u8> = 4..=12;
 
@@ -142,6 +146,13 @@ impl Game for ConnectFour {
 
     fn bundled_maps() -> Vec<&'static str> {
         vec!["classic"]
+    }
+
+    fn check_settings(settings: &Settings) -> Result<(), String> {
+        match settings.max_ticks {
+            Some(0) => Err("max_ticks must be at least 1".to_string()),
+            _ => Ok(()),
+        }
     }
 
     fn new(setup: &Setup<'_>, settings: Settings) -> Result<Self, SetupError> {
