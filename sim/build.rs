@@ -22,12 +22,19 @@ mod kits;
 /// (`[package.metadata.lockstep] wasm-target = "wasm32-wasip1"`).
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The game bots play, unless their manifest says otherwise
+/// (`[package.metadata.lockstep] game = "connect-four"`): the reference
+/// game's registry name.
+const DEFAULT_GAME: &str = "cores";
+
 struct BotCrate {
     /// Directory name under bots/: the bundled bot's name.
     name: String,
     package: String,
     description: String,
     target: String,
+    /// The registry name of the game the bot plays.
+    game: String,
 }
 
 fn main() {
@@ -65,9 +72,10 @@ fn main() {
         fs::copy(&built, &embedded).unwrap_or_else(|e| panic!("copying {}: {e}", built.display()));
         writeln!(
             table,
-            "    BundledBot {{ name: {:?}, description: {:?}, wasm: include_bytes!({:?}) }},",
+            "    BundledBot {{ name: {:?}, description: {:?}, game: {:?}, wasm: include_bytes!({:?}) }},",
             bot.name,
             bot.description,
+            bot.game,
             embedded.display().to_string()
         )
         .unwrap();
@@ -90,6 +98,8 @@ fn find_bots(bots_dir: &Path) -> Vec<BotCrate> {
                 description: manifest_value(&manifest, "description").unwrap_or_default(),
                 target: manifest_value(&manifest, "wasm-target")
                     .unwrap_or_else(|| WASM_TARGET.to_string()),
+                game: lockstep_metadata_value(&manifest, "game")
+                    .unwrap_or_else(|| DEFAULT_GAME.to_string()),
             })
         })
         .collect();
@@ -102,6 +112,21 @@ fn manifest_value(manifest: &str, key: &str) -> Option<String> {
     manifest.lines().find_map(|line| {
         let (k, v) = line.split_once('=')?;
         (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The string value of `key = "..."` in the manifest's
+/// `[package.metadata.lockstep]` table.
+fn lockstep_metadata_value(manifest: &str, key: &str) -> Option<String> {
+    let mut in_table = false;
+    manifest.lines().find_map(|line| {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_table = line == "[package.metadata.lockstep]";
+            return None;
+        }
+        let (k, v) = line.split_once('=')?;
+        (in_table && k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
     })
 }
 

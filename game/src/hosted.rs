@@ -30,6 +30,10 @@ impl api::Game for Game {
         crate::game::check_config(settings).map_err(|e| e.to_string())
     }
 
+    fn max_ticks(settings: &GameConfig) -> u32 {
+        settings.max_ticks
+    }
+
     fn new(setup: &Setup<'_>, settings: GameConfig) -> Result<Game, SetupError> {
         let map = match setup.map {
             MapChoice::Spec(spec) => Map::resolve(spec, setup.seats, setup.seed),
@@ -142,9 +146,30 @@ impl api::Game for Game {
         Game::state_hash(self)
     }
 
+    /// What the viewer's renderer draws (`docs/replay.md`, "Viewer data"):
+    /// units as `[id, owner, x, y, hp]`, cores as `[owner, x, y, hp]` (0 hp:
+    /// destroyed), and each player's energy and unit count.
     fn view(&self) -> serde_json::Value {
         let (units, cores) = self.full_view();
-        serde_json::json!({ "tick": Game::tick(self), "units": units, "cores": cores })
+        let units: Vec<[u32; 5]> = (units.iter())
+            .map(|u| {
+                let (x, y) = (u32::from(u.pos.x), u32::from(u.pos.y));
+                [u.id.0, u32::from(u.owner.0), x, y, u32::from(u.hp)]
+            })
+            .collect();
+        let cores: Vec<[u32; 4]> = (cores.iter())
+            .map(|c| {
+                let (x, y) = (u32::from(c.pos.x), u32::from(c.pos.y));
+                [u32::from(c.owner.0), x, y, u32::from(c.hp)]
+            })
+            .collect();
+        let scores = Game::scores(self);
+        serde_json::json!({
+            "units": units,
+            "cores": cores,
+            "energy": scores.iter().map(|s| s.energy).collect::<Vec<_>>(),
+            "scores": scores.iter().map(|s| s.units).collect::<Vec<_>>(),
+        })
     }
 
     fn describe(action: &Action) -> String {

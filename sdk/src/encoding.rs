@@ -1,77 +1,14 @@
-//! The two encodings of ABI v1, over the same types.
+//! The two encodings of ABI v1, over the same types: `lockstep-bot`'s, with
+//! this crate's name in the error when it was built without `json`.
+
+pub use lockstep_bot::encoding::{DecodeError, Encoding};
 
 use alloc::vec::Vec;
-use core::fmt;
 use serde::{Serialize, de::DeserializeOwned};
-
-/// How a bot wants its messages encoded; the low byte of `lockstep_abi()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Encoding {
-    /// Compact binary (<https://postcard.jamesmunns.com/wire-format>). The default.
-    Postcard = 0,
-    /// UTF-8 JSON, serde's default representation. Easiest from other languages.
-    Json = 1,
-}
-
-impl Encoding {
-    pub fn from_byte(byte: u8) -> Option<Encoding> {
-        match byte {
-            0 => Some(Encoding::Postcard),
-            1 => Some(Encoding::Json),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Postcard => "postcard",
-            Encoding::Json => "json",
-        }
-    }
-}
-
-impl fmt::Display for Encoding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Bytes that are not a valid message of the expected type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecodeError {
-    pub encoding: Encoding,
-    pub message: alloc::string::String,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not valid {}: {}", self.encoding, self.message)
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for DecodeError {}
-
-#[cfg(not(feature = "json"))]
-const JSON_OFF: &str = "lockstep-sdk was built without its `json` feature";
 
 /// Appends the encoding of `value` to `out`, keeping `out`'s allocation.
 pub fn encode_into<T: Serialize>(encoding: Encoding, value: &T, out: &mut Vec<u8>) {
-    // Serialising our own plain data types cannot fail in either format: no maps
-    // with non-string keys, no non-finite floats, and `Vec` sinks never run out.
-    match encoding {
-        Encoding::Postcard => {
-            let buf = core::mem::take(out);
-            *out = postcard::to_extend(value, buf).expect("postcard encoding of wire types");
-        }
-        #[cfg(feature = "json")]
-        Encoding::Json => {
-            let json = serde_json::to_vec(value).expect("JSON encoding of wire types");
-            out.extend_from_slice(&json);
-        }
-        #[cfg(not(feature = "json"))]
-        Encoding::Json => panic!("{JSON_OFF}"),
-    }
+    lockstep_bot::encoding::encode_into_for(encoding, value, out, crate::abi::SDK)
 }
 
 pub fn encode<T: Serialize>(encoding: Encoding, value: &T) -> Vec<u8> {
@@ -82,19 +19,5 @@ pub fn encode<T: Serialize>(encoding: Encoding, value: &T) -> Vec<u8> {
 
 /// Decodes a whole message; trailing bytes are an error in both encodings.
 pub fn decode<T: DeserializeOwned>(encoding: Encoding, bytes: &[u8]) -> Result<T, DecodeError> {
-    let err = |message: alloc::string::String| DecodeError { encoding, message };
-    match encoding {
-        Encoding::Postcard => match postcard::take_from_bytes(bytes) {
-            Ok((value, [])) => Ok(value),
-            Ok((_, rest)) => Err(err(alloc::format!(
-                "{} trailing bytes after the message",
-                rest.len()
-            ))),
-            Err(e) => Err(err(alloc::format!("{e}"))),
-        },
-        #[cfg(feature = "json")]
-        Encoding::Json => serde_json::from_slice(bytes).map_err(|e| err(alloc::format!("{e}"))),
-        #[cfg(not(feature = "json"))]
-        Encoding::Json => Err(err(JSON_OFF.into())),
-    }
+    lockstep_bot::encoding::decode_for(encoding, bytes, crate::abi::SDK)
 }

@@ -137,7 +137,7 @@ fn crowded_match<'s>(sandbox: &'s Sandbox, players: usize, orders: Orders) -> Ma
         .collect();
     let config = MatchConfig {
         map: "arena".into(),
-        game: scenario_config(),
+        settings: serde_json::to_value(scenario_config()).unwrap().into(),
         ..MatchConfig::default()
     };
     let mut game_match = Match::new(sandbox, &entrants, &config).unwrap();

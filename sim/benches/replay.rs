@@ -31,7 +31,7 @@ fn main() {
         seed: 3,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = ticks;
+    config.settings.set("max_ticks", ticks);
     let file = std::env::temp_dir().join(format!("lockstep-bench-{}.replay", std::process::id()));
     let find = |hash: &[u8; 32]| {
         BOTS.iter()

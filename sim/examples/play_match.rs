@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         threads: 2,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = 300;
+    config.settings.set("max_ticks", 300);
     let result = run_match(&sandbox, &entrants, &config)?;
 
     match &result.winner_bot {
@@ -50,10 +50,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for player in &result.players {
         println!(
-            "  {:<12} core {:>3}  units {:>2}  fuel/tick max {:>9}  cut-offs {}  traps {}",
+            "  #{} {:<12} core {:>3}  units {:>2}  fuel/tick max {:>9}  cut-offs {}  traps {}",
+            player.rank,
             player.bot,
-            player.score.core_hp,
-            player.score.units,
+            // The score is the game's own JSON: the reference game's keys.
+            player.score.get_u64("core_hp").unwrap_or(0),
+            player.score.get_u64("units").unwrap_or(0),
             player.fuel_max_tick,
             player.cutoffs,
             player.traps

@@ -5,6 +5,10 @@
 pub struct BundledBot {
     pub name: &'static str,
     pub description: &'static str,
+    /// The registry name of the game it plays: `"cores"` (the reference
+    /// game) unless its manifest says otherwise
+    /// (`[package.metadata.lockstep] game = "connect-four"`).
+    pub game: &'static str,
     pub wasm: &'static [u8],
 }
 

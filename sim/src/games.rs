@@ -51,6 +51,9 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), GAMES.len());
         let unknown = find("chess").err().unwrap().to_string();
-        assert!(unknown.contains("\"chess\"") && unknown.contains("cores"), "{unknown}");
+        assert!(
+            unknown.contains("\"chess\"") && unknown.contains("cores"),
+            "{unknown}"
+        );
     }
 }

@@ -67,7 +67,11 @@ mod tests {
 
     #[test]
     fn round_trips_through_postcard_and_json() {
-        for value in [json!(null), json!({"max_ticks": 5, "rules": {"a": [1, 2]}}), json!("x")] {
+        for value in [
+            json!(null),
+            json!({"max_ticks": 5, "rules": {"a": [1, 2]}}),
+            json!("x"),
+        ] {
             let original = Json(value);
             let bytes = postcard::to_allocvec(&original).unwrap();
             assert_eq!(postcard::from_bytes::<Json>(&bytes).unwrap(), original);

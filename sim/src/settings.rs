@@ -157,8 +157,12 @@ impl Settings {
 /// The starting point that `assets/lockstep.toml` is laid over; every key of
 /// the file sets a field, so these values never show through.
 fn default_settings() -> Settings {
+    let mut match_config = MatchConfig::default();
+    if let Ok(game) = crate::games::find(&match_config.game) {
+        match_config.settings.0 = game.default_settings();
+    }
     Settings {
-        match_config: MatchConfig::default(),
+        match_config,
         // The commands share the user's compiled modules; a library user's
         // `SandboxConfig` keeps none on disk unless asked.
         sandbox: SandboxConfig {
@@ -196,6 +200,7 @@ struct BudgetTable {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MatchTable {
+    game: Option<String>,
     max_ticks: Option<Whole>,
     max_actions: Option<Whole>,
     threads: Option<Whole>,
@@ -273,6 +278,23 @@ where
     Ok(())
 }
 
+/// `[match] max_ticks` and `max_actions` set the game's settings of those
+/// names, for a game that has them (every bundled game has a tick limit;
+/// only the reference game caps orders): the others are dropped, and what
+/// is left must be settings the game accepts.
+fn keep_the_games_keys(m: &mut MatchConfig) -> Result<(), String> {
+    let def = crate::games::find(&m.game).map_err(|e| format!("[match] game: {e}"))?;
+    let defaults = def.default_settings();
+    if let serde_json::Value::Object(keys) = &mut m.settings.0 {
+        keys.retain(|key, _| defaults.get(key).is_some());
+    }
+    // Every key the game has, the file's values over its defaults.
+    m.settings.0 = def
+        .check_settings(&m.settings.0)
+        .map_err(|e| format!("[match]: {e}"))?;
+    Ok(())
+}
+
 /// Under `resume` the watchdog reads the clock between slices that divide
 /// `tick_fuel`; a budget without a divisor between 62,500 and 1,000,000
 /// (a prime, say) would let one slice run a whole tick unwatched.
@@ -324,22 +346,36 @@ impl FileConfig {
             }
         }
         if let Some(t) = self.match_ {
+            if let Some(game) = t.game {
+                let def = crate::games::find(&game).map_err(|e| format!("[match] game: {e}"))?;
+                m.map = def.default_map().to_string();
+                m.game = game;
+            }
+            let (has_ticks, has_actions) = (t.max_ticks.is_some(), t.max_actions.is_some());
+            let (mut max_ticks, mut max_actions) = (0u32, 0u32);
             set(
-                &mut m.game.max_ticks,
+                &mut max_ticks,
                 "[match] max_ticks",
                 t.max_ticks,
                 1,
                 10_000_000,
             )?;
             set(
-                &mut m.game.max_actions,
+                &mut max_actions,
                 "[match] max_actions",
                 t.max_actions,
                 1,
                 100_000,
             )?;
+            if has_ticks {
+                m.settings.set("max_ticks", max_ticks);
+            }
+            if has_actions {
+                m.settings.set("max_actions", max_actions);
+            }
             set(&mut m.threads, "[match] threads", t.threads, 1, 1024)?;
         }
+        keep_the_games_keys(m)?;
         let sb = &mut s.sandbox;
         if let Some(l) = self.limits {
             set(

@@ -106,7 +106,7 @@ fn config(overrun: OverrunPolicy, ticks: u32) -> MatchConfig {
         overrun,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = ticks;
+    config.settings.set("max_ticks", ticks);
     config
 }
 

@@ -112,7 +112,10 @@ fn bad_input_gets_one_clear_message() {
         &["match", "rusher", "harvester", "--threads", "0"],
         "--threads",
     );
-    fails_with(&["match", "rusher"], "BOT");
+    fails_with(
+        &["match", "rusher"],
+        "a match of cores needs 2 to 8 bots, not 1",
+    );
     fails_with(
         &["match", "rusher", "harvester", "--fuel", "lots"],
         "--fuel",

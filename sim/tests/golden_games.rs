@@ -142,7 +142,8 @@ fn digest_tick(record: TickRecord) -> DigestTick {
                 budget: b.budget,
                 fuel: b.fuel,
                 outcome: (b.outcome.kind, b.outcome.detail),
-                actions: postcard::to_allocvec(&b.actions).unwrap(),
+                // The game's canonical bytes: the postcard of the list.
+                actions: b.actions,
                 logs: b.logs,
                 logs_dropped: b.logs_dropped,
             })
@@ -173,7 +174,7 @@ fn play(pin: &Pin, threads: usize) -> String {
         threads,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = pin.ticks;
+    config.settings.set("max_ticks", pin.ticks);
     let mut file = Vec::new();
     play_recorded(sandbox(), &entrants, &config, &mut file, &mut ()).unwrap();
 

@@ -35,7 +35,7 @@ fn config(map: &str, seed: u64, ticks: u32) -> MatchConfig {
         seed,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = ticks;
+    config.settings.set("max_ticks", ticks);
     config
 }
 

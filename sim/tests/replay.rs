@@ -33,7 +33,7 @@ fn config(map: &str, seed: u64, ticks: u32, threads: usize) -> MatchConfig {
         threads,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = ticks;
+    config.settings.set("max_ticks", ticks);
     config
 }
 
@@ -162,10 +162,9 @@ fn the_writer_streams_each_tick_as_it_ends() {
     let written = std::rc::Rc::new(std::cell::Cell::new(0));
     let config = config("duel", 1, 30, 1);
     let entrants = entrants(&["idle", "random-walker"]);
-    let map = lockstep_game::Map::resolve("duel", 2, 1).unwrap();
-    let header = ReplayHeader::new(&config, sandbox(), &map, &entrants);
+    let mut game = Match::new(sandbox(), &entrants, &config).unwrap();
+    let header = ReplayHeader::new(&game, sandbox(), &entrants);
     let mut writer = ReplayWriter::new(Sink(written.clone()), &header).unwrap();
-    let mut game = Match::on_map(sandbox(), &entrants, &config, &map).unwrap();
     let mut last = written.get();
     while !game.is_over() {
         game.play_tick(&mut writer).unwrap();
@@ -339,79 +338,43 @@ fn the_wasmtime_version_recorded_is_the_one_built_in() {
     assert!(lock.contains(&pinned), "Cargo.lock does not pin {pinned}");
 }
 
-/// A file of format 2 (engine 0.1.0: the native stack's size where
-/// `stack_units` is now) still reads: its header, every tick, its summary.
+/// A file of format 3 (recorded before the engine hosted more than one
+/// game: rusher vs harvester on duel, seed 4, 40 ticks) still reads, and
+/// still verifies: the upgrade to this format's records loses nothing a
+/// re-run checks. (Format 2's header differs in one field; the crate's own
+/// tests in `replay/legacy.rs` read one.)
 #[test]
-fn a_format_2_file_still_reads() {
-    use lockstep_sim::replay::{SandboxLimitsV2, Summary};
-    let (bytes, _) = small_replay();
-    // Frames: kind (u8), length (u32 LE), postcard payload, 8 checksum bytes.
-    let mut frames = Vec::new();
-    let mut at = 18;
-    while at < bytes.len() {
-        let kind = bytes[at];
-        let len = u32::from_le_bytes(bytes[at + 1..at + 5].try_into().unwrap()) as usize;
-        frames.push((kind, bytes[at + 5..at + 5 + len].to_vec()));
-        at += 5 + len + 8;
-    }
-    let header: ReplayHeader = postcard::from_bytes(&frames[0].1).unwrap();
-    let old = ReplayHeader {
-        engine_version: "0.1.0".into(),
-        wasmtime_version: header.wasmtime_version.clone(),
-        rules_version: header.rules_version,
-        abi_version: header.abi_version,
-        config: header.config.clone(),
-        sandbox: SandboxLimitsV2 {
-            memory_limit: header.sandbox.memory_limit,
-            table_limit: header.sandbox.table_limit,
-            max_wasm_stack: 512 << 10,
-            max_output_bytes: header.sandbox.max_output_bytes,
-            max_log_lines: header.sandbox.max_log_lines,
-            max_log_line_bytes: header.sandbox.max_log_line_bytes,
-        },
-        map: header.map.clone(),
-        players: header.players.clone(),
-    };
-    frames[0].1 = postcard::to_stdvec(&old).unwrap();
-    let mut v2 = Vec::from(&bytes[..16]);
-    v2.extend_from_slice(&2u16.to_le_bytes());
-    let frame = |out: &mut Vec<u8>, kind: u8, payload: &[u8]| {
-        let len = payload.len() as u32;
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&[kind]);
-        hasher.update(&len.to_le_bytes());
-        hasher.update(payload);
-        out.push(kind);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(payload);
-        out.extend_from_slice(&hasher.finalize().as_bytes()[..8]);
-    };
-    let (summary, rest) = frames.split_last().unwrap();
-    for (kind, payload) in rest {
-        frame(&mut v2, *kind, payload);
-    }
-    let mut summary_record: Summary = postcard::from_bytes(&summary.1).unwrap();
-    summary_record.replay_hash = *blake3::hash(&v2).as_bytes();
-    frame(
-        &mut v2,
-        summary.0,
-        &postcard::to_stdvec(&summary_record).unwrap(),
-    );
-
-    let mut reader = ReplayReader::new(&v2[..]).unwrap();
-    assert_eq!(reader.format_version(), 2);
-    assert_eq!(reader.header().sandbox.stack_units, 0);
-    assert_eq!(reader.header().map, header.map);
-    assert_eq!(reader.header().players, header.players);
+fn a_format_3_file_still_reads_and_verifies() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let bytes = std::fs::read(golden.join("format-3.replay")).unwrap();
+    let mut reader = ReplayReader::new(&bytes[..]).unwrap();
+    assert_eq!(reader.format_version(), 3);
+    let header = reader.header().clone();
+    assert_eq!(header.config.game, "cores");
+    assert_eq!(header.map.name, "duel");
+    assert_eq!(header.config.settings.get_u64("max_ticks"), Some(40));
+    let names: Vec<&str> = header.players.iter().map(|p| p.bot.as_str()).collect();
+    assert_eq!(names, ["rusher", "harvester"]);
     let mut ticks = 0;
-    while reader.next_tick().unwrap().is_some() {
+    while let Some(tick) = reader.next_tick().unwrap() {
+        assert_eq!(tick.tick, ticks);
         ticks += 1;
     }
-    let (_, read_summary) = reader.finish().unwrap();
-    assert_eq!(read_summary.ticks, ticks);
-    let error = verify(ReplayReader::new(&v2[..]).unwrap(), &bundled_module, 1).unwrap_err();
-    assert!(
-        error.to_string().contains("engine version 0.1.0"),
-        "{error}"
-    );
+    let (_, summary) = reader.finish().unwrap();
+    assert_eq!(summary.ticks, ticks);
+    assert_eq!(hex(&summary.final_hash[..8]), "f7ba96fa51b7bb68");
+
+    let fixture = |hash: &[u8; 32]| {
+        std::fs::read_dir(&golden).unwrap().find_map(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).ok()?;
+            (ModuleHash::of(&bytes).0 == *hash).then_some(bytes)
+        })
+    };
+    let report = verify(ReplayReader::new(&bytes[..]).unwrap(), &fixture, 1).unwrap();
+    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+    assert_eq!(report.ticks_matched, ticks);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

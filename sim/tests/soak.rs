@@ -60,7 +60,7 @@ fn a_thousand_hostile_matches_keep_memory_flat() {
     let honest = bundled("random-walker");
 
     let mut config = MatchConfig::default();
-    config.game.max_ticks = 4;
+    config.settings.set("max_ticks", 4);
     let mut after_warm_up = 0;
     for i in 0..MATCHES {
         config.seed = i as u64;

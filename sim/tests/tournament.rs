@@ -27,7 +27,7 @@ fn bots(sandbox: &Sandbox, names: &[&str]) -> Vec<Entrant> {
 
 fn spec(format: Format, rounds: u32) -> TournamentSpec {
     let mut match_config = MatchConfig::default();
-    match_config.game.max_ticks = 40;
+    match_config.settings.set("max_ticks", 40);
     TournamentSpec {
         format,
         rounds,

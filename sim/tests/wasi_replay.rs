@@ -37,7 +37,7 @@ fn config(threads: usize) -> MatchConfig {
         threads,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = 30;
+    config.settings.set("max_ticks", 30);
     config
 }
 

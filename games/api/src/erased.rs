@@ -71,6 +71,8 @@ pub trait GameDef: Send + Sync {
     fn check_settings(&self, settings: &serde_json::Value)
     -> Result<serde_json::Value, SetupError>;
     /// Starts a match.
+    /// [`Game::max_ticks`] of these settings (parsed and checked first).
+    fn max_ticks(&self, settings: &serde_json::Value) -> Result<u32, SetupError>;
     fn start(&self, setup: &Setup<'_>) -> Result<Box<dyn DynGame>, SetupError>;
     /// Canonical bytes as the game's actions in words, one per action.
     fn describe_actions(&self, canonical: &[u8]) -> Result<Vec<String>, DecodeError>;
@@ -143,6 +145,9 @@ impl<G: Game> GameDef for Def<G> {
         settings: &serde_json::Value,
     ) -> Result<serde_json::Value, SetupError> {
         Self::parse(settings).map(|s| to_json(&s))
+    }
+    fn max_ticks(&self, settings: &serde_json::Value) -> Result<u32, SetupError> {
+        Self::parse(settings).map(|s| G::max_ticks(&s))
     }
     fn start(&self, setup: &Setup<'_>) -> Result<Box<dyn DynGame>, SetupError> {
         let (min, max) = G::SEATS;

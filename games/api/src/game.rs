@@ -61,6 +61,11 @@ pub trait Game: Send + Sized + 'static {
         Ok(())
     }
 
+    /// The most ticks a match with these settings can last, on any map:
+    /// what the server charges a match against a player's fair share before
+    /// it is played, and what progress is measured against.
+    fn max_ticks(settings: &Self::Settings) -> u32;
+
     /// A new match at tick 0, or why not. `setup.seats` is already within
     /// [`Game::SEATS`]; the settings are already parsed and checked.
     fn new(setup: &Setup<'_>, settings: Self::Settings) -> Result<Self, SetupError>;

@@ -56,7 +56,7 @@ pub struct EngineLimits {
 /// Why a match could not start. What bots do is never an error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SetupError {
-    #[error("{game} seats {min} to {max} bots, but {given} were given")]
+    #[error("a match of {game} needs {min} to {max} bots, not {given}")]
     Seats {
         game: &'static str,
         given: usize,
@@ -68,14 +68,8 @@ pub enum SetupError {
     Map(String),
     /// The settings are unusable; the message names the key.
     #[error("{game} settings: {message}")]
-    Settings {
-        game: &'static str,
-        message: String,
-    },
+    Settings { game: &'static str, message: String },
     /// A bug in the game, not in the input (e.g. its schedule did not build).
     #[error("internal error in the {game} game: {message}")]
-    Internal {
-        game: &'static str,
-        message: String,
-    },
+    Internal { game: &'static str, message: String },
 }

@@ -155,6 +155,12 @@ impl Game for ConnectFour {
         }
     }
 
+    /// `max_ticks`, or a full board of the largest size a map may have.
+    fn max_ticks(settings: &Settings) -> u32 {
+        let largest = u32::from(*SIZES.end()) * u32::from(*SIZES.end());
+        settings.max_ticks.unwrap_or(largest)
+    }
+
     fn new(setup: &Setup<'_>, settings: Settings) -> Result<Self, SetupError> {
         let (name, spec) = match setup.map {
             MapChoice::Spec(spec) => (spec, spec),

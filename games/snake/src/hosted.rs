@@ -35,6 +35,10 @@ impl api::Game for Snake {
         })
     }
 
+    fn max_ticks(settings: &Settings) -> u32 {
+        settings.max_ticks
+    }
+
     fn new(setup: &Setup<'_>, settings: Settings) -> Result<Snake, SetupError> {
         Snake::start(setup, settings)
     }

@@ -1,6 +1,11 @@
 //! Connect four's wire types: what the host tells a bot and what a bot
 //! answers. The rules are in `docs/games/connect-four.md`.
 //!
+//! To write a bot, implement [`Bot`] and add `export_bot!(MyBot);` (module
+//! [`abi`], over the game-independent glue of `lockstep-bot`, whose
+//! encodings and [`log!`] this crate re-exports); build the crate as a
+//! `cdylib` for `wasm32-unknown-unknown`.
+//!
 //! Field and variant order is ABI: postcard encodes a struct's fields in
 //! declaration order with no names, and an enum's variant by its index, so
 //! reordering either is a breaking change.
@@ -8,6 +13,13 @@
 #![no_std]
 
 extern crate alloc;
+
+pub mod abi;
+
+pub use abi::{Bot, Runner};
+/// `log!`: one line into the bot's log for this turn (`lockstep-bot`'s).
+pub use lockstep_bot::log;
+pub use lockstep_bot::{ABI_VERSION, DecodeError, Encoding, decode, encode, encode_into};
 
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};

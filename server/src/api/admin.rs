@@ -306,11 +306,16 @@ pub fn settings_json(s: &Settings) -> SettingsTables {
             "bucket_cap": m.bucket_cap,
             "overrun": m.overrun,
         }),
-        match_: json!({
-            "max_ticks": m.game.max_ticks,
-            "max_actions": m.game.max_actions,
-            "threads": m.threads,
-        }),
+        match_: {
+            // The game and its own settings (max_ticks, max_actions for the
+            // reference game), beside the engine's.
+            let mut table = json!({ "game": m.game, "threads": m.threads });
+            if let (Some(table), Some(settings)) = (table.as_object_mut(), m.settings.0.as_object())
+            {
+                table.extend(settings.clone());
+            }
+            table
+        },
         limits: json!({
             "memory_bytes": sb.memory_limit,
             "table_elements": sb.table_limit,

@@ -40,7 +40,7 @@ const MAX_KEYS: usize = 65_536;
 
 /// The most fuel one seat may burn in a match played with `config`.
 pub fn seat_fuel(config: &MatchConfig) -> u64 {
-    let ticks = u64::from(config.game.max_ticks);
+    let ticks = u64::from(config.max_ticks());
     let init = config.init_fuel.saturating_mul(2);
     match config.overrun {
         OverrunPolicy::Reset => ticks.saturating_mul(config.tick_fuel.saturating_add(init)),
@@ -60,7 +60,7 @@ pub fn cost(seats: usize, config: &MatchConfig) -> u64 {
 pub fn cost_in_words(seats: usize, config: &MatchConfig) -> String {
     let n = lockstep_sim::tune::stats::thousands;
     let (ticks, tick, init) = (
-        u64::from(config.game.max_ticks),
+        u64::from(config.max_ticks()),
         config.tick_fuel,
         config.init_fuel,
     );

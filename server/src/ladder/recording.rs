@@ -8,7 +8,6 @@
 //! calls in the same order, so the same replay hash (a recording again is
 //! served only if its hash is the first recording's).
 
-use lockstep_game::Map;
 use lockstep_sim::match_loop::{
     BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver, MatchResult, StateHash,
 };
@@ -50,14 +49,9 @@ pub fn record<W: Write>(
     observer: &mut dyn MatchObserver,
     stop: &mut dyn FnMut(u32) -> bool,
 ) -> Result<(MatchResult, [u8; 32]), Ended> {
-    let players = entrants.len();
-    if !(2..=8).contains(&players) {
-        return Err(MatchError::PlayerCount(players).into());
-    }
-    let map = Map::resolve(&config.map, players, config.seed).map_err(MatchError::from)?;
-    let header = ReplayHeader::new(config, sandbox, &map, entrants);
+    let mut game = Match::new(sandbox, entrants, config)?;
+    let header = ReplayHeader::new(&game, sandbox, entrants);
     let mut writer = ReplayWriter::new(out, &header)?;
-    let mut game = Match::on_map(sandbox, entrants, config, &map)?;
     let mut tick = 0;
     while !game.is_over() {
         if stop(tick) {

@@ -510,7 +510,7 @@ async fn fly(state: State, flight: Arc<Flight>) {
     };
     flight
         .max_ticks
-        .store(plan.played.match_config.game.max_ticks, Relaxed);
+        .store(plan.played.match_config.max_ticks(), Relaxed);
     let turn = loop {
         tokio::select! {
             turn = this.turns.clone().acquire_owned() => break turn.ok(),

@@ -20,6 +20,7 @@ Examples:
       --map crossroads --json
   lockstep match my_bot.wasm idle --fuel 5M --ticks 100
   lockstep match my_bot.wasm rusher --overrun resume --bucket 40M
+  lockstep match --game connect-four connect-four-negamax connect-four-first
 
 Exit status: 0 when the match completes, whatever the bots did (crashes, time-outs
 and bad output are reported per bot); 1 for a bad argument, map or module; 2 for
@@ -28,21 +29,29 @@ a usage error.";
 #[derive(Args)]
 #[command(after_long_help = EXAMPLES)]
 pub struct MatchArgs {
-    /// Two to eight bots: bundled names (see `lockstep bots`) or paths to .wasm files.
-    /// Seats are given in order: the first bot is player 0 (core A).
-    #[arg(required = true, num_args = 2..=8, value_name = "BOT")]
+    /// The bots, as many as the game seats (2 to 8 for the reference game):
+    /// bundled names (see `lockstep bots`) or paths to .wasm files. Seats are
+    /// given in order: the first bot is seat 0 (the reference game's core A).
+    #[arg(required = true, num_args = 1..=8, value_name = "BOT")]
     bots: Vec<String>,
 
-    /// A bundled map's name (see `lockstep maps`), a map file, or random:WxH.
-    #[arg(long, default_value = "duel")]
-    map: String,
+    /// The game to play (see `lockstep games`).
+    /// [default: the config's `[match] game`, cores, the reference game]
+    #[arg(long, value_name = "NAME")]
+    game: Option<String>,
+
+    /// A map as the game names them: a bundled map (see `lockstep games`),
+    /// a map file, or a generator spec such as random:WxH.
+    /// [default: the game's own, duel for the reference game]
+    #[arg(long)]
+    map: Option<String>,
 
     /// Seeds random maps and each bot's own random numbers.
     #[arg(long, default_value_t = 0)]
     seed: u64,
 
-    /// Tick limit; the score decides a match still running then.
-    /// [default: the config's `[match] max_ticks`, 500]
+    /// Tick limit (the game's `max_ticks` setting); the score decides a
+    /// match still running then. [default: the config's `[match] max_ticks`, 500]
     #[arg(long)]
     ticks: Option<u32>,
 
@@ -98,10 +107,28 @@ enum Overrun {
 
 pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
     let mut config = MatchConfig {
-        map: args.map.clone(),
         seed: args.seed,
         ..settings.match_config.clone()
     };
+    if let Some(game) = &args.game
+        && *game != config.game
+    {
+        let def = lockstep_sim::games::find(game).map_err(|e| e.to_string())?;
+        // The config's settings are the configured game's: another game
+        // starts from its own defaults (and the config's tick limit).
+        let max_ticks = config.settings.get_u64("max_ticks");
+        config.game = def.name().to_string();
+        config.map = def.default_map().to_string();
+        config.settings = Default::default();
+        if let Some(ticks) = max_ticks
+            && def.default_settings().get("max_ticks").is_some()
+        {
+            config.settings.set("max_ticks", ticks);
+        }
+    }
+    if let Some(map) = &args.map {
+        config.map = map.clone();
+    }
     if let Some(fuel) = fuel_flag("--fuel", args.fuel.as_deref(), fuel::parse_fuel)? {
         config.tick_fuel = fuel;
     }
@@ -123,11 +150,11 @@ pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
         };
     }
     if let Some(ticks) = args.ticks {
-        config.game.max_ticks = ticks;
+        config.settings.set("max_ticks", ticks);
     }
     for (flag, zero) in [
         ("--threads", config.threads == 0),
-        ("--ticks", config.game.max_ticks == 0),
+        ("--ticks", args.ticks == Some(0)),
         ("--fuel", config.tick_fuel == 0),
         ("--init-fuel", config.init_fuel == 0),
     ] {

@@ -1,7 +1,7 @@
 //! `lockstep replay show`: a replay's summary, or one tick in full.
 
 use super::replay_cmd::open;
-use lockstep_sdk::{Action, PlayerId};
+use lockstep_game_api::GameDef;
 use lockstep_sim::replay::{BotRecord, ReplayHeader, Resim, TickRecord, WorldAt};
 use lockstep_sim::sandbox::ModuleHash;
 use std::fmt::Write;
@@ -31,7 +31,10 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
                 // hash after it (the file keeps 16 bytes, checked on the way).
                 let world = resim.world();
                 let hash = resim.apply(&record).map_err(fail)?;
-                print!("{}", tick_text(&header, &world, &record, &hash));
+                print!(
+                    "{}",
+                    tick_text(resim.def(), &header, &world, &record, &hash)
+                );
                 return Ok(());
             }
             resim.apply(&record).map_err(fail)?;
@@ -43,6 +46,7 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
             played.saturating_sub(1)
         ));
     }
+    let def = lockstep_sim::games::find(&header.config.game).map_err(|e| e.to_string())?;
     let mut totals: Vec<Totals> = header.players.iter().map(|_| Totals::default()).collect();
     while let Some(record) = reader.next_tick().map_err(fail)? {
         for bot in &record.bots {
@@ -50,7 +54,9 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
             t.calls += 1;
             t.fuel += bot.fuel;
             t.fuel_max = t.fuel_max.max(bot.fuel);
-            t.orders += bot.actions.len() as u64;
+            t.orders += def
+                .describe_actions(&bot.actions)
+                .map_or(0, |a| a.len() as u64);
             t.log_lines += bot.logs.len() as u64;
             if !bot.outcome.is_ok() && bot.outcome.kind != "suspended" {
                 t.failures += 1;
@@ -71,10 +77,14 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
     );
     let _ = writeln!(
         out,
-        "map        {} ({}x{}), seed {}",
+        "game       {} (rules v{})",
+        c.game, header.rules_version
+    );
+    let _ = writeln!(
+        out,
+        "map        {}{}, seed {}",
         header.map.name,
-        header.map.rows.first().map_or(0, |r| r.len()),
-        header.map.rows.len(),
+        grid_size(&header.map.data),
         c.seed
     );
     let bucket = match c.bucket_cap {
@@ -98,37 +108,34 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
     let _ = writeln!(
         out,
         "result     {verdict} after {} ticks (limit {})",
-        summary.ticks, c.game.max_ticks
+        summary.ticks,
+        c.settings
+            .get_u64("max_ticks")
+            .map_or("none".to_string(), |t| t.to_string())
     );
     let _ = writeln!(
         out,
-        "\n{:<4} {:<16} {:<8} {:<12} {:>5} {:>5} {:>12} {:>11} {:>7} {:>8}",
-        "seat",
-        "bot",
-        "encoding",
-        "module",
-        "alive",
-        "units",
-        "fuel/call",
-        "fuel max",
-        "orders",
-        "failures"
+        "\n{:<4} {:<16} {:<8} {:<12} {:>5} {:>12} {:>11} {:>7} {:>8}  score",
+        "seat", "bot", "encoding", "module", "place", "fuel/call", "fuel max", "orders", "failures"
     );
     for (seat, (player, t)) in header.players.iter().zip(&totals).enumerate() {
         let score = &summary.scores[seat];
         let _ = writeln!(
             out,
-            "{:<4} {:<16} {:<8} {:<12} {:>5} {:>5} {:>12} {:>11} {:>7} {:>8}",
+            "{:<4} {:<16} {:<8} {:<12} {:>5} {:>12} {:>11} {:>7} {:>8}  {}",
             seat,
             player.bot,
             player.encoding,
             &ModuleHash(player.module_hash).to_hex()[..12],
-            if score.alive { "yes" } else { "no" },
-            score.units,
+            summary
+                .ranking
+                .get(seat)
+                .map_or("?".to_string(), |place| (place + 1).to_string()),
             t.fuel.checked_div(u64::from(t.calls)).unwrap_or(0),
             t.fuel_max,
             t.orders,
-            t.failures
+            t.failures,
+            score.0
         );
     }
     for (seat, t) in totals.iter().enumerate() {
@@ -146,8 +153,21 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
     Ok(())
 }
 
-/// One tick: the world the bots saw, then what each bot did.
+/// `" (WxH)"` when the recorded map is a grid of equal rows, else nothing.
+fn grid_size(data: &str) -> String {
+    let rows: Vec<&str> = data.lines().collect();
+    match rows.first() {
+        Some(first) if rows.iter().all(|r| r.len() == first.len()) => {
+            format!(" ({}x{})", first.len(), rows.len())
+        }
+        _ => String::new(),
+    }
+}
+
+/// One tick: what each bot did, then the whole world the bots saw (the
+/// game's view, as JSON).
 fn tick_text(
+    def: &dyn GameDef,
     header: &ReplayHeader,
     world: &WorldAt,
     record: &TickRecord,
@@ -156,29 +176,8 @@ fn tick_text(
     let mut out = String::new();
     let _ = writeln!(out, "tick {} of {}", record.tick, header.map.name);
     for (seat, player) in header.players.iter().enumerate() {
-        let score = &world.scores[seat];
-        let owner = PlayerId(seat as u8);
-        let core = world.cores.iter().find(|c| c.owner == owner);
-        let _ = writeln!(
-            out,
-            "\nseat {seat} {} — energy {}, core {}",
-            player.bot,
-            score.energy,
-            match core {
-                Some(c) if c.hp > 0 => format!("({},{}) {} hp", c.pos.x, c.pos.y, c.hp),
-                _ => "destroyed".to_string(),
-            }
-        );
-        let units: Vec<String> = (world.units.iter())
-            .filter(|u| u.owner == owner)
-            .map(|u| format!("#{} ({},{}) {}hp", u.id.0, u.pos.x, u.pos.y, u.hp))
-            .collect();
-        let listed = if units.is_empty() {
-            "none".to_string()
-        } else {
-            units.join(", ")
-        };
-        let _ = writeln!(out, "  units ({}): {listed}", units.len());
+        let score = world.scores.get(seat).cloned().unwrap_or_default();
+        let _ = writeln!(out, "\nseat {seat} {} — {score}", player.bot);
         for init in record.inits.iter().filter(|i| i.seat as usize == seat) {
             let _ = writeln!(out, "  (re)started: {}, {} fuel", init.outcome, init.fuel);
             for line in &init.logs {
@@ -186,12 +185,14 @@ fn tick_text(
             }
         }
         match record.bots.iter().find(|b| b.seat as usize == seat) {
-            Some(bot) => bot_text(&mut out, bot),
+            Some(bot) => bot_text(def, &mut out, bot),
             None => {
                 let _ = writeln!(out, "  not called this tick");
             }
         }
     }
+    let view = serde_json::to_string_pretty(&world.view).unwrap_or_default();
+    let _ = writeln!(out, "\nworld at the start of the tick:\n{view}");
     let _ = writeln!(
         out,
         "\nstate hash after the tick: {}",
@@ -200,31 +201,29 @@ fn tick_text(
     out
 }
 
-fn bot_text(out: &mut String, bot: &BotRecord) {
+fn bot_text(def: &dyn GameDef, out: &mut String, bot: &BotRecord) {
     let _ = writeln!(
         out,
         "  call: {}, {} of {} fuel",
         bot.outcome, bot.fuel, bot.budget
     );
-    if bot.actions.is_empty() {
-        let _ = writeln!(out, "  orders: none");
-    }
-    for action in &bot.actions {
-        let _ = writeln!(out, "  order: {}", action_text(action));
+    match def.describe_actions(&bot.actions) {
+        Ok(orders) if orders.is_empty() => {
+            let _ = writeln!(out, "  orders: none");
+        }
+        Ok(orders) => {
+            for order in orders {
+                let _ = writeln!(out, "  order: {order}");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  orders: unreadable ({e})");
+        }
     }
     for line in &bot.logs {
         let _ = writeln!(out, "  log: {line}");
     }
     if bot.logs_dropped > 0 {
         let _ = writeln!(out, "  ({} more log lines dropped)", bot.logs_dropped);
-    }
-}
-
-fn action_text(action: &Action) -> String {
-    match action {
-        Action::Spawn { dir } => format!("spawn {dir:?}"),
-        Action::Move { unit, dir } => format!("unit #{} move {dir:?}", unit.0),
-        Action::Attack { unit, dir } => format!("unit #{} attack {dir:?}", unit.0),
-        Action::Harvest { unit, dir } => format!("unit #{} harvest {dir:?}", unit.0),
     }
 }

@@ -20,8 +20,8 @@ pub fn standings(result: &MatchResult) -> String {
     };
     let _ = writeln!(
         out,
-        "map {}, seed {}, {} ticks: {verdict}\n",
-        result.map, result.seed, result.ticks
+        "{} on map {}, seed {}, {} ticks: {verdict}\n",
+        result.game, result.map, result.seed, result.ticks
     );
     // Suspended ticks only exist under `resume`: the column only then.
     let resume = result.overrun == OverrunPolicy::Resume;
@@ -32,15 +32,39 @@ pub fn standings(result: &MatchResult) -> String {
             String::new()
         }
     };
+    // The game's score numbers, one column each (`alive` and
+    // `eliminated_at` show in the result column).
+    let keys: Vec<String> = (result.players.first())
+        .and_then(|p| p.score.0.as_object())
+        .map(|o| {
+            (o.iter())
+                .filter(|(k, v)| k.as_str() != "eliminated_at" && (v.is_number() || v.is_string()))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let score_cells = |p: Option<&lockstep_sim::match_loop::PlayerResult>| -> String {
+        keys.iter()
+            .map(|k| {
+                let cell = match p {
+                    None => k.clone(),
+                    Some(p) => match p.score.get(k) {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                        None => "-".into(),
+                    },
+                };
+                format!(" {cell:>width$}", width = k.len().max(5))
+            })
+            .collect()
+    };
     let _ = writeln!(
         out,
-        "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
+        "{:<4} {:<16} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
         "seat",
         "bot",
         "result",
-        "core",
-        "units",
-        "energy",
+        score_cells(None),
         "fuel avg",
         "fuel max",
         "cutoffs",
@@ -52,10 +76,12 @@ pub fn standings(result: &MatchResult) -> String {
     for p in &result.players {
         let standing = if result.winner == Some(p.seat) {
             "won".to_string()
-        } else if let Some(tick) = p.score.eliminated_at {
+        } else if let Some(tick) = p.score.get_u64("eliminated_at") {
             format!("out @{tick}")
-        } else if result.winner.is_none() {
+        } else if result.winner.is_none() && p.rank == 0 {
             "draw".to_string()
+        } else if result.players.len() > 2 {
+            format!("place {}", p.rank + 1)
         } else {
             "lost".to_string()
         };
@@ -65,13 +91,11 @@ pub fn standings(result: &MatchResult) -> String {
             .unwrap_or(0);
         let _ = writeln!(
             out,
-            "{:<4} {:<16} {:<9} {:>5} {:>5} {:>6}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
+            "{:<4} {:<16} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
             p.seat,
             p.bot,
             standing,
-            p.score.core_hp,
-            p.score.units,
-            p.score.energy,
+            score_cells(Some(p)),
             short(avg),
             short(p.fuel_max_tick),
             p.cutoffs,

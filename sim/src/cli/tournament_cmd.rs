@@ -195,7 +195,10 @@ fn spec(args: &TournamentArgs, settings: &Settings) -> Result<TournamentSpec, St
     }
     let mut match_config = settings.match_config.clone();
     if let Some(ticks) = args.ticks {
-        match_config.game.max_ticks = ticks;
+        if ticks == 0 {
+            return Err("--ticks must be at least 1".into());
+        }
+        match_config.settings.set("max_ticks", ticks);
     }
     // Swiss default: enough rounds for a clear leader (ceil(log2(bots))).
     let bots = args.bots.len().max(2) as u32;

@@ -133,7 +133,7 @@ pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
         if ticks == 0 {
             return Err("--ticks must be at least 1".into());
         }
-        config.game.max_ticks = ticks;
+        config.settings.set("max_ticks", ticks);
     }
     let budgets = args
         .budgets

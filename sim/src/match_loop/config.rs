@@ -1,7 +1,7 @@
 //! What a match is played with. Everything that can change a game is here, so
 //! the same `MatchConfig` and modules always give the same match.
 
-use lockstep_game::GameConfig;
+use crate::json::Json;
 
 /// What happens to a bot whose call ran out of fuel, was stopped by the
 /// watchdog, or trapped. `docs/limits.md` ("Budgets and overrun policies")
@@ -31,8 +31,12 @@ pub enum OverrunPolicy {
 /// A match's settings. `Default` is what `lockstep match` uses without flags.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MatchConfig {
-    /// A bundled map's name, a path to a map file, or `random:WxH`.
-    /// Default `duel`.
+    /// The game, by its registry name (`lockstep games`). Default `cores`,
+    /// the reference game.
+    pub game: String,
+    /// A map as the game names them: a bundled map's name, a path to a map
+    /// file, a generator spec such as `random:WxH`. Default `duel` (the
+    /// reference game's); [`MatchConfig::for_game`] takes the game's own.
     pub map: String,
     /// Seeds the random map generator and each bot's `MatchInfo::seed`.
     /// Default 0.
@@ -66,13 +70,46 @@ pub struct MatchConfig {
     /// the cheapest (plain calls, no fibers) and the easiest for a bot to
     /// reason about: every tick is a fresh call with the current observation.
     pub overrun: OverrunPolicy,
-    /// The rules' numbers, the tick limit and the per-tick order cap.
-    pub game: GameConfig,
+    /// The game's own settings (its rules' numbers, its tick limit, ...),
+    /// a JSON object of the keys its docs list; missing keys take the
+    /// game's defaults, and `Null` means every default. The game checks
+    /// them when the match starts; a replay records them with every
+    /// default filled in.
+    pub settings: Json,
+}
+
+impl MatchConfig {
+    /// The defaults for `game`, on its default map.
+    pub fn for_game(game: &dyn lockstep_game_api::GameDef) -> MatchConfig {
+        MatchConfig {
+            game: game.name().to_string(),
+            map: game.default_map().to_string(),
+            ..MatchConfig::default()
+        }
+    }
+
+    /// The most ticks a match with this config can last (the game's
+    /// [`max_ticks`](lockstep_game_api::Game::max_ticks)), or `u32::MAX` for
+    /// an unknown game or settings it refuses: an upper bound either way,
+    /// since a fair-share charge made from it must never be too small.
+    pub fn max_ticks(&self) -> u32 {
+        crate::games::find(&self.game)
+            .ok()
+            .and_then(|game| game.max_ticks(&self.settings.0).ok())
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Sets the game's `max_ticks` setting (every bundled game has one).
+    pub fn with_max_ticks(mut self, max_ticks: u32) -> MatchConfig {
+        self.settings.set("max_ticks", max_ticks);
+        self
+    }
 }
 
 impl Default for MatchConfig {
     fn default() -> Self {
         MatchConfig {
+            game: crate::games::DEFAULT_GAME.to_string(),
             map: "duel".to_string(),
             seed: 0,
             tick_fuel: 20_000_000,
@@ -80,7 +117,7 @@ impl Default for MatchConfig {
             bucket_cap: 0,
             threads: 1,
             overrun: OverrunPolicy::Skip,
-            game: GameConfig::default(),
+            settings: Json::default(),
         }
     }
 }

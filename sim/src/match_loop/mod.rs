@@ -10,11 +10,11 @@ mod result;
 mod runner;
 
 pub use config::{MatchConfig, OverrunPolicy};
-pub use result::{LOG_TAIL, LogLine, MatchResult, PlayerResult, ScoreView, TickFailure};
+pub use result::{LOG_TAIL, LogLine, MatchResult, PlayerResult, TickFailure};
 pub use runner::Match;
 
+use crate::games::UnknownGame;
 use crate::sandbox::{BotModule, CallReport, Outcome, Sandbox};
-use lockstep_game::{GameError, MapError};
 use lockstep_game_api::{DynGame, SetupError};
 use std::cell::OnceCell;
 
@@ -28,12 +28,8 @@ pub struct Entrant {
 /// Why a match could not be played at all. What bots do is never an error.
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {
-    #[error("a match needs 2 to 8 bots, but {0} were given")]
-    PlayerCount(usize),
     #[error(transparent)]
-    Map(#[from] MapError),
-    #[error(transparent)]
-    Game(#[from] GameError),
+    UnknownGame(#[from] UnknownGame),
     #[error(transparent)]
     Setup(#[from] SetupError),
     #[error("could not start the bot worker threads: {0}")]
@@ -141,6 +137,22 @@ impl<'a> StateHash<'a> {
 }
 
 impl MatchObserver for () {}
+
+/// `entrants` can sit down to `config`'s game: the game is known and
+/// seats that many bots. Checked before anything is loaded or played.
+pub fn check_seats(config: &MatchConfig, entrants: usize) -> Result<(), MatchError> {
+    let game = crate::games::find(&config.game)?;
+    let (min, max) = game.seats();
+    if !(min..=max).contains(&entrants) {
+        return Err(MatchError::Setup(SetupError::Seats {
+            game: game.name(),
+            given: entrants,
+            min,
+            max,
+        }));
+    }
+    Ok(())
+}
 
 /// Plays a whole match. Deterministic: the same entrants (by module hash) and
 /// config give the same result, whatever `config.threads` is.

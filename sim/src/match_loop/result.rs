@@ -1,12 +1,15 @@
 //! What a finished match reports: standings, per-bot stats, the final hash.
 
 use super::OverrunPolicy;
+use crate::json::Json;
 use crate::sandbox::{CallReport, Outcome};
 use serde::Serialize;
 
 /// The whole result of one match; `lockstep match --json` prints this.
 #[derive(Clone, Debug, Serialize)]
 pub struct MatchResult {
+    /// The game played (its registry name).
+    pub game: String,
     /// The winning seat, or `None` for a draw.
     pub winner: Option<usize>,
     /// The winning bot's name, for people reading the JSON.
@@ -31,7 +34,11 @@ pub struct PlayerResult {
     pub bot: String,
     pub module_hash: String,
     pub encoding: String,
-    pub score: ScoreView,
+    /// The seat's place: 0 first, equal places tie.
+    pub rank: u32,
+    /// The game's score object (`docs/games/`), e.g. the reference game's
+    /// `alive`, `eliminated_at`, `core_hp`, `units`, `energy`.
+    pub score: Json,
     /// Fuel used over the whole match by `lockstep_tick` calls.
     pub fuel_total: u64,
     /// The most fuel one tick used.
@@ -84,25 +91,6 @@ pub struct LogLine {
     pub line: String,
 }
 
-/// The game's score in a serialisable form (see `docs/rules.md`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ScoreView {
-    pub alive: bool,
-    pub eliminated_at: Option<u32>,
-    pub core_hp: u16,
-    pub units: u32,
-    pub energy: u32,
-}
-
-impl ScoreView {
-    /// The reference game's score object (`DynGame::scores`); another
-    /// game's reads as the default (nothing alive, nothing held) until
-    /// results carry each game's own score.
-    pub fn from_json(score: &serde_json::Value) -> ScoreView {
-        serde_json::from_value(score.clone()).unwrap_or_default()
-    }
-}
-
 impl PlayerResult {
     pub(crate) fn new(seat: usize, bot: String, module_hash: String, encoding: String) -> Self {
         PlayerResult {
@@ -110,13 +98,8 @@ impl PlayerResult {
             bot,
             module_hash,
             encoding,
-            score: ScoreView {
-                alive: true,
-                eliminated_at: None,
-                core_hp: 0,
-                units: 0,
-                energy: 0,
-            },
+            score: Json::default(),
+            rank: 0,
             fuel_total: 0,
             fuel_max_tick: 0,
             budget_max: 0,

@@ -6,12 +6,12 @@ pub use budget::Grant;
 
 use super::pool::{Job, WorkerPool};
 use super::{BotTick, Entrant, MatchConfig, MatchError, MatchObserver, MatchResult, OverrunPolicy};
-use super::{PlayerResult, ScoreView, StateHash, SubmittedActions};
+use super::{PlayerResult, StateHash, SubmittedActions};
+use crate::json::Json;
 use crate::sandbox::{
     BadOutput, BotInstance, CallReport, HostContext, Outcome, Sandbox, watchdog_slices_fit,
 };
 use budget::FuelAccount;
-use lockstep_game::Map;
 use lockstep_game_api::{DynGame, EngineLimits, MapChoice, RecordedMap, Setup};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
@@ -65,26 +65,18 @@ impl<'s> Match<'s> {
         entrants: &[Entrant],
         config: &MatchConfig,
     ) -> Result<Match<'s>, MatchError> {
-        let players = entrants.len();
-        if !(2..=8).contains(&players) {
-            return Err(MatchError::PlayerCount(players));
-        }
         Match::start(sandbox, entrants, config, MapChoice::Spec(&config.map))
     }
 
-    /// [`Match::new`] on a map already in hand (`config.map` is only its
-    /// name then), e.g. the one a replay recorded.
-    pub fn on_map(
+    /// [`Match::new`] on the map as a replay recorded it (`config.map` is
+    /// only its name then).
+    pub fn on_recorded_map(
         sandbox: &'s Sandbox,
         entrants: &[Entrant],
         config: &MatchConfig,
-        map: &Map,
+        map: &RecordedMap,
     ) -> Result<Match<'s>, MatchError> {
-        let recorded = RecordedMap {
-            name: map.name.clone(),
-            data: map.rows.join("\n"),
-        };
-        Match::start(sandbox, entrants, config, MapChoice::Recorded(&recorded))
+        Match::start(sandbox, entrants, config, MapChoice::Recorded(map))
     }
 
     fn start(
@@ -94,19 +86,15 @@ impl<'s> Match<'s> {
         map: MapChoice<'_>,
     ) -> Result<Match<'s>, MatchError> {
         let players = entrants.len();
-        if !(2..=8).contains(&players) {
-            return Err(MatchError::PlayerCount(players));
-        }
+        super::check_seats(config, players)?;
         if config.overrun == OverrunPolicy::Resume && !watchdog_slices_fit(config.tick_fuel) {
             return Err(MatchError::ResumeSlices(config.tick_fuel));
         }
-        // Plain numbers: serialising them cannot fail.
-        let settings = serde_json::to_value(&config.game).expect("the game's settings as JSON");
-        let game = lockstep_game::DEF.start(&Setup {
+        let game = crate::games::find(&config.game)?.start(&Setup {
             map,
             seats: players,
             seed: config.seed,
-            settings: &settings,
+            settings: &config.settings.0,
         })?;
         let map_name = game.recorded_map().name;
         let pool = WorkerPool::new(
@@ -159,6 +147,16 @@ impl<'s> Match<'s> {
 
     pub fn is_over(&self) -> bool {
         self.game.is_over()
+    }
+
+    /// The match's settings.
+    pub fn config(&self) -> &MatchConfig {
+        &self.config
+    }
+
+    /// The game being played.
+    pub fn game(&self) -> &dyn DynGame {
+        &*self.game
     }
 
     /// The game itself, e.g. to set up a scenario in a test or benchmark
@@ -286,6 +284,7 @@ impl<'s> Match<'s> {
     /// The result as it stands (normally called once the game is over).
     pub fn finish(self) -> MatchResult {
         let scores = self.game.scores();
+        let ranking = self.game.ranking();
         let winner = self.winner();
         let players: Vec<PlayerResult> = self
             .seats
@@ -293,12 +292,14 @@ impl<'s> Match<'s> {
             .enumerate()
             .map(|(index, seat)| {
                 let mut result = seat.result;
-                result.score = ScoreView::from_json(&scores[index]);
+                result.score = Json(scores.get(index).cloned().unwrap_or_default());
+                result.rank = ranking.get(index).copied().unwrap_or(0);
                 result.invalid_actions = self.game.rejected_total(index);
                 result
             })
             .collect();
         MatchResult {
+            game: self.config.game.clone(),
             winner,
             winner_bot: winner.map(|w| players[w].bot.clone()),
             ticks: self.game.tick(),

@@ -1,33 +1,34 @@
 //! What a replay holds: the records, as written (postcard) inside frames.
+//! Files of formats 1 to 3 (the reference game only) are read through
+//! `legacy.rs` into these same records.
 //! `docs/replay.md` is the byte-level description; keep the two in step, and
 //! bump `FORMAT_VERSION` for any change that an older reader would misread.
 
+use crate::json::Json;
 use crate::match_loop::{BotTick, MatchConfig};
 use crate::sandbox::{CallReport, Outcome, SandboxConfig};
-use lockstep_sdk::Action;
+use lockstep_game_api::RecordedMap;
 use serde::{Deserialize, Serialize};
 
-/// Everything needed to play the match again: versions, settings, the map as
-/// played, and who sat where.
-///
-/// `L` is the sandbox limits' shape: [`SandboxLimits`] in files this build
-/// writes, [`SandboxLimitsV2`] only while reading a format 1 or 2 file.
+/// Everything needed to play the match again: versions, the game and its
+/// settings, the map as played, and who sat where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplayHeader<L = SandboxLimits> {
+pub struct ReplayHeader {
     /// `lockstep-sim`'s version: the match loop and sandbox that recorded it.
     pub engine_version: String,
     /// The wasmtime version: compiled code and fuel counts follow it.
     pub wasmtime_version: String,
-    /// `lockstep_game::RULES_VERSION`.
+    /// The game's rules version (`Game::RULES_VERSION` of `config.game`).
     pub rules_version: u32,
     /// The bot ABI the bots were called with.
     pub abi_version: u32,
-    /// The match settings (map spec, seed, budgets, policy, rules' numbers).
+    /// The match settings: the game's name, the map spec, seed, budgets,
+    /// policy, and the game's settings with every default filled in.
     pub config: MatchConfig,
     /// The sandbox limits the bots ran under.
-    pub sandbox: L,
+    pub sandbox: SandboxLimits,
     /// The map as played, so a replay does not depend on a file or generator.
-    pub map: MapRecord,
+    pub map: RecordedMap,
     pub players: Vec<PlayerRecord>,
 }
 
@@ -69,52 +70,6 @@ impl SandboxLimits {
             ..SandboxConfig::default()
         }
     }
-}
-
-/// [`SandboxLimits`] as formats 1 and 2 wrote them: the native stack in
-/// bytes where the deterministic stack limit is now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SandboxLimitsV2 {
-    pub memory_limit: u64,
-    pub table_limit: u64,
-    pub max_wasm_stack: u64,
-    pub max_output_bytes: u32,
-    pub max_log_lines: u32,
-    pub max_log_line_bytes: u32,
-}
-
-impl ReplayHeader<SandboxLimitsV2> {
-    /// The header in this build's shape; `stack_units` 0 says there was no
-    /// deterministic stack limit (such a file is refused by `verify` anyway:
-    /// it names an older engine).
-    pub fn upgrade(self) -> ReplayHeader {
-        let old = self.sandbox;
-        ReplayHeader {
-            engine_version: self.engine_version,
-            wasmtime_version: self.wasmtime_version,
-            rules_version: self.rules_version,
-            abi_version: self.abi_version,
-            config: self.config,
-            sandbox: SandboxLimits {
-                memory_limit: old.memory_limit,
-                table_limit: old.table_limit,
-                stack_units: 0,
-                max_output_bytes: old.max_output_bytes,
-                max_log_lines: old.max_log_lines,
-                max_log_line_bytes: old.max_log_line_bytes,
-            },
-            map: self.map,
-            players: self.players,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MapRecord {
-    pub name: String,
-    /// The grid, one string per row, as in a map file (cores of absent
-    /// players already turned to floor).
-    pub rows: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,8 +128,9 @@ pub struct BotRecord {
     pub budget: u64,
     pub fuel: u64,
     pub outcome: OutcomeRecord,
-    /// The orders submitted to the game (empty unless the outcome is ok).
-    pub actions: Vec<Action>,
+    /// The orders submitted to the game, as its canonical bytes (postcard
+    /// of the list; an empty list unless the outcome is ok).
+    pub actions: Vec<u8>,
     pub logs: Vec<String>,
     pub logs_dropped: u32,
 }
@@ -186,9 +142,7 @@ impl BotRecord {
             budget: call.budget,
             fuel: call.report.fuel_used,
             outcome: OutcomeRecord::of(call.outcome),
-            // Format 3 records the reference game's orders as they are; the
-            // canonical bytes are their postcard, so this cannot fail.
-            actions: postcard::from_bytes(call.actions.canonical()).unwrap_or_default(),
+            actions: call.actions.canonical().to_vec(),
             logs: call.report.logs.clone(),
             logs_dropped: call.report.logs_dropped,
         }
@@ -239,19 +193,13 @@ pub struct Summary {
     pub ticks: u32,
     /// The winner's seat; `None` on a draw.
     pub winner: Option<u8>,
-    /// The whole `Game::state_hash` at the end (the result's `final_hash`).
+    /// Each seat's place (0 first, ties share), by seat; empty in files of
+    /// format 1 to 3, which recorded only the winner.
+    pub ranking: Vec<u32>,
+    /// The whole state hash at the end (the result's `final_hash`).
     pub final_hash: [u8; 32],
-    /// Per seat, by seat.
-    pub scores: Vec<ScoreRecord>,
+    /// Each seat's score as the game gives it, by seat.
+    pub scores: Vec<Json>,
     /// blake3 of every byte of the file before this frame.
     pub replay_hash: [u8; 32],
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScoreRecord {
-    pub alive: bool,
-    pub eliminated_at: Option<u32>,
-    pub core_hp: u16,
-    pub units: u32,
-    pub energy: u32,
 }

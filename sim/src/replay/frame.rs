@@ -15,8 +15,11 @@ pub const MAGIC: &[u8; 16] = b"LOCKSTEP-REPLAY\n";
 /// The format this build writes, and the newest it reads. Version 2 added
 /// the `exited` outcome (WASI's `proc_exit`); version 3 records the
 /// deterministic stack limit (`stack_units`) where the native stack's size
-/// was. Files of versions 1 and 2 read as before.
-pub const FORMAT_VERSION: u16 = 3;
+/// was; version 4 names the game and records its settings as JSON, the map
+/// as the game's text, orders as the game's canonical bytes and each seat's
+/// place. Files of versions 1 to 3 (the reference game's) read as before
+/// (`legacy.rs`).
+pub const FORMAT_VERSION: u16 = 4;
 /// Bytes before the first frame.
 pub const PREAMBLE_BYTES: u64 = MAGIC.len() as u64 + 2;
 /// No frame is larger: 8 bots x (64 KiB of orders + 16 x 256 B of logs)

@@ -16,6 +16,7 @@
 mod format;
 mod frame;
 mod html;
+mod legacy;
 mod reader;
 mod recorder;
 mod resim;
@@ -24,8 +25,8 @@ mod viewer;
 mod writer;
 
 pub use format::{
-    BotRecord, InitRecord, MapRecord, OutcomeRecord, PlayerRecord, ReplayHeader, STATE_HASH_BYTES,
-    SandboxLimits, SandboxLimitsV2, ScoreRecord, Summary, TickRecord,
+    BotRecord, InitRecord, OutcomeRecord, PlayerRecord, ReplayHeader, STATE_HASH_BYTES,
+    SandboxLimits, Summary, TickRecord,
 };
 pub use frame::{FORMAT_VERSION, MAGIC};
 pub use html::render_html;

@@ -1,8 +1,9 @@
 //! Reading a replay back, one frame at a time.
 
 use super::ReplayError;
-use super::format::{ReplayHeader, SandboxLimitsV2, Summary, TickRecord};
+use super::format::{ReplayHeader, SandboxLimits, Summary, TickRecord};
 use super::frame::{Frame, FrameKind, FrameReader};
+use super::legacy::{HeaderV3, LimitsV2, SummaryV3, TickV3};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -34,12 +35,12 @@ impl<R: Read> ReplayReader<R> {
         if frame.kind != FrameKind::Header {
             return Err(malformed(&frame, "the first frame is not the header"));
         }
-        let header: ReplayHeader = if frames.version <= 2 {
-            decode::<ReplayHeader<SandboxLimitsV2>>(&frame)?.upgrade()
-        } else {
-            decode(&frame)?
+        let header: ReplayHeader = match frames.version {
+            ..=2 => decode::<HeaderV3<LimitsV2>>(&frame)?.upgrade(),
+            3 => decode::<HeaderV3<SandboxLimits>>(&frame)?.upgrade(),
+            _ => decode(&frame)?,
         };
-        if header.players.len() < 2 || header.players.len() > 8 {
+        if header.players.is_empty() || header.players.len() > 8 {
             return Err(malformed(
                 &frame,
                 &format!("the header lists {} players", header.players.len()),
@@ -83,7 +84,11 @@ impl<R: Read> ReplayReader<R> {
         };
         match frame.kind {
             FrameKind::Tick => {
-                let record: TickRecord = decode(&frame)?;
+                let record: TickRecord = if self.frames.version <= 3 {
+                    decode::<TickV3>(&frame)?.upgrade()
+                } else {
+                    decode(&frame)?
+                };
                 let expected = self.last_tick.map_or(0, |t| t + 1);
                 if record.tick != expected {
                     return Err(malformed(
@@ -108,7 +113,11 @@ impl<R: Read> ReplayReader<R> {
                 Ok(Some(record))
             }
             FrameKind::Summary => {
-                let summary: Summary = decode(&frame)?;
+                let summary: Summary = if self.frames.version <= 3 {
+                    decode::<SummaryV3>(&frame)?.upgrade()
+                } else {
+                    decode(&frame)?
+                };
                 if summary.replay_hash != hash_so_far {
                     return Err(ReplayError::Corrupted {
                         offset: frame.offset,

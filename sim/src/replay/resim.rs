@@ -4,49 +4,60 @@
 
 use super::ReplayError;
 use super::format::{ReplayHeader, STATE_HASH_BYTES, TickRecord};
-use lockstep_game::{Game, Map, Score};
-use lockstep_sdk::{CoreView, PlayerId, UnitView};
+use lockstep_game_api::{DynGame, GameDef, MapChoice, Setup};
 
 /// The game, advanced one recorded tick at a time.
 pub struct Resim {
-    game: Game,
+    def: &'static dyn GameDef,
+    game: Box<dyn DynGame>,
 }
 
 /// The whole world at the start of a tick: what the bots were observing.
 #[derive(Clone, Debug)]
 pub struct WorldAt {
     pub tick: u32,
-    pub units: Vec<UnitView>,
-    pub cores: Vec<CoreView>,
-    pub scores: Vec<Score>,
+    /// The game's view of its whole state (`Game::view`).
+    pub view: serde_json::Value,
+    /// Each seat's score as it stands, by seat.
+    pub scores: Vec<serde_json::Value>,
 }
 
 impl Resim {
     pub fn new(header: &ReplayHeader) -> Result<Resim, ReplayError> {
-        let map = header_map(header)?;
-        let game = Game::new(&map, header.players.len(), &header.config.game).map_err(|e| {
-            ReplayError::Malformed {
-                offset: 0,
-                what: format!("the header's settings do not make a game: {e}"),
-            }
-        })?;
-        Ok(Resim { game })
+        let setup_error = |what: String| ReplayError::Malformed {
+            offset: 0,
+            what: format!("the header's settings do not make a game: {what}"),
+        };
+        let def =
+            crate::games::find(&header.config.game).map_err(|e| setup_error(e.to_string()))?;
+        let game = def
+            .start(&Setup {
+                map: MapChoice::Recorded(&header.map),
+                seats: header.players.len(),
+                seed: header.config.seed,
+                settings: &header.config.settings.0,
+            })
+            .map_err(|e| setup_error(e.to_string()))?;
+        Ok(Resim { def, game })
+    }
+
+    /// The game's registry entry (to read its actions in words or JSON).
+    pub fn def(&self) -> &'static dyn GameDef {
+        self.def
     }
 
     /// The world as it stands (at the start of the next tick).
     pub fn world(&self) -> WorldAt {
-        let (units, cores) = self.game.full_view();
         WorldAt {
             tick: self.game.tick(),
-            units,
-            cores,
+            view: self.game.view(),
             scores: self.game.scores(),
         }
     }
 
     /// Orders of `seat` rejected so far, over the whole match.
     pub fn rejected_total(&self, seat: usize) -> u64 {
-        self.game.rejected_total(PlayerId(seat as u8))
+        self.game.rejected_total(seat)
     }
 
     /// Applies one recorded tick and checks the state hash it recorded (its
@@ -65,7 +76,13 @@ impl Resim {
         }
         for bot in &record.bots {
             if bot.outcome.is_ok() {
-                self.game.submit(PlayerId(bot.seat), &bot.actions);
+                let seat = usize::from(bot.seat);
+                self.game
+                    .submit_canonical(seat, &bot.actions)
+                    .map_err(|e| ReplayError::Malformed {
+                        offset: 0,
+                        what: format!("tick {}: seat {seat}'s recorded orders: {e}", record.tick),
+                    })?;
             }
         }
         self.game.step();
@@ -83,15 +100,7 @@ impl Resim {
         Ok(hash)
     }
 
-    pub fn game(&self) -> &Game {
-        &self.game
+    pub fn game(&self) -> &dyn DynGame {
+        &*self.game
     }
-}
-
-/// The map the header recorded.
-pub(crate) fn header_map(header: &ReplayHeader) -> Result<Map, ReplayError> {
-    Map::parse(&header.map.name, &header.map.rows.join("\n")).map_err(|e| ReplayError::Malformed {
-        offset: 0,
-        what: format!("the recorded map does not parse: {e}"),
-    })
 }

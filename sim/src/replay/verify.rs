@@ -4,11 +4,10 @@
 use super::format::{BotRecord, InitRecord, ReplayHeader, SandboxLimits, Summary, TickRecord};
 use super::reader::ReplayReader;
 use super::recorder::TickRecorder;
-use super::resim::header_map;
 use super::{ENGINE_VERSION, ReplayError, WASMTIME_VERSION};
 use crate::match_loop::{Entrant, Match, MatchError, MatchResult};
 use crate::sandbox::{CompiledCache, ModuleHash, Sandbox, SandboxConfig};
-use lockstep_game::RULES_VERSION;
+use lockstep_game_api::GameDef;
 use std::io::Read;
 
 /// The first difference between the recording and the match played again.
@@ -73,11 +72,12 @@ pub fn check_compatible(header: &ReplayHeader) -> Result<(), VerifyError> {
         "{} (wasmtime {})",
         header.engine_version, header.wasmtime_version
     );
+    let game = crate::games::find(&header.config.game).map_err(MatchError::from)?;
     let checks: [(&'static str, String, String); 4] = [
         (
             "rules version",
             header.rules_version.to_string(),
-            RULES_VERSION.to_string(),
+            game.rules_version().to_string(),
         ),
         (
             "ABI version",
@@ -169,10 +169,10 @@ pub fn verify_in<R: Read>(
             module,
         });
     }
-    let map = header_map(&header)?;
     let mut config = header.config.clone();
     config.threads = threads.max(1);
-    let mut game = Match::on_map(sandbox, &entrants, &config, &map)?;
+    let mut game = Match::on_recorded_map(sandbox, &entrants, &config, &header.map)?;
+    let def = crate::games::find(&header.config.game).map_err(MatchError::from)?;
     let mut recorder = TickRecorder::default();
     let mut matched = 0;
     let mut divergence = None;
@@ -189,7 +189,7 @@ pub fn verify_in<R: Read>(
             });
             break;
         };
-        if let Some(what) = diff_tick(&header, &recorded, &replayed) {
+        if let Some(what) = diff_tick(def, &header, &recorded, &replayed) {
             divergence = Some(Divergence {
                 tick: recorded.tick,
                 what,
@@ -245,6 +245,7 @@ fn diff_summary(summary: &Summary, result: &MatchResult) -> Option<Divergence> {
 
 /// The first difference between two records of the same tick, in words.
 pub(crate) fn diff_tick(
+    def: &dyn GameDef,
     header: &ReplayHeader,
     recorded: &TickRecord,
     replayed: &TickRecord,
@@ -268,7 +269,7 @@ pub(crate) fn diff_tick(
         ));
     }
     for (a, b) in recorded.bots.iter().zip(&replayed.bots) {
-        if let Some(what) = diff_bot(a, b) {
+        if let Some(what) = diff_bot(def, a, b) {
             return Some(format!("{}: {what}", who(a.seat)));
         }
     }
@@ -315,7 +316,7 @@ fn diff_inits(
     None
 }
 
-fn diff_bot(a: &BotRecord, b: &BotRecord) -> Option<String> {
+fn diff_bot(def: &dyn GameDef, a: &BotRecord, b: &BotRecord) -> Option<String> {
     if a.budget != b.budget {
         return Some(format!(
             "budget differs: recorded {}, now {}",
@@ -335,15 +336,17 @@ fn diff_bot(a: &BotRecord, b: &BotRecord) -> Option<String> {
         ));
     }
     if a.actions != b.actions {
-        let at = (a.actions.iter().zip(&b.actions))
+        let words = |bytes: &[u8]| def.describe_actions(bytes).unwrap_or_default();
+        let (recorded, now) = (words(&a.actions), words(&b.actions));
+        let at = (recorded.iter().zip(&now))
             .position(|(x, y)| x != y)
-            .unwrap_or(a.actions.len().min(b.actions.len()));
+            .unwrap_or(recorded.len().min(now.len()));
         return Some(format!(
             "orders differ from order #{at}: recorded {:?}, now {:?} ({} vs {} orders)",
-            a.actions.get(at),
-            b.actions.get(at),
-            a.actions.len(),
-            b.actions.len()
+            recorded.get(at),
+            now.get(at),
+            recorded.len(),
+            now.len()
         ));
     }
     if a.logs != b.logs || a.logs_dropped != b.logs_dropped {

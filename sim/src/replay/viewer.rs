@@ -6,7 +6,7 @@ use super::format::{BotRecord, InitRecord, ReplayHeader, Summary};
 use super::reader::ReplayReader;
 use super::resim::Resim;
 use super::{FORMAT_VERSION, ReplayError};
-use lockstep_sdk::Action;
+use lockstep_game_api::GameDef;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Read;
@@ -27,37 +27,12 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
         let hash = resim.apply(&record)?;
         let tick = TickJson {
             tick: record.tick,
-            units: world
-                .units
-                .iter()
-                .map(|u| {
-                    [
-                        u.id.0,
-                        u32::from(u.owner.0),
-                        u32::from(u.pos.x),
-                        u32::from(u.pos.y),
-                        u32::from(u.hp),
-                    ]
-                })
-                .collect(),
-            cores: world
-                .cores
-                .iter()
-                .map(|c| {
-                    [
-                        u32::from(c.owner.0),
-                        u32::from(c.pos.x),
-                        u32::from(c.pos.y),
-                        u32::from(c.hp),
-                    ]
-                })
-                .collect(),
-            energy: world.scores.iter().map(|s| s.energy).collect(),
-            scores: world.scores.iter().map(|s| s.units).collect(),
+            world: world.view,
             bots: (0..players)
                 .map(|seat| {
                     let rejected = resim.rejected_total(seat) - rejected_before[seat];
                     let mut bot = BotJson::new(
+                        resim.def(),
                         record.bots.iter().find(|b| b.seat as usize == seat),
                         rejected,
                     );
@@ -73,7 +48,9 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
             out.push(',');
         }
         first = false;
-        out.push_str(&serde_json::to_string(&tick).map_err(|e| ReplayError::Io(e.to_string()))?);
+        let mut tick = serde_json::to_value(&tick).map_err(|e| ReplayError::Io(e.to_string()))?;
+        flatten_world(&mut tick);
+        out.push_str(&tick.to_string());
     }
     let summary = reader
         .summary()
@@ -88,18 +65,28 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
     Ok(out)
 }
 
-/// One tick for the viewer (see `docs/replay.md`, "Viewer data").
+/// One tick for the viewer (see `docs/replay.md`, "Viewer data"): the
+/// game's view of the world (its keys are the tick's own, for the game's
+/// renderer), then what every bot did.
 #[derive(Serialize)]
 struct TickJson<'a> {
     tick: u32,
-    /// `[id, owner, x, y, hp]`
-    units: Vec<[u32; 5]>,
-    /// `[owner, x, y, hp]`
-    cores: Vec<[u32; 4]>,
-    energy: Vec<u32>,
-    scores: Vec<u32>,
+    world: Value,
     bots: Vec<BotJson<'a>>,
     hash: String,
+}
+
+/// The `world` object's keys moved up into the tick (the renderer reads
+/// them there; a key the tick already has is kept as the tick's).
+fn flatten_world(tick: &mut Value) {
+    let Some(object) = tick.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(world)) = object.remove("world") {
+        for (key, value) in world {
+            object.entry(key).or_insert(value);
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -109,7 +96,8 @@ struct BotJson<'a> {
     detail: &'a str,
     fuel: u64,
     budget: u64,
-    actions: &'a [Action],
+    /// The orders in the game's JSON (serde's form of its action type).
+    actions: Value,
     rejected: u64,
     logs: &'a [String],
     /// The seat's (re)start before this tick's call: tick 0, or after a
@@ -140,7 +128,7 @@ impl<'a> InitJson<'a> {
 }
 
 impl<'a> BotJson<'a> {
-    fn new(record: Option<&'a BotRecord>, rejected: u64) -> BotJson<'a> {
+    fn new(def: &dyn GameDef, record: Option<&'a BotRecord>, rejected: u64) -> BotJson<'a> {
         match record {
             Some(bot) => BotJson {
                 called: true,
@@ -148,7 +136,9 @@ impl<'a> BotJson<'a> {
                 detail: &bot.outcome.detail,
                 fuel: bot.fuel,
                 budget: bot.budget,
-                actions: &bot.actions,
+                actions: def
+                    .actions_json(&bot.actions)
+                    .unwrap_or_else(|e| json!({ "undecodable": e.to_string() })),
                 rejected,
                 logs: &bot.logs,
                 init: None,
@@ -159,7 +149,7 @@ impl<'a> BotJson<'a> {
                 detail: "",
                 fuel: 0,
                 budget: 0,
-                actions: &[],
+                actions: json!([]),
                 rejected,
                 logs: &[],
                 init: None,
@@ -170,16 +160,18 @@ impl<'a> BotJson<'a> {
 
 fn header_json(header: &ReplayHeader) -> Value {
     let config = &header.config;
+    let rows: Vec<&str> = header.map.data.lines().collect();
     json!({
         "engine": header.engine_version,
         "wasmtime": header.wasmtime_version,
+        "game": config.game,
         "rules_version": header.rules_version,
         "replay_format": FORMAT_VERSION,
         "map": {
             "name": header.map.name,
-            "width": header.map.rows.first().map_or(0, |r| r.len()),
-            "height": header.map.rows.len(),
-            "rows": header.map.rows,
+            "width": rows.first().map_or(0, |r| r.len()),
+            "height": rows.len(),
+            "rows": rows,
         },
         "seed": config.seed,
         "config": {
@@ -187,7 +179,8 @@ fn header_json(header: &ReplayHeader) -> Value {
             "init_fuel": config.init_fuel,
             "bucket_cap": config.bucket_cap,
             "overrun": config.overrun,
-            "max_ticks": config.game.max_ticks,
+            "max_ticks": config.settings.get_u64("max_ticks"),
+            "settings": config.settings.0,
         },
         "players": header.players.iter().enumerate().map(|(seat, p)| json!({
             "seat": seat,
@@ -205,13 +198,8 @@ fn result_json(header: &ReplayHeader, summary: &Summary) -> Value {
         "winner_bot": winner.and_then(|w| header.players.get(w)).map(|p| p.bot.clone()),
         "ticks": summary.ticks,
         "final_hash": hex(&summary.final_hash),
-        "scores": summary.scores.iter().map(|s| json!({
-            "alive": s.alive,
-            "eliminated_at": s.eliminated_at,
-            "units": s.units,
-            "energy": s.energy,
-            "core_hp": s.core_hp,
-        })).collect::<Vec<_>>(),
+        "ranking": summary.ranking,
+        "scores": summary.scores.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
     })
 }
 

@@ -1,15 +1,13 @@
 //! Writing a replay while the match is played.
 
-use super::format::{
-    MapRecord, PlayerRecord, ReplayHeader, SandboxLimits, ScoreRecord, Summary, TickRecord,
-};
+use super::format::{PlayerRecord, ReplayHeader, SandboxLimits, Summary, TickRecord};
 use super::frame::{FrameKind, FrameWriter};
 use super::recorder::TickRecorder;
 use super::{ENGINE_VERSION, WASMTIME_VERSION};
+use crate::json::Json;
 use crate::match_loop::{BotTick, Entrant, Match, MatchConfig, MatchError, MatchObserver};
-use crate::match_loop::{MatchResult, ScoreView, StateHash};
+use crate::match_loop::{MatchResult, StateHash};
 use crate::sandbox::{CallReport, Sandbox};
-use lockstep_game::{Map, RULES_VERSION};
 use std::io::{self, Write};
 
 /// Writes each tick as it ends: memory stays flat however long the match.
@@ -23,28 +21,20 @@ pub struct ReplayWriter<W: Write> {
 }
 
 impl ReplayHeader {
-    /// The header for `entrants` playing `map` (as resolved for them) under
-    /// `config` in `sandbox`.
-    pub fn new(
-        config: &MatchConfig,
-        sandbox: &Sandbox,
-        map: &Map,
-        entrants: &[Entrant],
-    ) -> ReplayHeader {
-        let played = map
-            .with_players(entrants.len())
-            .unwrap_or_else(|_| map.clone());
+    /// The header of `game` (a match set up, not yet played) in `sandbox`:
+    /// the map as the game resolved it and its settings with every default.
+    pub fn new(game: &Match<'_>, sandbox: &Sandbox, entrants: &[Entrant]) -> ReplayHeader {
+        let played = game.game();
+        let mut config = game.config().clone();
+        config.settings = Json(played.settings());
         ReplayHeader {
             engine_version: ENGINE_VERSION.to_string(),
             wasmtime_version: WASMTIME_VERSION.to_string(),
-            rules_version: RULES_VERSION,
+            rules_version: played.rules_version(),
             abi_version: lockstep_sdk::ABI_VERSION.into(),
-            config: config.clone(),
+            config,
             sandbox: SandboxLimits::of(sandbox.config()),
-            map: MapRecord {
-                name: played.name.clone(),
-                rows: played.rows.clone(),
-            },
+            map: played.recorded_map(),
             players: entrants
                 .iter()
                 .map(|e| PlayerRecord {
@@ -85,30 +75,17 @@ impl<W: Write> ReplayWriter<W> {
         let summary = Summary {
             ticks: self.ticks,
             winner: result.winner.map(|w| w as u8),
+            ranking: result.players.iter().map(|p| p.rank).collect(),
             final_hash: parse_hex(&result.final_hash).ok_or_else(|| {
                 io::Error::other("the result's final hash is not 32 bytes of hex")
             })?,
-            scores: result
-                .players
-                .iter()
-                .map(|p| score_record(&p.score))
-                .collect(),
+            scores: result.players.iter().map(|p| p.score.clone()).collect(),
             replay_hash,
         };
         self.frames.write(FrameKind::Summary, &summary)?;
         let mut inner = self.frames.into_inner();
         inner.flush()?;
         Ok((inner, replay_hash))
-    }
-}
-
-fn score_record(score: &ScoreView) -> ScoreRecord {
-    ScoreRecord {
-        alive: score.alive,
-        eliminated_at: score.eliminated_at,
-        core_hp: score.core_hp,
-        units: score.units,
-        energy: score.energy,
     }
 }
 
@@ -165,14 +142,9 @@ pub fn play_recorded<W: Write>(
     out: W,
     observer: &mut dyn MatchObserver,
 ) -> Result<(MatchResult, [u8; 32]), RecordError> {
-    let players = entrants.len();
-    if !(2..=8).contains(&players) {
-        return Err(MatchError::PlayerCount(players).into());
-    }
-    let map = Map::resolve(&config.map, players, config.seed).map_err(MatchError::from)?;
-    let header = ReplayHeader::new(config, sandbox, &map, entrants);
+    let mut game = Match::new(sandbox, entrants, config)?;
+    let header = ReplayHeader::new(&game, sandbox, entrants);
     let mut writer = ReplayWriter::new(out, &header)?;
-    let mut game = Match::on_map(sandbox, entrants, config, &map)?;
     let mut both = Both(&mut writer, observer);
     while !game.is_over() {
         game.play_tick(&mut both)?;

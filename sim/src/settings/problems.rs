@@ -195,7 +195,7 @@ port = 80
                 "config 'admin.toml': line 9: [match] max_actions = 1.5 is not a whole number: \
                  allowed 1 to 100000",
                 "config 'admin.toml': line 10: [match] has no key `tick_fuel`: the keys of \
-                 [match] are `max_ticks`, `max_actions`, `threads`",
+                 [match] are `game`, `max_ticks`, `max_actions`, `threads`",
             ]
         );
         // The whole list of tables grows with the config: its start is enough.

@@ -62,7 +62,7 @@ fn a_change_is_laid_over_the_current_settings() {
         .parse_over_current("change", "[match]\nmax_ticks = 9\n")
         .unwrap();
     assert_eq!(changed.match_config.tick_fuel, 7);
-    assert_eq!(changed.match_config.game.max_ticks, 9);
+    assert_eq!(changed.match_config.settings.get_u64("max_ticks"), Some(9));
     let e = current
         .parse_over_current("change", "[budget]\ninit_fuel = 0\n")
         .unwrap_err();

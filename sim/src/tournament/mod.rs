@@ -32,7 +32,7 @@ pub use export::{
     MATRIX_CSV, STANDINGS_CSV, SUMMARY_JSON, matrix_csv, standings_csv, write_reports,
 };
 pub use plan::{Format, MatchSpec, Plan, PlanBot, PlanMap, TournamentSpec};
-pub use record::{FuelHistogram, FuelObserver, MatchRecord, SeatRecord, SeatScore};
+pub use record::{FuelHistogram, FuelObserver, MatchRecord, SeatRecord};
 pub use results_file::{RESULTS_FILE, ResultsFile};
 pub use runner::{Played, Progress, REPLAYS_DIR, RunOptions, run};
 pub use standings::{Matrix, Report, Standing, rate};

@@ -5,7 +5,7 @@ use super::TournamentError;
 use crate::match_loop::{Entrant, MatchConfig};
 use crate::replay::{ENGINE_VERSION, SandboxLimits};
 use crate::sandbox::Sandbox;
-use lockstep_game::{Map, RULES_VERSION};
+use lockstep_game_api::{MapChoice, Setup};
 use serde::{Deserialize, Serialize};
 
 /// The version of the plan line and result lines of `results.jsonl`.
@@ -135,22 +135,32 @@ impl Plan {
         if spec.maps.is_empty() {
             return invalid("--maps needs at least one map".into());
         }
-        if spec.match_config.game.max_ticks == 0 {
-            return invalid("--ticks must be at least 1".into());
+        let game = crate::games::find(&spec.match_config.game)
+            .map_err(|e| TournamentError::Invalid(e.to_string()))?;
+        if let Err(e) = game.check_settings(&spec.match_config.settings.0) {
+            return invalid(e.to_string());
         }
         let mut maps = Vec::with_capacity(spec.maps.len());
         for (i, name) in spec.maps.iter().enumerate() {
             if spec.maps[..i].contains(name) {
                 return invalid(format!("map '{name}' is given twice in --maps"));
             }
-            let map = Map::resolve(name, 2, 0)
-                .map_err(|e| TournamentError::Invalid(format!("map '{name}': {e}")))?;
+            let (min_seats, _) = game.seats();
+            let map = game
+                .start(&Setup {
+                    map: MapChoice::Spec(name),
+                    seats: min_seats.max(2),
+                    seed: 0,
+                    settings: &spec.match_config.settings.0,
+                })
+                .map_err(|e| TournamentError::Invalid(format!("map '{name}': {e}")))?
+                .recorded_map();
+            // A generated map's text follows the seed: only a fixed map's
+            // text is pinned (its rows, each ended by a newline).
             let digest = (!name.starts_with("random:")).then(|| {
                 let mut hasher = blake3::Hasher::new();
-                for row in &map.rows {
-                    hasher.update(row.as_bytes());
-                    hasher.update(b"\n");
-                }
+                hasher.update(map.data.as_bytes());
+                hasher.update(b"\n");
                 hasher.finalize().to_hex().to_string()
             });
             maps.push(PlanMap {
@@ -171,7 +181,7 @@ impl Plan {
         let mut plan = Plan {
             lockstep_tournament: PLAN_VERSION,
             engine_version: ENGINE_VERSION.to_string(),
-            rules_version: RULES_VERSION,
+            rules_version: game.rules_version(),
             format: spec.format,
             rounds,
             games_per_pair: spec.games_per_pair,

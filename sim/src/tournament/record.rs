@@ -2,6 +2,7 @@
 //! histogram collected while it is played.
 
 use super::plan::MatchSpec;
+use crate::json::Json;
 use crate::match_loop::{BotTick, MatchObserver, MatchResult};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,20 +22,14 @@ pub struct MatchRecord {
     pub players: Vec<SeatRecord>,
 }
 
-/// The game's score at the end (see `docs/rules.md`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeatScore {
-    pub alive: bool,
-    pub eliminated_at: Option<u32>,
-    pub core_hp: u16,
-    pub units: u32,
-    pub energy: u32,
-}
-
 /// How one seat's bot did in one match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatRecord {
-    pub score: SeatScore,
+    /// The seat's place: 0 first, equal places tie.
+    #[serde(default)]
+    pub rank: u32,
+    /// The game's score object at the end (`docs/games/`).
+    pub score: Json,
     /// `lockstep_tick` calls made.
     pub ticks_played: u32,
     /// Fuel used by all its `lockstep_tick` calls.
@@ -66,13 +61,8 @@ impl MatchRecord {
             .iter()
             .zip(observer.histograms)
             .map(|(p, fuel_histogram)| SeatRecord {
-                score: SeatScore {
-                    alive: p.score.alive,
-                    eliminated_at: p.score.eliminated_at,
-                    core_hp: p.score.core_hp,
-                    units: p.score.units,
-                    energy: p.score.energy,
-                },
+                rank: p.rank,
+                score: p.score.clone(),
                 ticks_played: p.ticks_played,
                 fuel_total: p.fuel_total,
                 fuel_max_tick: p.fuel_max_tick,

@@ -359,7 +359,7 @@ pub fn build(inputs: &Inputs<'_>, samples: Samples, calibration: Calibration) ->
             threads: inputs.threads,
             maps: inputs.maps.clone(),
             seed: inputs.seed,
-            max_ticks: config.game.max_ticks,
+            max_ticks: config.settings.get_u64("max_ticks").unwrap_or(0) as u32,
             probe_fuel: inputs.probe_fuel,
             match_ticks: samples.match_ticks,
             bot_ticks: total_calls,

@@ -28,8 +28,12 @@ impl MatchObserver for SeatLog {
     fn bot_tick(&mut self, call: &BotTick<'_>) {
         if call.seat == self.0 {
             let (tick, fuel) = (call.tick, call.report.fuel_used);
-            self.1
-                .push((tick, fuel, call.outcome.clone(), call.actions.canonical().to_vec()));
+            self.1.push((
+                tick,
+                fuel,
+                call.outcome.clone(),
+                call.actions.canonical().to_vec(),
+            ));
         }
     }
 }
@@ -42,7 +46,7 @@ pub fn config() -> MatchConfig {
         init_fuel: 10 * TICK_FUEL,
         ..MatchConfig::default()
     };
-    config.game.max_ticks = TICKS;
+    config.settings.set("max_ticks", TICKS);
     config
 }
 
