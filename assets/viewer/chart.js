@@ -1,5 +1,6 @@
 // Lockstep replay viewer: fuel used per tick, one small inline-SVG chart per
-// bot, against its budget (dashed), with a cursor at the current tick.
+// bot, against its budget (dashed), with a cursor at the current tick. The
+// same for every game: it reads only the ticks' "bots".
 "use strict";
 var LS = window.LS || (window.LS = {});
 
@@ -114,10 +115,14 @@ var LS = window.LS || (window.LS = {});
 
   FuelCharts.prototype.update = function (index) {
     this.rows.forEach(function (chart) {
-      chart.cursor.setAttribute("x1", index + 0.5);
-      chart.cursor.setAttribute("x2", index + 0.5);
+      // The frame after the last tick: the cursor at the right edge.
+      var x = Math.min(index + 0.5, chart.series.length);
+      chart.cursor.setAttribute("x1", x);
+      chart.cursor.setAttribute("x2", x);
       var b = chart.series[index];
-      if (!b || !b.called) {
+      if (index >= chart.series.length) {
+        chart.value.textContent = "match over";
+      } else if (!b || !b.called) {
         chart.value.textContent = "tick " + index + ": not called";
       } else {
         var pct = b.budget ? " (" + (100 * b.fuel / b.budget).toFixed(1) + "%)" : "";

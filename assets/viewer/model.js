@@ -1,21 +1,26 @@
 // Lockstep replay viewer: the data model. Reads and checks a
-// "lockstep-viewer/1" document and derives what the views need.
+// "lockstep-viewer/1" document, picks the game's renderer (render.js) and
+// lets it check and prepare the ticks, and derives what the shared views need.
 // Classic scripts sharing one namespace, so the page also works opened
 // straight from disk (module scripts would not).
 "use strict";
 var LS = window.LS || (window.LS = {});
 
 (function () {
-  // One colour per seat (cores A..H are seats 0..7).
+  // One colour per seat (cores A..H are seats 0..7), for every game.
   LS.COLORS = ["#2f6fde", "#d9412b", "#1f9d55", "#9b51e0",
                "#e08a00", "#0e9aa7", "#d6338f", "#6b7d1f"];
   LS.LETTERS = "ABCDEFGH";
-  LS.DIRS = { North: [0, -1], East: [1, 0], South: [0, 1], West: [-1, 0] };
 
   function fail(message) { throw new Error(message); }
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   function isInt(v) { return typeof v === "number" && Number.isFinite(v) && Math.floor(v) === v; }
-  function tuples(list, size, where) {
+  LS.fail = fail;
+  LS.isObject = isObject;
+  LS.isInt = isInt;
+
+  // Checks that `list` holds lists of `size` integers; returns it.
+  LS.tuples = function (list, size, where) {
     if (!Array.isArray(list)) fail(where + " must be a list");
     list.forEach(function (t, i) {
       if (!Array.isArray(t) || t.length !== size || !t.every(isInt)) {
@@ -23,12 +28,8 @@ var LS = window.LS || (window.LS = {});
       }
     });
     return list;
-  }
-  function numbers(list, where) {
-    if (list === undefined) return [];
-    if (!Array.isArray(list) || !list.every(isInt)) fail(where + " must be a list of integers");
-    return list;
-  }
+  };
+
   function bot(b, where) {
     if (!isObject(b)) fail(where + " must be an object");
     return {
@@ -54,6 +55,13 @@ var LS = window.LS || (window.LS = {});
     };
   }
 
+  // The game's view: every key of the tick but what the viewer itself adds.
+  function world(t) {
+    var w = {};
+    Object.keys(t).forEach(function (k) { if (k !== "bots" && k !== "hash") w[k] = t[k]; });
+    return w;
+  }
+
   // Parses and checks the JSON text; throws an Error saying what is wrong.
   LS.parseReplay = function (text) {
     var data;
@@ -64,16 +72,6 @@ var LS = window.LS || (window.LS = {});
     }
     var h = data.header;
     if (!isObject(h)) fail("the replay has no \"header\"");
-    var map = h.map;
-    if (!isObject(map) || !Array.isArray(map.rows) || map.rows.length === 0 ||
-        !map.rows.every(function (r) { return typeof r === "string"; })) {
-      fail("\"header.map.rows\" must be a non-empty list of strings");
-    }
-    var width = map.rows[0].length;
-    if (width === 0 || !map.rows.every(function (r) { return r.length === width; })) {
-      fail("the rows of \"header.map.rows\" must all have the same, non-zero length");
-    }
-    var players = Array.isArray(h.players) ? h.players.filter(isObject) : [];
     if (!Array.isArray(data.ticks)) fail("the replay has no \"ticks\" list");
     var ticks = data.ticks.map(function (t, i) {
       var at = "ticks[" + i + "]";
@@ -81,62 +79,78 @@ var LS = window.LS || (window.LS = {});
       if (t.bots !== undefined && !Array.isArray(t.bots)) fail(at + ".bots must be a list");
       return {
         tick: isInt(t.tick) ? t.tick : i,
-        units: tuples(t.units || [], 5, at + ".units"),
-        cores: tuples(t.cores || [], 4, at + ".cores"),
-        energy: numbers(t.energy, at + ".energy"),
-        scores: numbers(t.scores, at + ".scores"),
+        world: world(t),
         bots: (t.bots || []).map(function (b, s) { return bot(b, at + ".bots[" + s + "]"); }),
         hash: typeof t.hash === "string" ? t.hash : "",
+        at: at,
       };
     });
-    return derive(data, h, map.rows, width, players, ticks);
+    var result = isObject(data.result) ? data.result : null;
+    // The world after the last tick, as one more frame (files from before it
+    // was written have none).
+    var frames = ticks.slice();
+    if (isObject(data.final)) {
+      var lastTick = ticks.length ? ticks[ticks.length - 1].tick + 1 : 0;
+      frames.push({
+        tick: isInt(data.final.tick) ? data.final.tick : lastTick,
+        world: world(data.final), bots: [], final: true, at: "final",
+        hash: result && typeof result.final_hash === "string" ? result.final_hash : "",
+      });
+    }
+    var players = Array.isArray(h.players) ? h.players.filter(isObject) : [];
+    var seats = players.length;
+    ticks.forEach(function (t) { seats = Math.max(seats, t.bots.length); });
+    // Replays from before the header named the game are of the reference game.
+    var game = typeof h.game === "string" && h.game ? h.game : "cores";
+    var model = {
+      header: h, game: game, renderer: LS.rendererFor(game),
+      config: isObject(h.config) ? h.config : {},
+      players: players, result: result,
+      ticks: ticks, frames: frames, seats: seats,
+    };
+    // The renderer checks what it reads, and may count more seats.
+    if (model.renderer.prepare) model.renderer.prepare(model);
+    model.names = [];
+    for (var s = 0; s < model.seats; s++) {
+      var p = players.find(function (q) { return q.seat === s; }) || players[s] || {};
+      model.names.push(typeof p.bot === "string" && p.bot ? p.bot : "seat " + s);
+    }
+    return model;
   };
 
-  function derive(data, h, rows, width, players, ticks) {
-    var seats = players.length, unitHp = 1, coreHp = 1;
-    ticks.forEach(function (t) {
-      seats = Math.max(seats, t.bots.length, t.energy.length);
-      t.units.forEach(function (u) { unitHp = Math.max(unitHp, u[4]); seats = Math.max(seats, u[1] + 1); });
-      t.cores.forEach(function (c) { coreHp = Math.max(coreHp, c[3]); seats = Math.max(seats, c[0] + 1); });
-    });
-    var names = [];
-    for (var s = 0; s < seats; s++) {
-      var p = players.find(function (q) { return q.seat === s; }) || players[s] || {};
-      names.push(typeof p.bot === "string" && p.bot ? p.bot : "seat " + s);
-    }
-    return {
-      header: h,
-      config: isObject(h.config) ? h.config : {},
-      players: players,
-      result: isObject(data.result) ? data.result : null,
-      rows: rows, width: width, height: rows.length,
-      ticks: ticks, seats: seats, names: names,
-      maxUnitHp: unitHp, maxCoreHp: coreHp,
-    };
-  }
-
   LS.color = function (seat) { return LS.COLORS[seat % LS.COLORS.length]; };
+  LS.letter = function (seat) { return LS.LETTERS[seat] || "?"; };
 
-  // "unit 3 move North", "spawn South"; anything unexpected as its JSON.
+  // "unit 3 move North", "spawn South", "drop column 4"; anything else as its JSON.
   LS.actionText = function (action) {
     if (isObject(action)) {
       var keys = Object.keys(action);
       var body = action[keys[0]];
       if (keys.length === 1 && isObject(body)) {
         var verb = keys[0].toLowerCase();
-        var text = body.unit !== undefined ? "unit " + body.unit + " " + verb : verb;
-        return body.dir !== undefined ? text + " " + body.dir : text;
+        var words = body.unit !== undefined ? ["unit " + body.unit, verb] : [verb];
+        Object.keys(body).forEach(function (k) {
+          var v = body[k];
+          if (k === "unit") return;
+          var shown = typeof v === "object" ? JSON.stringify(v) : String(v);
+          words.push(k === "dir" ? shown : k + " " + shown);
+        });
+        return words.join(" ");
       }
     }
     return JSON.stringify(action);
   };
 
-  // The order as {kind, unit, dir} when it has that shape, else null.
-  LS.actionParts = function (action) {
-    if (!isObject(action)) return null;
-    var kind = Object.keys(action)[0], body = action[kind];
-    if (!isObject(body) || !LS.DIRS[body.dir]) return null;
-    return { kind: kind, unit: body.unit, dir: body.dir };
+  // A score object in words: "alive · length 5", "units 3 · energy 12".
+  LS.scoreText = function (score) {
+    if (!isObject(score)) return score === undefined || score === null ? "" : String(score);
+    return Object.keys(score).filter(function (k) { return score[k] !== null && score[k] !== undefined; })
+      .map(function (k) {
+        var v = score[k];
+        if (v === true) return k.replace(/_/g, " ");
+        if (v === false) return "not " + k.replace(/_/g, " ");
+        return k.replace(/_/g, " ") + " " + (typeof v === "object" ? JSON.stringify(v) : String(v).replace(/[_-]/g, " "));
+      }).join(" · ");
   };
 
   LS.outcomeText = function (b) {

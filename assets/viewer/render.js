@@ -1,217 +1,129 @@
-// Lockstep replay viewer: the map on a <canvas>, the tick's units, cores and
-// orders, and a tooltip on hover.
+// Lockstep replay viewer: the board. The shared part (the canvas, its size,
+// hover and tooltip) and the renderers, one per game, that draw on it.
+//
+// A RENDERER FOR A NEW GAME is one file, assets/viewer/games/<game>.js (add it
+// to index.html and to SCRIPTS in sim/src/replay/html.rs), that calls
+//   LS.addRenderer("<game>", { ...members below... })
+// with the name the replay header's "game" carries. A game with no renderer
+// gets the generic one at the end of this file: the tick's world as text.
+//
+// The data it draws: `model` (from LS.parseReplay, model.js) holds
+// model.header (the replay header: "game", "map", "config", "players"),
+// model.seats, model.names, model.result and model.frames, one per tick and
+// one "final" frame after the last tick. A frame is
+//   {tick, world, bots, hash, final}
+// where `world` is the game's own view at the start of the tick (the keys its
+// `GameDef::view` writes: what the bots saw), `bots[seat]` what that seat did
+// this tick ({called, outcome, actions, fuel, budget, logs, ...}; empty on
+// the final frame), and `final` is true on the frame after the last tick.
+// Seat colours: LS.color(seat); seat letters: LS.letter(seat).
+//
+// Members (all optional but one of `draw` and `text`):
+//   prepare(model)     Checks, once, what draw reads in every frame (throw
+//                      Error("ticks[3].snakes must be a list") to refuse the
+//                      replay: the page shows the message) and keeps what it
+//                      derives on the model. May raise model.seats.
+//   grid(model)        -> {width, height}: the board in cells. The page sizes
+//                      the canvas to fit square cells of `cell` CSS pixels.
+//   background(g, model, cell)  Draws what never changes (cached per size).
+//   draw(g, frame, model, cell) -> report. Draws one frame on the canvas's
+//                      2D context `g` (in CSS pixels, over the background).
+//                      Returns a small plain object saying what it drew
+//                      ({discs: 12}, {snakes: 2, segments: 9}): tests read it
+//                      as lockstepViewer.drawn() and canvas.dataset.drawn.
+//   describe(frame, model, x, y) -> text: the tooltip for cell (x, y).
+//   text(frame, model) -> text: shown instead of a canvas (the generic view).
+//   seat(frame, model, seat) -> text: the line under a bot's name, per frame.
+//   score(score, model, seat) -> text: a seat's final score from
+//                      result.scores (default: LS.scoreText, its keys).
+//   legend(model)      -> [[colour, label], ...]: what the marks mean.
 "use strict";
 var LS = window.LS || (window.LS = {});
 
 (function () {
-  var WALL = "#39414f", FLOOR = "#eef0f3", GRID = "#e1e4e9", SOURCE = "#f4c20d";
+  var renderers = {};
 
-  function MapView(canvas, tooltip, model) {
+  LS.addRenderer = function (game, renderer) {
+    renderer.name = game;
+    renderers[game] = renderer;
+  };
+
+  // The renderer of `game`, else the generic one.
+  LS.rendererFor = function (game) {
+    return Object.prototype.hasOwnProperty.call(renderers, game) ? renderers[game] : renderers.generic;
+  };
+
+  // The board: `canvas` for renderers that draw, `textBox` for those that
+  // write, `tooltip` over the hovered cell.
+  function Board(canvas, tooltip, textBox, model) {
     this.canvas = canvas;
     this.tooltip = tooltip;
+    this.textBox = textBox;
     this.model = model;
+    this.renderer = model.renderer;
+    this.grid = this.renderer.grid ? this.renderer.grid(model) : null;
     this.cell = 16;
     this.index = 0;
-    var self = this;
+    this.report = null;
     this.hovered = null;
-    canvas.addEventListener("mousemove", function (e) { self.hover(e); });
-    canvas.addEventListener("mouseleave", function () { self.hovered = null; tooltip.hidden = true; });
+    canvas.hidden = !this.grid;
+    textBox.hidden = !!this.grid;
+    canvas.dataset.renderer = this.renderer.name;
+    var self = this;
+    canvas.onmousemove = function (e) { self.hover(e); };
+    canvas.onmouseleave = function () { self.hovered = null; tooltip.hidden = true; };
   }
 
   // Chooses the cell size that fits the box and sizes the canvas for the screen.
-  MapView.prototype.layout = function (maxWidth, maxHeight) {
-    var m = this.model;
-    var cell = Math.floor(Math.min(maxWidth / m.width, maxHeight / m.height));
-    this.cell = Math.max(3, Math.min(40, cell));
+  Board.prototype.layout = function (maxWidth, maxHeight) {
+    if (!this.grid) return;
+    var w = this.grid.width, h = this.grid.height;
+    var cell = Math.floor(Math.min(maxWidth / w, maxHeight / h));
+    this.cell = Math.max(3, Math.min(this.renderer.maxCell || 40, cell));
     var dpr = window.devicePixelRatio || 1;
-    this.canvas.style.width = m.width * this.cell + "px";
-    this.canvas.style.height = m.height * this.cell + "px";
-    this.canvas.width = Math.round(m.width * this.cell * dpr);
-    this.canvas.height = Math.round(m.height * this.cell * dpr);
+    this.canvas.style.width = w * this.cell + "px";
+    this.canvas.style.height = h * this.cell + "px";
+    this.canvas.width = Math.round(w * this.cell * dpr);
+    this.canvas.height = Math.round(h * this.cell * dpr);
     this.dpr = dpr;
     this.background = null;
   };
 
-  // Walls, floor and sources never change: drawn once per layout.
-  MapView.prototype.drawBackground = function () {
-    var m = this.model, c = this.cell;
+  Board.prototype.drawBackground = function () {
     var bg = document.createElement("canvas");
     bg.width = this.canvas.width;
     bg.height = this.canvas.height;
     var g = bg.getContext("2d");
     g.scale(this.dpr, this.dpr);
-    g.fillStyle = FLOOR;
-    g.fillRect(0, 0, m.width * c, m.height * c);
-    if (c >= 8) {
-      g.strokeStyle = GRID;
-      g.lineWidth = 1;
-      g.beginPath();
-      for (var x = 1; x < m.width; x++) { g.moveTo(x * c + 0.5, 0); g.lineTo(x * c + 0.5, m.height * c); }
-      for (var y = 1; y < m.height; y++) { g.moveTo(0, y * c + 0.5); g.lineTo(m.width * c, y * c + 0.5); }
-      g.stroke();
-    }
-    for (y = 0; y < m.height; y++) {
-      for (x = 0; x < m.width; x++) {
-        var ch = m.rows[y][x];
-        if (ch === "#") {
-          g.fillStyle = WALL;
-          g.fillRect(x * c, y * c, c, c);
-        } else if (ch === "*") {
-          diamond(g, (x + 0.5) * c, (y + 0.5) * c, c * 0.36);
-        }
-      }
-    }
+    if (this.renderer.background) this.renderer.background(g, this.model, this.cell);
     this.background = bg;
   };
 
-  function diamond(g, cx, cy, r) {
-    g.beginPath();
-    g.moveTo(cx, cy - r); g.lineTo(cx + r, cy); g.lineTo(cx, cy + r); g.lineTo(cx - r, cy);
-    g.closePath();
-    g.fillStyle = SOURCE;
-    g.fill();
-    g.strokeStyle = "#b88a00";
-    g.lineWidth = Math.max(1, r / 6);
-    g.stroke();
-  }
-
-  function hpBar(g, x, y, w, frac, color) {
-    var h = Math.max(2, Math.round(w / 8));
-    g.fillStyle = "rgba(0,0,0,0.35)";
-    g.fillRect(x, y, w, h);
-    g.fillStyle = color;
-    g.fillRect(x, y, Math.max(1, Math.round(w * frac)), h);
-  }
-
-  MapView.prototype.draw = function (index) {
-    var m = this.model, c = this.cell, t = m.ticks[index];
+  Board.prototype.draw = function (index) {
+    var frame = this.model.frames[index];
     this.index = index;
-    if (!this.background) this.drawBackground();
-    var g = this.canvas.getContext("2d");
-    g.setTransform(1, 0, 0, 1, 0, 0);
-    g.drawImage(this.background, 0, 0);
-    g.scale(this.dpr, this.dpr);
-    if (!t) return;
-    var font = "600 " + Math.max(8, Math.round(c * 0.42)) + "px system-ui, sans-serif";
-    g.textAlign = "center";
-    g.textBaseline = "middle";
-    t.cores.forEach(function (core) {
-      var x = core[1] * c, y = core[2] * c, dead = core[3] <= 0;
-      g.fillStyle = dead ? "#9aa1ab" : LS.color(core[0]);
-      g.fillRect(x + 1, y + 1, c - 2, c - 2);
-      g.strokeStyle = "#1c2230";
-      g.lineWidth = Math.max(1, c / 12);
-      g.strokeRect(x + 1, y + 1, c - 2, c - 2);
-      if (dead) {
-        g.beginPath();
-        g.moveTo(x + 3, y + 3); g.lineTo(x + c - 3, y + c - 3);
-        g.moveTo(x + c - 3, y + 3); g.lineTo(x + 3, y + c - 3);
-        g.stroke();
-      } else if (c >= 10) {
-        g.fillStyle = "#fff";
-        g.font = font;
-        g.fillText(LS.LETTERS[core[0]] || "?", x + c / 2, y + c / 2);
-      }
-      if (c >= 8) hpBar(g, x + 2, y + c - Math.max(4, c / 6), c - 4, core[3] / m.maxCoreHp, "#3ddc84");
-    });
-    var small = c < 16;
-    t.units.forEach(function (u) {
-      var cx = (u[2] + 0.5) * c, cy = (u[3] + 0.5) * c, frac = u[4] / m.maxUnitHp;
-      g.globalAlpha = 0.45 + 0.55 * Math.max(0, Math.min(1, frac));
-      g.beginPath();
-      g.arc(cx, cy, c * 0.38, 0, Math.PI * 2);
-      g.fillStyle = LS.color(u[1]);
-      g.fill();
-      g.globalAlpha = 1;
-      g.lineWidth = Math.max(1, c / 14);
-      g.strokeStyle = "#fff";
-      g.stroke();
-      if (!small) {
-        g.fillStyle = "#fff";
-        g.font = "600 " + Math.max(8, Math.round(c * (u[0] > 99 ? 0.3 : 0.38))) + "px system-ui, sans-serif";
-        g.fillText(String(u[0]), cx, cy + 0.5);
-      }
-      if (c >= 8 && frac < 1) hpBar(g, u[2] * c + c * 0.15, u[3] * c + c * 0.84, c * 0.7, frac, "#3ddc84");
-    });
-    this.drawOrders(g, t);
-    if (this.hovered) this.showTooltip(this.hovered[0], this.hovered[1]);
-  };
-
-  // The tick's orders: a short arrow per move, a red strike per attack, a
-  // gold dash per harvest and a dashed square where a spawn is ordered.
-  MapView.prototype.drawOrders = function (g, t) {
-    var c = this.cell, at = {};
-    t.units.forEach(function (u) { at[u[0]] = u; });
-    var cores = {};
-    t.cores.forEach(function (k) { cores[k[0]] = k; });
-    t.bots.forEach(function (b, seat) {
-      b.actions.forEach(function (a) {
-        var p = LS.actionParts(a);
-        if (!p) return;
-        var d = LS.DIRS[p.dir];
-        if (p.kind === "Spawn") {
-          var core = cores[seat];
-          if (!core) return;
-          g.setLineDash([3, 3]);
-          g.strokeStyle = LS.color(seat);
-          g.lineWidth = 1.5;
-          g.strokeRect((core[1] + d[0]) * c + 2.5, (core[2] + d[1]) * c + 2.5, c - 5, c - 5);
-          g.setLineDash([]);
-          return;
-        }
-        var u = at[p.unit];
-        if (!u || u[1] !== seat) return;
-        // From the rim of the unit's disc across the edge of its cell.
-        var cx = (u[2] + 0.5) * c, cy = (u[3] + 0.5) * c, from = c * 0.3, to = c * 0.8;
-        var color = p.kind === "Attack" ? "#e02424" : p.kind === "Harvest" ? "#a87c00" : "#1c2230";
-        arrow(g, cx + d[0] * from, cy + d[1] * from, cx + d[0] * to, cy + d[1] * to, color, Math.max(1.5, c / 12));
-      });
-    });
-  };
-
-  function arrow(g, x0, y0, x1, y1, color, w) {
-    var ang = Math.atan2(y1 - y0, x1 - x0), head = w * 2.2;
-    g.strokeStyle = color;
-    g.fillStyle = color;
-    g.lineWidth = w;
-    g.beginPath();
-    g.moveTo(x0, y0);
-    g.lineTo(x1 - Math.cos(ang) * head * 0.8, y1 - Math.sin(ang) * head * 0.8);
-    g.stroke();
-    g.beginPath();
-    g.moveTo(x1, y1);
-    g.lineTo(x1 - head * Math.cos(ang - 0.5), y1 - head * Math.sin(ang - 0.5));
-    g.lineTo(x1 - head * Math.cos(ang + 0.5), y1 - head * Math.sin(ang + 0.5));
-    g.closePath();
-    g.fill();
-  }
-
-  // What is on the cell under the mouse, in words.
-  MapView.prototype.describe = function (x, y) {
-    var m = this.model, t = m.ticks[this.index], lines = [];
-    if (t) {
-      t.units.forEach(function (u) {
-        if (u[2] === x && u[3] === y) {
-          lines.push("unit " + u[0] + " · " + m.names[u[1]] + " (seat " + u[1] + ") · hp " + u[4] + "/" + m.maxUnitHp);
-        }
-      });
-      t.cores.forEach(function (k) {
-        if (k[1] === x && k[2] === y) {
-          lines.push("core " + (LS.LETTERS[k[0]] || "?") + " · " + m.names[k[0]] + " · hp " + k[3] + "/" + m.maxCoreHp);
-        }
-      });
+    var report;
+    if (!this.grid) {
+      this.textBox.textContent = frame ? this.renderer.text(frame, this.model) : "";
+      report = { text: this.textBox.textContent.length };
+    } else {
+      if (!this.background) this.drawBackground();
+      var g = this.canvas.getContext("2d");
+      g.setTransform(1, 0, 0, 1, 0, 0);
+      g.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      g.drawImage(this.background, 0, 0);
+      g.scale(this.dpr, this.dpr);
+      report = frame ? this.renderer.draw(g, frame, this.model, this.cell) || {} : {};
+      if (this.hovered) this.showTooltip(this.hovered[0], this.hovered[1]);
     }
-    var ch = m.rows[y][x];
-    if (ch === "#") lines.push("wall");
-    if (ch === "*") lines.push("energy source");
-    lines.push("(" + x + ", " + y + ")");
-    return lines.join("\n");
+    this.report = report;
+    this.canvas.dataset.drawn = JSON.stringify(report);
   };
 
-  MapView.prototype.hover = function (e) {
+  Board.prototype.hover = function (e) {
     var rect = this.canvas.getBoundingClientRect();
     var x = Math.floor((e.clientX - rect.left) / this.cell), y = Math.floor((e.clientY - rect.top) / this.cell);
-    if (x < 0 || y < 0 || x >= this.model.width || y >= this.model.height) {
+    if (!this.grid || x < 0 || y < 0 || x >= this.grid.width || y >= this.grid.height) {
       this.hovered = null;
       this.tooltip.hidden = true;
       return;
@@ -221,14 +133,60 @@ var LS = window.LS || (window.LS = {});
   };
 
   // Kept up to date while the match plays under a still mouse.
-  MapView.prototype.showTooltip = function (x, y) {
+  Board.prototype.showTooltip = function (x, y) {
     var tip = this.tooltip, c = this.cell, left = this.canvas.offsetLeft;
-    tip.textContent = this.describe(x, y);
+    var frame = this.model.frames[this.index];
+    var lines = frame && this.renderer.describe ? this.renderer.describe(frame, this.model, x, y) : "";
+    tip.textContent = (lines ? lines + "\n" : "") + "(" + x + ", " + y + ")";
     tip.hidden = false;
     // Beside the cell, on the side with more room.
-    tip.style.left = (x < this.model.width / 2 ? left + (x + 1) * c + 6 : left + x * c - 6 - tip.offsetWidth) + "px";
+    tip.style.left = (x < this.grid.width / 2 ? left + (x + 1) * c + 6 : left + x * c - 6 - tip.offsetWidth) + "px";
     tip.style.top = this.canvas.offsetTop + y * c + "px";
   };
 
-  LS.MapView = MapView;
+  LS.Board = Board;
+
+  // Shared drawing helpers for renderers.
+  LS.draw = {
+    // Thin lines between the cells of a w×h grid (when cells are big enough).
+    gridLines: function (g, w, h, c, color) {
+      if (c < 8) return;
+      g.strokeStyle = color;
+      g.lineWidth = 1;
+      g.beginPath();
+      for (var x = 1; x < w; x++) { g.moveTo(x * c + 0.5, 0); g.lineTo(x * c + 0.5, h * c); }
+      for (var y = 1; y < h; y++) { g.moveTo(0, y * c + 0.5); g.lineTo(w * c, y * c + 0.5); }
+      g.stroke();
+    },
+    disc: function (g, cx, cy, r, fill, stroke, width) {
+      g.beginPath();
+      g.arc(cx, cy, r, 0, Math.PI * 2);
+      if (fill) { g.fillStyle = fill; g.fill(); }
+      if (stroke) { g.strokeStyle = stroke; g.lineWidth = width || 1; g.stroke(); }
+    },
+  };
+
+  // JSON with objects one key a line and short lists on one line.
+  function pretty(v, indent) {
+    var flat = JSON.stringify(v);
+    if (flat === undefined) return "null";
+    if (v === null || typeof v !== "object" || flat.length + indent.length <= 96) return flat;
+    var inner = indent + "  ";
+    if (Array.isArray(v)) {
+      return "[\n" + v.map(function (x) { return inner + pretty(x, inner); }).join(",\n") + "\n" + indent + "]";
+    }
+    return "{\n" + Object.keys(v).map(function (k) {
+      return inner + JSON.stringify(k) + ": " + pretty(v[k], inner);
+    }).join(",\n") + "\n" + indent + "}";
+  }
+  LS.pretty = pretty;
+
+  // The fallback for a game this viewer has no renderer for: the tick's world
+  // as JSON text, so that any game's replay opens.
+  LS.addRenderer("generic", {
+    text: function (frame) {
+      var head = frame.final ? "// the world after the last tick\n" : "// the world the bots saw at tick " + frame.tick + "\n";
+      return head + pretty(frame.world, "");
+    },
+  });
 })();

@@ -22,6 +22,13 @@ impl api::Game for Game {
     type Observation = Observation;
     type Action = Action;
 
+    const MAP_SPECS: &'static str = "random:WxH (W and H from 8 to 128): point-symmetric, generated from the match seed; \
+         or a map file (docs/rules.md, \"The map\")";
+
+    fn tournament_maps() -> Vec<&'static str> {
+        vec!["duel", "random:32x32"]
+    }
+
     fn bundled_maps() -> Vec<&'static str> {
         Map::bundled_names().to_vec()
     }

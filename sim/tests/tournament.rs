@@ -33,6 +33,7 @@ fn spec(format: Format, rounds: u32) -> TournamentSpec {
         rounds,
         maps: vec!["duel".into(), "random:16x16".into()],
         games_per_pair: 1,
+        seats: 2,
         seed: 11,
         match_config,
     }

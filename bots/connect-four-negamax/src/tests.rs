@@ -147,11 +147,7 @@ fn stays_within_the_node_budget() {
 
 /// A whole game between two bots on a `columns` x `rows` board with a small
 /// referee; returns the winner's seat. Every move must be legal.
-fn referee(
-    columns: u8,
-    rows: u8,
-    mut seats: [Player; 2],
-) -> Option<u8> {
+fn referee(columns: u8, rows: u8, mut seats: [Player; 2]) -> Option<u8> {
     let (w, h) = (columns as usize, rows as usize);
     let mut cells = vec![0u8; w * h];
     for tick in 0..(w * h) as u32 {

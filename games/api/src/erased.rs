@@ -3,7 +3,7 @@
 //! names one.
 
 use crate::{EngineLimits, Game, RecordedMap, Setup, SetupError};
-use lockstep_sdk::{DecodeError, Encoding};
+use lockstep_bot::{DecodeError, Encoding};
 use std::any::Any;
 use std::marker::PhantomData;
 
@@ -64,6 +64,10 @@ pub trait GameDef: Send + Sync {
     fn seats(&self) -> (usize, usize);
     fn default_map(&self) -> &'static str;
     fn bundled_maps(&self) -> Vec<&'static str>;
+    /// [`Game::MAP_SPECS`].
+    fn map_specs(&self) -> &'static str;
+    /// [`Game::tournament_maps`].
+    fn tournament_maps(&self) -> Vec<&'static str>;
     /// The settings with every default, as JSON (for docs and `--help`).
     fn default_settings(&self) -> serde_json::Value;
     /// Parses `settings` and fills in the defaults: what a config file's
@@ -136,6 +140,12 @@ impl<G: Game> GameDef for Def<G> {
     }
     fn bundled_maps(&self) -> Vec<&'static str> {
         G::bundled_maps()
+    }
+    fn map_specs(&self) -> &'static str {
+        G::MAP_SPECS
+    }
+    fn tournament_maps(&self) -> Vec<&'static str> {
+        G::tournament_maps()
     }
     fn default_settings(&self) -> serde_json::Value {
         to_json(&G::Settings::default())
@@ -210,7 +220,7 @@ impl<G: Game> DynGame for Hosted<G> {
         limits: &EngineLimits,
         encoding: Encoding,
     ) -> Vec<u8> {
-        lockstep_sdk::encode(encoding, &self.game.init(seat, seed, limits))
+        lockstep_bot::encode(encoding, &self.game.init(seat, seed, limits))
     }
     fn to_act(&self, seat: usize) -> bool {
         self.game.to_act(seat)
@@ -241,7 +251,7 @@ impl<G: Game> DynGame for Hosted<G> {
     fn submitted_canonical(&self, seat: usize, out: &mut Vec<u8>) {
         let empty = Vec::new();
         let actions = self.submitted.get(seat).unwrap_or(&empty);
-        lockstep_sdk::encode_into(Encoding::Postcard, actions, out);
+        lockstep_bot::encode_into(Encoding::Postcard, actions, out);
     }
     fn step(&mut self) {
         self.game.step();

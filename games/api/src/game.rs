@@ -1,7 +1,7 @@
 //! [`Game`]: what a game implements, over its own wire types.
 
 use crate::{EngineLimits, RecordedMap, Setup, SetupError};
-use lockstep_sdk::{DecodeError, Encoding};
+use lockstep_bot::{DecodeError, Encoding};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -46,6 +46,17 @@ pub trait Game: Send + Sized + 'static {
     type Observation: Serialize;
     /// One order a bot gives. A bot returns a list of them.
     type Action: Serialize + DeserializeOwned + Clone + Send;
+
+    /// Other maps the game accepts, in a line for `lockstep games`: say
+    /// what a generator spec looks like (`random:WxH, generated from the
+    /// match seed`). Empty if the bundled maps are all.
+    const MAP_SPECS: &'static str = "";
+
+    /// The maps a tournament plays when none are named: by default the
+    /// default map alone; a fixed map and a generated one give a fairer test.
+    fn tournament_maps() -> Vec<&'static str> {
+        vec![Self::DEFAULT_MAP]
+    }
 
     /// The names of the maps bundled with the game, for `lockstep games`
     /// and the server's checks.
@@ -97,7 +108,7 @@ pub trait Game: Send + Sized + 'static {
     /// must stay exactly those).
     fn encode_observation(&mut self, seat: usize, encoding: Encoding, out: &mut Vec<u8>) {
         let observation = self.observe(seat);
-        lockstep_sdk::encode_into(encoding, &observation, out);
+        lockstep_bot::encode_into(encoding, &observation, out);
     }
 
     /// Decodes a bot's output into `out` (cleared first). The default is
@@ -107,7 +118,7 @@ pub trait Game: Send + Sized + 'static {
         bytes: &[u8],
         out: &mut Vec<Self::Action>,
     ) -> Result<(), DecodeError> {
-        *out = lockstep_sdk::decode(encoding, bytes)?;
+        *out = lockstep_bot::decode(encoding, bytes)?;
         Ok(())
     }
 

@@ -17,5 +17,5 @@ mod setup;
 
 pub use erased::{DynGame, GameDef, def};
 pub use game::Game;
-pub use lockstep_sdk::{DecodeError, Encoding};
+pub use lockstep_bot::{ABI_VERSION, DecodeError, Encoding};
 pub use setup::{EngineLimits, MapChoice, RecordedMap, Setup, SetupError};

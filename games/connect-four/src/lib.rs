@@ -144,6 +144,8 @@ impl Game for ConnectFour {
     type Observation = Observation;
     type Action = Action;
 
+    const MAP_SPECS: &'static str = "WxH (W and H from 4 to 12): a board of that size, e.g. 8x7";
+
     fn bundled_maps() -> Vec<&'static str> {
         vec!["classic"]
     }

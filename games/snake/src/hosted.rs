@@ -24,6 +24,13 @@ impl api::Game for Snake {
     type Observation = Observation;
     type Action = Action;
 
+    const MAP_SPECS: &'static str =
+        "random:WxH (W and H from 5 to 25): an empty board of that size";
+
+    fn tournament_maps() -> Vec<&'static str> {
+        vec!["standard", "small", "large"]
+    }
+
     fn bundled_maps() -> Vec<&'static str> {
         BUNDLED.iter().map(|&(name, _)| name).collect()
     }

@@ -1,6 +1,6 @@
-//! The bot glue: [`Bot`] over connect four's wire types, and [`export_bot!`]
-//! that turns it into the four exports of ABI v1 (`docs/abi.md`), through
-//! `lockstep-bot`.
+//! The bot glue: [`Bot`] over connect four's wire types, and
+//! [`export_bot!`](crate::export_bot) that turns it into the four exports of
+//! ABI v1 (`docs/abi.md`), through `lockstep-bot`.
 
 use crate::{Action, Init, Observation};
 use alloc::vec::Vec;

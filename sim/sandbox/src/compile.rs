@@ -203,7 +203,7 @@ impl Sandbox {
         let compiled_at = Instant::now();
         let mut module = BotModule {
             hash,
-            encoding: lockstep_sdk::Encoding::Postcard,
+            encoding: lockstep_bot::Encoding::Postcard,
             size: bytes.len(),
             // The instrumentation appends it after every other function.
             overflow_function: summary.functions,

@@ -20,7 +20,7 @@ use super::host::{Abort, HostContext, HostState, ProcExit, Shared};
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
 use super::suspend::Suspended;
 use super::{BotModule, Sandbox, WATCHDOG_SLICE, stack_limit, wall_ns};
-use lockstep_sdk::abi::{
+use lockstep_bot::abi::{
     EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY, EXPORT_TICK,
 };
 use std::future::Future;
@@ -391,7 +391,7 @@ pub(super) fn read_output(
     word: i64,
     output: &mut Vec<u8>,
 ) -> Outcome {
-    let (ptr, len) = lockstep_sdk::abi::unpack_output(word);
+    let (ptr, len) = lockstep_bot::abi::unpack_output(word);
     if len > max_output_bytes {
         return Outcome::BadOutput {
             reason: BadOutput::TooLarge {

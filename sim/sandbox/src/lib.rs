@@ -130,7 +130,7 @@ impl Sandbox {
     }
 
     /// Instantiates the module once to read `lockstep_abi()`.
-    fn probe_encoding(&self, module: &BotModule) -> Result<lockstep_sdk::Encoding, String> {
+    fn probe_encoding(&self, module: &BotModule) -> Result<lockstep_bot::Encoding, String> {
         let fuel = self.config.start_fuel;
         let mut instance = BotInstance::new(self, module, fuel).map_err(|e| {
             format!(

@@ -3,8 +3,8 @@
 
 use super::host;
 use super::validate::{ModuleSummary, Problem, ProblemKind};
-use lockstep_sdk::Encoding;
-use lockstep_sdk::abi::{
+use lockstep_bot::Encoding;
+use lockstep_bot::abi::{
     ABI_VERSION, EXPORT_ABI, EXPORT_ALLOC, EXPORT_INIT, EXPORT_INITIALIZE, EXPORT_MEMORY,
     EXPORT_START, EXPORT_TICK,
 };

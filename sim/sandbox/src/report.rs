@@ -27,7 +27,7 @@ pub fn summary_json(module: &BotModule) -> Value {
     json!({
         "size": module.size,
         "hash": module.hash.to_hex(),
-        "abi_version": lockstep_sdk::abi::ABI_VERSION,
+        "abi_version": lockstep_bot::abi::ABI_VERSION,
         "encoding": module.encoding.name(),
         "memory": {"initial_pages": s.memory.initial, "maximum_pages": s.memory.maximum},
         "code_bytes": s.code_bytes,

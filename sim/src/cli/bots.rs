@@ -1,39 +1,90 @@
 //! `lockstep bots`, `lockstep maps`, and turning a BOT argument into a module.
 
-use lockstep_game::Map;
 use lockstep_sim::bundled::{BUNDLED_BOTS, bundled_bot};
+use lockstep_sim::games;
 use lockstep_sim::match_loop::Entrant;
 use lockstep_sim::sandbox::Sandbox;
 use std::borrow::Cow;
 use std::path::Path;
 
-pub fn list_bots() -> Result<(), String> {
-    println!("Bundled bots (use the name as a BOT argument):");
-    for bot in BUNDLED_BOTS.iter().filter(|b| !b.is_hostile()) {
-        println!("  {:<16} {}", bot.name, bot.description);
+pub fn list_bots(game: Option<&str>) -> Result<(), String> {
+    if let Some(name) = game {
+        games::find(name).map_err(|e| e.to_string())?;
     }
-    println!("\nHostile bots, for testing the sandbox:");
-    for bot in BUNDLED_BOTS.iter().filter(|b| b.is_hostile()) {
-        println!("  {:<16} {}", bot.name, bot.description);
+    let shown = |g: &str| game.is_none_or(|name| name == g);
+    println!("Bundled bots (use the name as a BOT argument):");
+    for def in games::GAMES.iter().filter(|def| shown(def.name())) {
+        let bots: Vec<_> = (BUNDLED_BOTS.iter())
+            .filter(|b| b.game == def.name() && !b.is_hostile())
+            .collect();
+        if bots.is_empty() {
+            continue;
+        }
+        println!("\n  {} ({}):", def.name(), def.title());
+        for bot in bots {
+            println!("    {:<22} {}", bot.name, bot.description);
+        }
+    }
+    let hostile: Vec<_> = (BUNDLED_BOTS.iter())
+        .filter(|b| b.is_hostile() && shown(b.game))
+        .collect();
+    if !hostile.is_empty() {
+        println!("\nHostile bots, for testing the sandbox:");
+        for bot in hostile {
+            println!("    {:<22} {}", bot.name, bot.description);
+        }
     }
     Ok(())
 }
 
-pub fn list_maps() -> Result<(), String> {
-    println!("Bundled maps (use the name with --map):");
-    for name in Map::bundled_names() {
-        if let Some(map) = Map::bundled(name) {
-            println!(
-                "  {:<12} {}x{}, {} cores, {} sources",
-                name,
-                map.width,
-                map.height,
-                map.cores.len(),
-                map.sources.len()
-            );
+pub fn list_games() -> Result<(), String> {
+    println!("Games (use the name with --game; the first is the default):");
+    for def in games::GAMES {
+        let (min, max) = def.seats();
+        let bots: Vec<&str> = (BUNDLED_BOTS.iter())
+            .filter(|b| b.game == def.name())
+            .map(|b| b.name)
+            .collect();
+        println!("\n  {:<14} {}", def.name(), def.title());
+        if min == max {
+            println!("    seats        {min} bots");
+        } else {
+            println!("    seats        {min} to {max} bots");
+        }
+        println!("    rules        version {}", def.rules_version());
+        println!(
+            "    maps         {} (default {})",
+            def.bundled_maps().join(", "),
+            def.default_map()
+        );
+        if !def.map_specs().is_empty() {
+            println!("                 {}", def.map_specs());
+        }
+        println!("    settings     {}", def.default_settings());
+        println!("    bots         {}", bots.join(", "));
+    }
+    println!(
+        "\nEach game's rules and wire types are in docs/games/; settings go in the \
+         config's [match] table."
+    );
+    Ok(())
+}
+
+pub fn list_maps(game: Option<&str>) -> Result<(), String> {
+    let defs: Vec<_> = match game {
+        Some(name) => vec![games::find(name).map_err(|e| e.to_string())?],
+        None => games::GAMES.to_vec(),
+    };
+    println!("Bundled maps (use the name with --map, and the game with --game):");
+    for def in defs {
+        println!("\n  {} (default {}):", def.name(), def.default_map());
+        for name in def.bundled_maps() {
+            println!("    {name}");
+        }
+        if !def.map_specs().is_empty() {
+            println!("    {}", def.map_specs());
         }
     }
-    println!("  random:WxH   generated from --seed, point-symmetric (e.g. random:48x48)");
     Ok(())
 }
 

@@ -135,7 +135,7 @@ fn ok_text(name: &str, module: &BotModule, loaded: &LoadReport, sandbox: &Sandbo
             "abi",
             format!(
                 "version {}, {} encoding",
-                lockstep_sdk::abi::ABI_VERSION,
+                lockstep_game_api::ABI_VERSION,
                 module.encoding.name()
             ),
         ),

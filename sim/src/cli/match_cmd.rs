@@ -2,6 +2,7 @@
 
 use super::bots::load_entrants;
 use super::fuel_flag;
+use super::game_choice::choose_game;
 use super::table;
 use clap::{Args, ValueEnum};
 use lockstep_sim::fuel;
@@ -35,8 +36,9 @@ pub struct MatchArgs {
     #[arg(required = true, num_args = 1..=8, value_name = "BOT")]
     bots: Vec<String>,
 
-    /// The game to play (see `lockstep games`).
-    /// [default: the config's `[match] game`, cores, the reference game]
+    /// The game to play (see `lockstep games`). [default: the game every
+    /// bot named plays, if they are all bundled bots of one game; else the
+    /// config's `[match] game`, cores, the reference game]
     #[arg(long, value_name = "NAME")]
     game: Option<String>,
 
@@ -110,22 +112,7 @@ pub fn run(args: MatchArgs, settings: &Settings) -> Result<(), String> {
         seed: args.seed,
         ..settings.match_config.clone()
     };
-    if let Some(game) = &args.game
-        && *game != config.game
-    {
-        let def = lockstep_sim::games::find(game).map_err(|e| e.to_string())?;
-        // The config's settings are the configured game's: another game
-        // starts from its own defaults (and the config's tick limit).
-        let max_ticks = config.settings.get_u64("max_ticks");
-        config.game = def.name().to_string();
-        config.map = def.default_map().to_string();
-        config.settings = Default::default();
-        if let Some(ticks) = max_ticks
-            && def.default_settings().get("max_ticks").is_some()
-        {
-            config.settings.set("max_ticks", ticks);
-        }
-    }
+    choose_game(&mut config, args.game.as_deref(), &args.bots)?;
     if let Some(map) = &args.map {
         config.map = map.clone();
     }

@@ -2,6 +2,7 @@
 
 mod bots;
 mod check;
+mod game_choice;
 mod match_cmd;
 mod new_cmd;
 mod replay_cmd;
@@ -45,10 +46,12 @@ enum Command {
     Tune(tune_cmd::TuneArgs),
     /// Play many matches between bots, in parallel, and rank them (resumable).
     Tournament(tournament_cmd::TournamentArgs),
-    /// List the bots bundled in this binary.
-    Bots,
-    /// List the maps bundled in this binary.
-    Maps,
+    /// List the games this binary hosts: seats, maps, settings, bots.
+    Games,
+    /// List the bots bundled in this binary, by game.
+    Bots(GameFilter),
+    /// List the maps bundled in this binary, by game.
+    Maps(GameFilter),
     /// Start a bot of your own: a folder from a starter kit, ready to build.
     New(new_cmd::NewArgs),
 }
@@ -74,8 +77,9 @@ pub fn main() -> ExitCode {
         Command::Tournament(args) => {
             tournament_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS)
         }
-        Command::Bots => bots::list_bots().map(|()| ExitCode::SUCCESS),
-        Command::Maps => bots::list_maps().map(|()| ExitCode::SUCCESS),
+        Command::Games => bots::list_games().map(|()| ExitCode::SUCCESS),
+        Command::Bots(f) => bots::list_bots(f.game.as_deref()).map(|()| ExitCode::SUCCESS),
+        Command::Maps(f) => bots::list_maps(f.game.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::New(args) => new_cmd::run(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
@@ -110,4 +114,12 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// `--game NAME`, to list one game's bots or maps.
+#[derive(clap::Args)]
+pub struct GameFilter {
+    /// Only this game's (see `lockstep games`).
+    #[arg(long, value_name = "NAME")]
+    game: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! `lockstep tournament`.
 
 use super::bots::load_entrants;
+use super::game_choice::choose_game;
 use super::tournament_table;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -25,9 +26,12 @@ Examples:
       --format swiss --rounds 4 --json
   lockstep tournament rusher harvester random-walker idle json-walker \\
       --ticks 60 --games-per-pair 25
+  lockstep tournament rusher harvester random-walker idle --seats 4
+  lockstep tournament connect-four-negamax connect-four-first
 
 Every pair plays every map, --games-per-pair times in each seat order, with the same
-seed in both orders. Results are appended to OUT/results.jsonl as each match ends: run
+seed in both orders; with --seats N, every group of N bots plays each map in each
+rotation of its seats. Results are appended to OUT/results.jsonl as each match ends: run
 the same command again after an interruption (even kill -9) to resume; finished matches
 are not played again and the standings come out exactly as in an uninterrupted run.
 The results hash is the same for any --threads. See docs/tournament.md.
@@ -43,6 +47,18 @@ pub struct TournamentArgs {
     #[arg(required = true, value_name = "BOT")]
     bots: Vec<String>,
 
+    /// The game to play (see `lockstep games`). [default: the game every bot
+    /// named plays, if they are all bundled bots of one game; else the
+    /// config's `[match] game`, cores]
+    #[arg(long, value_name = "NAME")]
+    game: Option<String>,
+
+    /// Bots per match. 2: every pair meets, in both seat orders. More: a
+    /// free-for-all, every group of N bots meets in each rotation of its
+    /// seats (round robin only), rated from the game's ranking.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    seats: usize,
+
     /// How bots are paired: everyone against everyone, or Swiss rounds.
     #[arg(long, value_enum, default_value_t = FormatArg::RoundRobin)]
     format: FormatArg,
@@ -55,10 +71,12 @@ pub struct TournamentArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     games_per_pair: u32,
 
-    /// Comma-separated maps: bundled names (see `lockstep maps`), map files,
-    /// or random:WxH (a new map for each game number, the same for every pair).
-    #[arg(long, value_name = "LIST", default_value = "duel,random:32x32")]
-    maps: String,
+    /// Comma-separated maps: bundled names (see `lockstep games`), map files,
+    /// or generator specs such as random:WxH (a new map for each game number,
+    /// the same for every pair). [default: the game's tournament maps,
+    /// duel,random:32x32 for the reference game]
+    #[arg(long, value_name = "LIST")]
+    maps: Option<String>,
 
     /// The tournament seed; each match's seed derives from it.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -186,14 +204,23 @@ fn spec(args: &TournamentArgs, settings: &Settings) -> Result<TournamentSpec, St
     if format == Format::RoundRobin && args.rounds.is_some() {
         return Err("--rounds is only for --format swiss (a round robin plays every pair)".into());
     }
-    let maps: Vec<String> = args.maps.split(',').map(|m| m.trim().to_string()).collect();
+    let mut match_config = settings.match_config.clone();
+    choose_game(&mut match_config, args.game.as_deref(), &args.bots)?;
+    let maps: Vec<String> = match &args.maps {
+        Some(list) => list.split(',').map(|m| m.trim().to_string()).collect(),
+        None => lockstep_sim::games::find(&match_config.game)
+            .map_err(|e| e.to_string())?
+            .tournament_maps()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    };
     if maps.iter().any(String::is_empty) {
         return Err(format!(
             "--maps '{}' has an empty entry: give comma-separated map names, files or random:WxH",
-            args.maps
+            args.maps.as_deref().unwrap_or_default()
         ));
     }
-    let mut match_config = settings.match_config.clone();
     if let Some(ticks) = args.ticks {
         if ticks == 0 {
             return Err("--ticks must be at least 1".into());
@@ -210,6 +237,7 @@ fn spec(args: &TournamentArgs, settings: &Settings) -> Result<TournamentSpec, St
         rounds,
         maps,
         games_per_pair: args.games_per_pair,
+        seats: args.seats,
         seed: args.seed,
         match_config,
     })

@@ -1,6 +1,7 @@
 //! `lockstep tune`.
 
 use super::bots::load_entrants;
+use super::game_choice::choose_game;
 use clap::Args;
 use lockstep_sim::fuel;
 use lockstep_sim::sandbox::Sandbox;
@@ -50,6 +51,12 @@ pub struct TuneArgs {
     #[arg(value_name = "BOT")]
     bots: Vec<String>,
 
+    /// The game the bots play (see `lockstep games`). [default: the game
+    /// every bot named plays, if they are all bundled bots of one game; else
+    /// the config's `[match] game`, cores]
+    #[arg(long, value_name = "NAME")]
+    game: Option<String>,
+
     /// Maps to play on, in turn, comma-separated: bundled names, map files or
     /// random:WxH. [default: every bundled map with room for --players]
     #[arg(long, value_delimiter = ',', value_name = "MAP,...")]
@@ -59,7 +66,7 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 6)]
     matches: usize,
 
-    /// Seats in each sampling match (2 to 8), and the N of the projected tick
+    /// Seats in each sampling match (2 to 8 in the reference game), and the N of the projected tick
     /// time "N players on T threads".
     #[arg(long, default_value_t = 2)]
     players: usize,
@@ -129,6 +136,7 @@ pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
         }
     }
     let mut config = settings.match_config.clone();
+    choose_game(&mut config, args.game.as_deref(), &args.bots)?;
     if let Some(ticks) = args.ticks {
         if ticks == 0 {
             return Err("--ticks must be at least 1".into());
@@ -145,7 +153,7 @@ pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
         super::fuel_flag("--probe-fuel", args.probe_fuel.as_deref(), fuel::parse_fuel)?
             .unwrap_or_else(|| default_probe_fuel(&config));
     let maps = if args.maps.is_empty() {
-        maps_for(args.players)
+        maps_for(&config, args.players)
     } else {
         args.maps.iter().map(|m| m.trim().to_string()).collect()
     };

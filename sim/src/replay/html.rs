@@ -6,12 +6,30 @@
 const INDEX: &str = include_str!("../../../assets/viewer/index.html");
 const STYLESHEET_TAG: &str = r#"<link rel="stylesheet" href="viewer.css">"#;
 const STYLESHEET: &str = include_str!("../../../assets/viewer/viewer.css");
-/// The scripts, in the order the page loads them.
-const SCRIPTS: [(&str, &str); 4] = [
+/// The scripts, in the order the page loads them: the shared model and
+/// board, one renderer per game (`games/`; a game without one is shown as
+/// text), then the shared panels, charts and controls.
+const SCRIPTS: [(&str, &str); 8] = [
     ("model.js", include_str!("../../../assets/viewer/model.js")),
     (
         "render.js",
         include_str!("../../../assets/viewer/render.js"),
+    ),
+    (
+        "games/cores.js",
+        include_str!("../../../assets/viewer/games/cores.js"),
+    ),
+    (
+        "games/snake.js",
+        include_str!("../../../assets/viewer/games/snake.js"),
+    ),
+    (
+        "games/connect-four.js",
+        include_str!("../../../assets/viewer/games/connect-four.js"),
+    ),
+    (
+        "panels.js",
+        include_str!("../../../assets/viewer/panels.js"),
     ),
     ("chart.js", include_str!("../../../assets/viewer/chart.js")),
     (
@@ -98,7 +116,7 @@ mod tests {
         let document =
             json!({"format": "lockstep-viewer/1", "ticks": [{"bots": [{"logs": [hostile]}]}]});
         let page = render_html(&document.to_string());
-        // Only the page's own five script elements close.
+        // Only the page's own script elements close: the data's and the scripts'.
         assert_eq!(count(&page, "</script"), 1 + SCRIPTS.len());
         let data = embedded_data(&page);
         assert!(!data.contains('<'));

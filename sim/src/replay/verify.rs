@@ -82,7 +82,7 @@ pub fn check_compatible(header: &ReplayHeader) -> Result<(), VerifyError> {
         (
             "ABI version",
             header.abi_version.to_string(),
-            lockstep_sdk::ABI_VERSION.to_string(),
+            lockstep_game_api::ABI_VERSION.to_string(),
         ),
         (
             "engine version",

@@ -52,6 +52,17 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
         flatten_world(&mut tick);
         out.push_str(&tick.to_string());
     }
+    // The world after the last tick: the board as the match ended (each
+    // tick shows the world its bots saw, before their orders).
+    let end = resim.world();
+    let mut last = json!({ "tick": end.tick });
+    if let (Some(last), Value::Object(view)) = (last.as_object_mut(), end.view) {
+        for (key, value) in view {
+            last.entry(key).or_insert(value);
+        }
+    }
+    out.push_str("],\"final\":");
+    out.push_str(&last.to_string());
     let summary = reader
         .summary()
         .cloned()
@@ -59,7 +70,7 @@ pub fn viewer_json<R: Read>(mut reader: ReplayReader<R>) -> Result<String, Repla
             offset: 0,
             what: "no summary".into(),
         })?;
-    out.push_str("],\"result\":");
+    out.push_str(",\"result\":");
     out.push_str(&result_json(&header, &summary).to_string());
     out.push('}');
     Ok(out)

@@ -31,7 +31,7 @@ impl ReplayHeader {
             engine_version: ENGINE_VERSION.to_string(),
             wasmtime_version: WASMTIME_VERSION.to_string(),
             rules_version: played.rules_version(),
-            abi_version: lockstep_sdk::ABI_VERSION.into(),
+            abi_version: lockstep_game_api::ABI_VERSION.into(),
             config,
             sandbox: SandboxLimits::of(sandbox.config()),
             map: played.recorded_map(),

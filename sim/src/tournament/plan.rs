@@ -15,8 +15,8 @@ pub const PLAN_VERSION: u32 = 1;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// Every pair of bots meets once: every map, `games_per_pair` times, in
-    /// both seat orders.
+    /// Every group of `seats` bots meets once (every pair, with two seats):
+    /// every map, `games_per_pair` times, in each rotation of its seats.
     RoundRobin,
     /// `rounds` rounds; each round pairs bots with equal or close points
     /// (see [`super::swiss`]), and each pair plays as in a round robin.
@@ -32,9 +32,12 @@ pub struct TournamentSpec {
     /// Map specs, as for `lockstep match --map`: bundled names, map files,
     /// `random:WxH`. At least one.
     pub maps: Vec<String>,
-    /// How many games a pair plays on each map *in each seat order*; a pair
-    /// meets `2 * games_per_pair * maps` times. At least 1.
+    /// How many games a group plays on each map *in each seat rotation*; a
+    /// pair meets `2 * games_per_pair * maps` times. At least 1.
     pub games_per_pair: u32,
+    /// Bots per match: 2 (head to head) or more (free for all, round robin
+    /// only), within what the game seats.
+    pub seats: usize,
     /// The tournament seed; every match's seed derives from it.
     pub seed: u64,
     /// The settings of every match. Its `map` and `seed` are ignored (each
@@ -73,6 +76,8 @@ pub struct Plan {
     /// Swiss: the number of rounds; round robin: 1.
     pub rounds: u32,
     pub games_per_pair: u32,
+    /// Bots per match.
+    pub seats: usize,
     pub seed: u64,
     pub bots: Vec<PlanBot>,
     pub maps: Vec<PlanMap>,
@@ -93,7 +98,7 @@ pub struct MatchSpec {
     pub round: u32,
     /// Index into [`Plan::maps`].
     pub map: usize,
-    /// Which of the pair's `games_per_pair` games on this map, from 0.
+    /// Which of the group's `games_per_pair` games on this map, from 0.
     pub game: u32,
     /// The match seed: random maps and the bots' own seeds.
     pub seed: u64,
@@ -137,6 +142,30 @@ impl Plan {
         }
         let game = crate::games::find(&spec.match_config.game)
             .map_err(|e| TournamentError::Invalid(e.to_string()))?;
+        let (min_seats, max_seats) = game.seats();
+        if !(min_seats.max(2)..=max_seats).contains(&spec.seats) {
+            return invalid(format!(
+                "--seats {}: a match of {} seats {} to {} bots (and a tournament at least 2)",
+                spec.seats,
+                game.name(),
+                min_seats,
+                max_seats
+            ));
+        }
+        if spec.seats > bots.len() {
+            return invalid(format!(
+                "--seats {} needs at least {} bots, but {} were given",
+                spec.seats,
+                spec.seats,
+                bots.len()
+            ));
+        }
+        if spec.seats > 2 && spec.format == Format::Swiss {
+            return invalid(format!(
+                "--format swiss pairs two bots per match; for --seats {} use a round robin",
+                spec.seats
+            ));
+        }
         if let Err(e) = game.check_settings(&spec.match_config.settings.0) {
             return invalid(e.to_string());
         }
@@ -145,11 +174,10 @@ impl Plan {
             if spec.maps[..i].contains(name) {
                 return invalid(format!("map '{name}' is given twice in --maps"));
             }
-            let (min_seats, _) = game.seats();
             let map = game
                 .start(&Setup {
                     map: MapChoice::Spec(name),
-                    seats: min_seats.max(2),
+                    seats: spec.seats,
                     seed: 0,
                     settings: &spec.match_config.settings.0,
                 })
@@ -185,6 +213,7 @@ impl Plan {
             format: spec.format,
             rounds,
             games_per_pair: spec.games_per_pair,
+            seats: spec.seats,
             seed: spec.seed,
             bots: bots
                 .iter()
@@ -198,17 +227,32 @@ impl Plan {
             sandbox: SandboxLimits::of(sandbox.config()),
             matches: 0,
         };
-        let n = plan.bots.len() as u64;
         plan.matches = match plan.format {
-            Format::RoundRobin => n * (n - 1) / 2 * plan.games_per_pairing(),
+            Format::RoundRobin => {
+                let matches = binomial(plan.bots.len() as u64, plan.seats as u64)
+                    .and_then(|groups| groups.checked_mul(plan.games_per_pairing()));
+                match matches {
+                    Some(m) if m <= MAX_MATCHES => m,
+                    _ => {
+                        return invalid(format!(
+                            "{} bots in groups of {} would play more than {} matches: \
+                             use fewer bots, fewer --seats or fewer maps",
+                            plan.bots.len(),
+                            plan.seats,
+                            MAX_MATCHES
+                        ));
+                    }
+                }
+            }
             Format::Swiss => u64::from(rounds) * plan.per_round(),
         };
         Ok(plan)
     }
 
-    /// Games one pairing plays: every map, `games_per_pair` times, both seat orders.
+    /// Games one group plays: every map, `games_per_pair` times, each
+    /// rotation of its seats.
     pub fn games_per_pairing(&self) -> u64 {
-        self.maps.len() as u64 * u64::from(self.games_per_pair) * 2
+        self.maps.len() as u64 * u64::from(self.games_per_pair) * self.seats as u64
     }
 
     /// Swiss: matches in each round (every bot but a bye plays one pairing).
@@ -238,22 +282,41 @@ impl Plan {
     }
 
     /// The matches of `pairs` (each `(a, b)`, `a` seated first in the first
-    /// game), numbered from `first_index`: for each game number, each map,
-    /// each pair, the two seat orders. So every pair's games interleave with
-    /// the others' and each bot's results spread over the whole order.
+    /// game), numbered from `first_index`, as [`Plan::group_matches`].
     pub fn pairing_matches(
         &self,
         round: u32,
         pairs: &[(usize, usize)],
         first_index: u64,
     ) -> Vec<MatchSpec> {
-        let mut specs = Vec::with_capacity(pairs.len() * self.games_per_pairing() as usize);
+        let groups: Vec<Vec<usize>> = pairs.iter().map(|&(a, b)| vec![a, b]).collect();
+        self.group_matches(round, &groups, first_index)
+    }
+
+    /// The matches of `groups` (bots in the seat order of the first game),
+    /// numbered from `first_index`: for each game number, each map, each
+    /// group, each rotation of its seats (the first bot in seat 0, then in
+    /// seat 1, ...; with two bots, both seat orders). So every bot plays
+    /// every seat equally often against the same opponents, every group's
+    /// games interleave with the others', and each bot's results spread over
+    /// the whole order.
+    pub fn group_matches(
+        &self,
+        round: u32,
+        groups: &[Vec<usize>],
+        first_index: u64,
+    ) -> Vec<MatchSpec> {
+        let mut specs = Vec::with_capacity(groups.len() * self.games_per_pairing() as usize);
         let mut index = first_index;
         for game in 0..self.games_per_pair {
             for map in 0..self.maps.len() {
                 let seed = self.match_seed(round, map, game);
-                for &(a, b) in pairs {
-                    for seats in [vec![a, b], vec![b, a]] {
+                for group in groups {
+                    for turn in 0..group.len() {
+                        // Rotation `turn`: seat s holds group[(s + k) % n],
+                        // k chosen so the first bot sits in seat `turn`.
+                        let n = group.len();
+                        let seats = (0..n).map(|s| group[(s + n - turn) % n]).collect();
                         specs.push(MatchSpec {
                             index,
                             round,
@@ -270,13 +333,11 @@ impl Plan {
         specs
     }
 
-    /// A round robin's matches: every pair `(i, j)` with `i < j`, in order.
+    /// A round robin's matches: every group of [`Plan::seats`] bots, in
+    /// lexicographic order (every pair `(i, j)` with `i < j`, with two).
     pub fn round_robin_matches(&self) -> Vec<MatchSpec> {
-        let n = self.bots.len();
-        let pairs: Vec<(usize, usize)> = (0..n)
-            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-            .collect();
-        self.pairing_matches(0, &pairs, 0)
+        let groups = combinations(self.bots.len(), self.seats);
+        self.group_matches(0, &groups, 0)
     }
 
     /// The settings one match is played with.
@@ -313,6 +374,7 @@ impl Plan {
             self.games_per_pair == other.games_per_pair,
             "games per pair",
         );
+        check(self.seats == other.seats, "seats per match");
         check(self.seed == other.seed, "seed");
         check(
             self.bots
@@ -345,5 +407,59 @@ impl Plan {
         check(self.config == other.config, "match settings");
         check(self.sandbox == other.sandbox, "sandbox limits");
         out
+    }
+}
+
+/// The most matches a tournament may plan: past it, a typo in `--seats` or
+/// the bot list would plan a tournament that never ends.
+pub const MAX_MATCHES: u64 = 10_000_000;
+
+/// `n` choose `k`, or `None` past `u64`.
+fn binomial(n: u64, k: u64) -> Option<u64> {
+    if k > n {
+        return Some(0);
+    }
+    // Each partial product is itself a binomial, so the division is exact.
+    (0..k.min(n - k)).try_fold(1u64, |acc, i| Some(acc.checked_mul(n - i)? / (i + 1)))
+}
+
+/// Every `k`-subset of `0..n`, each ascending, in lexicographic order. The
+/// plan has checked there are at most [`MAX_MATCHES`] of them.
+pub fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    if k == 0 || k > n {
+        return out;
+    }
+    let mut pick: Vec<usize> = (0..k).collect();
+    loop {
+        out.push(pick.clone());
+        // The rightmost index that can still move right.
+        let Some(i) = (0..k).rev().find(|&i| pick[i] < n - k + i) else {
+            return out;
+        };
+        pick[i] += 1;
+        for j in i + 1..k {
+            pick[j] = pick[j - 1] + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{binomial, combinations};
+
+    #[test]
+    fn combinations_are_every_subset_once_in_order() {
+        assert_eq!(
+            combinations(4, 2),
+            [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+        );
+        assert_eq!(combinations(5, 3).len(), 10);
+        assert_eq!(combinations(3, 3), [[0, 1, 2]]);
+        assert!(combinations(2, 3).is_empty());
+        assert_eq!(binomial(8, 4), Some(70));
+        assert_eq!(binomial(5, 3), Some(10));
+        assert_eq!(binomial(3, 5), Some(0));
+        assert_eq!(binomial(200, 100), None);
     }
 }

@@ -85,13 +85,41 @@ impl MatchRecord {
     }
 
     /// Chess points of the bot in `seat`: 1 for a win, ½ for a draw, 0 for
-    /// a loss, counted in half points (2, 1, 0) to stay exact.
+    /// a loss, counted in half points (2, 1, 0) to stay exact. With more
+    /// than two seats: 2 alone in first place, 1 sharing it, 0 below it.
     pub fn half_points(&self, seat: usize) -> u64 {
         match self.winner {
-            None => 1,
             Some(w) if w == seat => 2,
             Some(_) => 0,
+            None if self.players.len() == 2 || self.players[seat].rank == 0 => 1,
+            None => 0,
         }
+    }
+
+    /// The bot in `seat` against the bot in `other`, in half points: 2 if
+    /// it placed above, 1 level, 0 below. Head to head, this is
+    /// [`MatchRecord::half_points`].
+    pub fn half_points_against(&self, seat: usize, other: usize) -> u64 {
+        if self.players.len() == 2 {
+            return self.half_points(seat);
+        }
+        match self.players[seat].rank.cmp(&self.players[other].rank) {
+            std::cmp::Ordering::Less => 2,
+            std::cmp::Ordering::Equal => 1,
+            std::cmp::Ordering::Greater => 0,
+        }
+    }
+
+    /// The share of the other seats the bot in `seat` placed above (one
+    /// placed level counts half), from 0 to 1: with two seats, its chess
+    /// points.
+    pub fn score(&self, seat: usize) -> f64 {
+        let others = self.players.len().saturating_sub(1).max(1);
+        let half_points: u64 = (0..self.players.len())
+            .filter(|&other| other != seat)
+            .map(|other| self.half_points_against(seat, other))
+            .sum();
+        half_points as f64 / (2 * others) as f64
     }
 }
 

@@ -4,8 +4,8 @@
 use super::plan::{Format, Plan};
 use super::record::{FuelHistogram, MatchRecord};
 use serde::Serialize;
-use skillratings::Outcomes;
-use skillratings::weng_lin::{WengLinConfig, WengLinRating, weng_lin};
+use skillratings::weng_lin::{WengLinConfig, WengLinRating, weng_lin, weng_lin_multi_team};
+use skillratings::{MultiTeamOutcome, Outcomes};
 
 /// One bot's line of the standings.
 #[derive(Clone, Debug, Serialize)]
@@ -27,9 +27,11 @@ pub struct Standing {
     pub losses: u64,
     /// Swiss rounds sat out (0 in a round robin).
     pub byes: u32,
-    /// 1 per win, ½ per draw.
+    /// The sum of its match scores: head to head, 1 per win and ½ per
+    /// draw; in a free-for-all, the share of the others it placed above
+    /// (level counts half).
     pub points: f64,
-    /// `points / games`: the average of 1 (win), ½ (draw), 0 (loss).
+    /// `points / games`: from 0 (last every time) to 1 (first every time).
     pub average_score: f64,
     /// `lockstep_tick` calls made, over all its games.
     pub ticks: u64,
@@ -57,8 +59,9 @@ pub struct Standing {
 }
 
 /// Head to head, with bots in standings order: `wins[i][j]` is how many
-/// games `bots[i]` won against `bots[j]`, `draws[i][j]` how many they drew,
-/// `games[i][j]` how many they played.
+/// games `bots[i]` placed above `bots[j]` (won, with two seats),
+/// `draws[i][j]` how many they placed level, `games[i][j]` how many they
+/// played together.
 #[derive(Clone, Debug, Serialize)]
 pub struct Matrix {
     pub bots: Vec<String>,
@@ -88,22 +91,41 @@ pub struct Report {
 
 /// Each bot's Weng-Lin rating after every match in `records`, updated one
 /// match at a time in the order given (canonical index order), from the
-/// default 25 ± 8.33, with skillratings' default β = 25/6.
+/// default 25 ± 8.33, with skillratings' default β = 25/6. Head to head from
+/// the winner; with more seats from the game's ranking, each bot a team of
+/// one and equal places tied (Weng-Lin's multi-team update).
 pub fn rate(bots: usize, records: &[MatchRecord]) -> Vec<WengLinRating> {
     let config = WengLinConfig::new();
     let mut ratings = vec![WengLinRating::new(); bots];
     for record in records {
-        let [a, b] = record.spec.seats[..] else {
-            continue; // two-player matches only
-        };
-        let outcome = match record.winner {
-            None => Outcomes::DRAW,
-            Some(0) => Outcomes::WIN,
-            Some(_) => Outcomes::LOSS,
-        };
-        let (ra, rb) = weng_lin(&ratings[a], &ratings[b], &outcome, &config);
-        ratings[a] = ra;
-        ratings[b] = rb;
+        if let [a, b] = record.spec.seats[..] {
+            let outcome = match record.winner {
+                None => Outcomes::DRAW,
+                Some(0) => Outcomes::WIN,
+                Some(_) => Outcomes::LOSS,
+            };
+            let (ra, rb) = weng_lin(&ratings[a], &ratings[b], &outcome, &config);
+            ratings[a] = ra;
+            ratings[b] = rb;
+            continue;
+        }
+        let teams: Vec<[WengLinRating; 1]> = record
+            .spec
+            .seats
+            .iter()
+            .map(|&bot| [ratings[bot]])
+            .collect();
+        let ranked: Vec<(&[WengLinRating], MultiTeamOutcome)> = teams
+            .iter()
+            .zip(&record.players)
+            .map(|(team, seat)| (&team[..], MultiTeamOutcome::new(seat.rank as usize + 1)))
+            .collect();
+        let updated = weng_lin_multi_team(&ranked, &config);
+        for (&bot, team) in record.spec.seats.iter().zip(updated) {
+            if let Some(&rating) = team.first() {
+                ratings[bot] = rating;
+            }
+        }
     }
     ratings
 }
@@ -121,6 +143,7 @@ impl Report {
         for record in records {
             for (seat, &bot) in record.spec.seats.iter().enumerate() {
                 let tally = &mut stats[bot];
+                tally.points += record.score(seat);
                 match record.half_points(seat) {
                     2 => tally.wins += 1,
                     1 => tally.draws += 1,
@@ -142,7 +165,7 @@ impl Report {
                         continue;
                     }
                     games[bot][other] += 1;
-                    match record.half_points(seat) {
+                    match record.half_points_against(seat, other_seat) {
                         2 => wins[bot][other] += 1,
                         1 => draws[bot][other] += 1,
                         _ => {}
@@ -152,11 +175,10 @@ impl Report {
         }
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| {
-            let points = |x: usize| 2 * stats[x].wins + stats[x].draws;
             ratings[b]
                 .rating
                 .total_cmp(&ratings[a].rating)
-                .then(points(b).cmp(&points(a)))
+                .then(stats[b].points.total_cmp(&stats[a].points))
                 .then(a.cmp(&b))
         });
         let standings = order
@@ -165,7 +187,7 @@ impl Report {
             .map(|(place, &bot)| {
                 let t = &stats[bot];
                 let played = t.wins + t.draws + t.losses;
-                let points = t.wins as f64 + t.draws as f64 / 2.0;
+                let points = t.points;
                 Standing {
                     rank: place + 1,
                     bot: plan.bots[bot].name.clone(),
@@ -243,6 +265,8 @@ impl Report {
 /// One bot's running totals.
 #[derive(Default)]
 struct Tally {
+    /// The sum of its match scores ([`MatchRecord::score`]).
+    points: f64,
     wins: u64,
     draws: u64,
     losses: u64,

@@ -96,9 +96,12 @@ impl TuneSpec {
     /// [`TuneSpec::check`] but for the bots: the numbers and the maps, so
     /// that a bad argument is reported before any module is compiled.
     pub fn check_settings(&self) -> Result<(), String> {
-        if !(2..=8).contains(&self.players) {
+        let game = crate::games::find(&self.config.game).map_err(|e| e.to_string())?;
+        let (min, max) = game.seats();
+        if !(min..=max).contains(&self.players) {
             return Err(format!(
-                "--players must be 2 to 8 (seats in each sampling match), not {}",
+                "--players must be {min} to {max} (seats in each sampling match of {}), not {}",
+                game.name(),
                 self.players
             ));
         }
@@ -126,7 +129,7 @@ impl TuneSpec {
             return Err("--budgets needs at least one budget".into());
         }
         for map in &self.maps {
-            lockstep_game::Map::resolve(map, self.players, self.seed).map_err(|e| {
+            start(game, map, self.players, self.seed, &self.config).map_err(|e| {
                 format!(
                     "--maps: map '{map}' cannot be played by {} players: {e}",
                     self.players
@@ -227,13 +230,32 @@ impl TuneReport {
     }
 }
 
-/// The bundled maps with room for `players` (the default `--maps`).
-pub fn maps_for(players: usize) -> Vec<String> {
-    lockstep_game::Map::bundled_names()
-        .iter()
-        .filter(|name| {
-            lockstep_game::Map::bundled(name).is_some_and(|map| map.cores.len() >= players)
-        })
-        .map(|name| name.to_string())
+/// The bundled maps of `config`'s game with room for `players` (the
+/// default `--maps`).
+pub fn maps_for(config: &MatchConfig, players: usize) -> Vec<String> {
+    let Ok(game) = crate::games::find(&config.game) else {
+        return Vec::new();
+    };
+    game.bundled_maps()
+        .into_iter()
+        .filter(|name| start(game, name, players, 0, config).is_ok())
+        .map(String::from)
         .collect()
+}
+
+/// Sets up (and drops) a match of `game` on `map`: whether it can be played.
+fn start(
+    game: &dyn lockstep_game_api::GameDef,
+    map: &str,
+    players: usize,
+    seed: u64,
+    config: &MatchConfig,
+) -> Result<(), lockstep_game_api::SetupError> {
+    game.start(&lockstep_game_api::Setup {
+        map: lockstep_game_api::MapChoice::Spec(map),
+        seats: players,
+        seed,
+        settings: &config.settings.0,
+    })
+    .map(drop)
 }

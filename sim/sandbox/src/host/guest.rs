@@ -3,7 +3,7 @@
 
 use super::HostState;
 use super::wasi::Errno;
-use lockstep_sdk::abi::EXPORT_MEMORY;
+use lockstep_bot::abi::EXPORT_MEMORY;
 use wasmtime::{Caller, Memory};
 
 /// The bot's exported memory, if it has one (the ABI requires it; a host

@@ -8,7 +8,7 @@
 use super::HostState;
 use super::charge;
 use crate::costs::LOG_CALL_FUEL;
-use lockstep_sdk::abi::EXPORT_MEMORY;
+use lockstep_bot::abi::EXPORT_MEMORY;
 use wasmtime::{Caller, Error};
 
 /// The output streams a bot can write to: WASI's descriptors 1 and 2.

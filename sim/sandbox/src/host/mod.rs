@@ -26,7 +26,7 @@ pub(crate) use wasi::ProcExit;
 pub use wasi::{VIRTUAL_EPOCH_NS, VIRTUAL_TICK_NS};
 
 use super::WATCHDOG_SLICE;
-use lockstep_sdk::abi::{IMPORT_LOG, IMPORT_MODULE};
+use lockstep_bot::abi::{IMPORT_LOG, IMPORT_MODULE};
 use std::sync::atomic::Ordering;
 use wasmtime::wasmparser::ValType;
 use wasmtime::{Caller, Error, Linker, Trap};
