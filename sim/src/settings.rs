@@ -184,6 +184,9 @@ struct FileConfig {
     limits: Option<LimitsTable>,
     upload: Option<UploadTable>,
     cache: Option<CacheTable>,
+    /// The game's own settings (`lockstep games` lists each game's), checked
+    /// by the game named in `[match] game`.
+    game: Option<toml::Table>,
     /// `lockstep-server`'s own keys, checked by the server.
     server: Option<toml::Table>,
 }
@@ -295,6 +298,20 @@ fn keep_the_games_keys(m: &mut MatchConfig) -> Result<(), String> {
     Ok(())
 }
 
+/// `[game]`: keys of the game's own settings, over what `[match]` set; a
+/// key the game does not have is refused by the game, with its keys.
+fn set_the_games_keys(m: &mut MatchConfig, table: toml::Table) -> Result<(), String> {
+    let def = crate::games::find(&m.game).map_err(|e| format!("[match] game: {e}"))?;
+    for (key, value) in table {
+        let value = serde_json::to_value(value).map_err(|e| format!("[game] {key}: {e}"))?;
+        m.settings.set(&key, value);
+    }
+    m.settings.0 = def
+        .check_settings(&m.settings.0)
+        .map_err(|e| format!("[game]: {e}"))?;
+    Ok(())
+}
+
 /// Under `resume` the watchdog reads the clock between slices that divide
 /// `tick_fuel`; a budget without a divisor between 62,500 and 1,000,000
 /// (a prime, say) would let one slice run a whole tick unwatched.
@@ -348,7 +365,11 @@ impl FileConfig {
         if let Some(t) = self.match_ {
             if let Some(game) = t.game {
                 let def = crate::games::find(&game).map_err(|e| format!("[match] game: {e}"))?;
-                m.map = def.default_map().to_string();
+                if def.name() != m.game {
+                    // Another game starts from its own settings.
+                    m.map = def.default_map().to_string();
+                    m.settings.0 = def.default_settings();
+                }
                 m.game = game;
             }
             let (has_ticks, has_actions) = (t.max_ticks.is_some(), t.max_actions.is_some());
@@ -376,6 +397,9 @@ impl FileConfig {
             set(&mut m.threads, "[match] threads", t.threads, 1, 1024)?;
         }
         keep_the_games_keys(m)?;
+        if let Some(table) = self.game {
+            set_the_games_keys(m, table)?;
+        }
         let sb = &mut s.sandbox;
         if let Some(l) = self.limits {
             set(

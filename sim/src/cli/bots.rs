@@ -64,8 +64,9 @@ pub fn list_games() -> Result<(), String> {
         println!("    bots         {}", bots.join(", "));
     }
     println!(
-        "\nEach game's rules and wire types are in docs/games/; settings go in the \
-         config's [match] table."
+        "\nEach game's rules and wire types are in docs/games/ (the reference game's in \
+         docs/rules.md); its settings go in the config's [game] table, `game` and \
+         `max_ticks` in [match]."
     );
     Ok(())
 }

@@ -25,7 +25,14 @@ pub(super) fn problems(base: &Settings, text: &str) -> Vec<String> {
             found.push((at, format!("line {line}, column {column}: {what}")));
         }
     } else {
+        // `[game]` keys are the game's of `[match] game`, so each is checked
+        // over a base that already plays it.
+        let game_base = games_base(base, root.get_ref());
         for (name, value) in root.get_ref() {
+            let base = match name.get_ref().as_ref() {
+                "game" => &game_base,
+                _ => base,
+            };
             match value.get_ref() {
                 // The game server's own table: the server checks it.
                 DeValue::Table(_) if name.get_ref() == "server" => {}
@@ -64,6 +71,23 @@ pub(super) fn problems(base: &Settings, text: &str) -> Vec<String> {
             false => format!("line {}: {message}", line_column(text, at).0),
         })
         .collect()
+}
+
+/// `base` with the file's `[match] game` applied, if it names a game.
+fn games_base(base: &Settings, root: &DeTable<'_>) -> Settings {
+    let mut games = base.clone();
+    let named = root.iter().find(|(name, _)| name.get_ref() == "match");
+    if let Some((_, table)) = named
+        && let DeValue::Table(keys) = table.get_ref()
+        && let Some((_, game)) = keys.iter().find(|(key, _)| key.get_ref() == "game")
+        && let DeValue::String(game) = game.get_ref()
+        && let Ok(def) = crate::games::find(game)
+    {
+        games.match_config.game = def.name().to_string();
+        games.match_config.map = def.default_map().to_string();
+        games.match_config.settings.0 = def.default_settings();
+    }
+    games
 }
 
 /// Why a one-key document is refused.

@@ -114,3 +114,46 @@ fn resume_needs_a_tick_fuel_the_watchdog_can_slice() {
     );
     assert!(s.is_ok(), "2^50, the most allowed, slices into 2^19s");
 }
+
+#[test]
+fn the_game_table_sets_the_games_own_settings() {
+    let s = Settings::parse(
+        "snake.toml",
+        "[match]\ngame = \"snake\"\nmax_ticks = 300\n[game]\nhazards = \"royale\"\nshrink_every = 25\n",
+    )
+    .unwrap();
+    let m = &s.match_config;
+    assert_eq!(m.game, "snake");
+    assert_eq!(m.map, "standard");
+    assert_eq!(m.settings.get_u64("max_ticks"), Some(300));
+    assert_eq!(m.settings.get_u64("shrink_every"), Some(25));
+    assert_eq!(
+        m.settings.get("hazards"),
+        Some(&serde_json::json!("royale"))
+    );
+    // Every other key of the game's, at its default; none of the reference game's.
+    assert_eq!(m.settings.get_u64("minimum_food"), Some(1));
+    assert_eq!(m.settings.get("max_actions"), None);
+
+    // Another game, its own defaults: connect four has no order cap.
+    let s = Settings::parse("c4.toml", "[match]\ngame = \"connect-four\"\n").unwrap();
+    assert_eq!(s.match_config.settings.get("max_actions"), None);
+    assert_eq!(
+        s.match_config.settings.get("max_ticks"),
+        Some(&serde_json::Value::Null)
+    );
+}
+
+#[test]
+fn a_key_the_game_lacks_is_named_with_its_line() {
+    let text = "[match]\ngame = \"snake\"\n[game]\nhazard = \"royale\"\nshrink_every = 0\n";
+    let e = Settings::parse("snake.toml", text).unwrap_err().to_string();
+    assert!(e.contains("line 4") && e.contains("hazard"), "{e}");
+    assert!(e.contains("hazards"), "the game's keys are listed: {e}");
+    assert!(e.contains("line 5") && e.contains("shrink_every"), "{e}");
+    // The reference game's keys are not snake's, and the other way round.
+    let e = Settings::parse("c.toml", "[game]\nhazards = \"royale\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("[game]") && e.contains("hazards"), "{e}");
+}
