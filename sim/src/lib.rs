@@ -1,15 +1,15 @@
-//! Lockstep without a network: the wasm sandbox, the match loop, the CLI.
+//! Lockstep without a network: the engine (`lockstep-engine`: the match
+//! loop, replays, tournaments) re-exported beside what this crate adds: the
+//! bundled bots, the starter kits, the admin config, `tune` and the
+//! `lockstep` CLI.
 
 pub mod bundled;
 pub mod fuel;
-pub mod games;
-pub mod json;
 pub mod kits;
-pub mod match_loop;
-pub mod replay;
 pub mod settings;
-pub mod tournament;
 pub mod tune;
+
+pub use lockstep_engine::{games, json, match_loop, replay, tournament};
 
 /// The wasm sandbox, a crate of its own (`sim/sandbox`) so that it cannot
 /// name the match loop or a game.

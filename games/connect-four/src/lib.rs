@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Connect four's registry entry: the one line that adds it to the engine's
-/// list of games (`sim/src/games.rs`).
+/// list of games (`games/registry/src/lib.rs`).
 pub const DEF: &dyn lockstep_game_api::GameDef = lockstep_game_api::def::<ConnectFour>();
 
 /// The board sizes a map may have, in columns and in rows.

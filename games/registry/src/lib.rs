@@ -1,9 +1,12 @@
 //! The games this build hosts: one registration line each.
 //!
 //! A game is a crate implementing `lockstep_game_api::Game`; its registry
-//! entry (`def::<MyGame>()`) goes in [`GAMES`]. Everything else (the match
-//! loop, replays, `verify`, the viewer, tournaments, `tune`, the server)
-//! finds it here by name. `docs/new-game.md` walks through adding one.
+//! entry (`def::<MyGame>()`) goes in [`GAMES`], and the crate in this one's
+//! `Cargo.toml`. Everything else (the engine's match loop, replays,
+//! `verify`, the viewer, tournaments; `tune`, the CLI, the server) finds it
+//! here by name, as a `dyn GameDef`: the engine depends on this crate and
+//! on no game's, so it cannot name a game's types. `docs/new-game.md` walks
+//! through adding one.
 
 use lockstep_game_api::GameDef;
 

@@ -6,7 +6,10 @@ use super::*;
 use crate::replay::ReplayReader;
 
 fn format_3_file() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/format-3.replay");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/golden/format-3.replay"
+    );
     std::fs::read(path).unwrap()
 }
 
@@ -105,7 +108,7 @@ fn a_format_3_file_upgrades_to_the_reference_games_records() {
         .flat_map(|t| &t.bots)
         .find(|b| b.actions.len() > 1)
         .unwrap();
-    let orders: Vec<Action> = postcard::from_bytes(&moved.actions).unwrap();
+    let orders: Vec<ActionV3> = postcard::from_bytes(&moved.actions).unwrap();
     assert!(!orders.is_empty());
     let score = summary.scores[0].get("core_hp");
     assert!(score.is_some(), "{:?}", summary.scores[0]);

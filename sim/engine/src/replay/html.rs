@@ -3,38 +3,44 @@
 //! opens from disk with no server and no network.
 
 /// The page, whose `<link>` and `<script src>` tags below are replaced.
-const INDEX: &str = include_str!("../../../assets/viewer/index.html");
+const INDEX: &str = include_str!("../../../../assets/viewer/index.html");
 const STYLESHEET_TAG: &str = r#"<link rel="stylesheet" href="viewer.css">"#;
-const STYLESHEET: &str = include_str!("../../../assets/viewer/viewer.css");
+const STYLESHEET: &str = include_str!("../../../../assets/viewer/viewer.css");
 /// The scripts, in the order the page loads them: the shared model and
 /// board, one renderer per game (`games/`; a game without one is shown as
 /// text), then the shared panels, charts and controls.
 const SCRIPTS: [(&str, &str); 8] = [
-    ("model.js", include_str!("../../../assets/viewer/model.js")),
+    (
+        "model.js",
+        include_str!("../../../../assets/viewer/model.js"),
+    ),
     (
         "render.js",
-        include_str!("../../../assets/viewer/render.js"),
+        include_str!("../../../../assets/viewer/render.js"),
     ),
     (
         "games/cores.js",
-        include_str!("../../../assets/viewer/games/cores.js"),
+        include_str!("../../../../assets/viewer/games/cores.js"),
     ),
     (
         "games/snake.js",
-        include_str!("../../../assets/viewer/games/snake.js"),
+        include_str!("../../../../assets/viewer/games/snake.js"),
     ),
     (
         "games/connect-four.js",
-        include_str!("../../../assets/viewer/games/connect-four.js"),
+        include_str!("../../../../assets/viewer/games/connect-four.js"),
     ),
     (
         "panels.js",
-        include_str!("../../../assets/viewer/panels.js"),
+        include_str!("../../../../assets/viewer/panels.js"),
     ),
-    ("chart.js", include_str!("../../../assets/viewer/chart.js")),
+    (
+        "chart.js",
+        include_str!("../../../../assets/viewer/chart.js"),
+    ),
     (
         "viewer.js",
-        include_str!("../../../assets/viewer/viewer.js"),
+        include_str!("../../../../assets/viewer/viewer.js"),
     ),
 ];
 /// The empty data element the viewer reads its JSON from.

@@ -1,7 +1,9 @@
 //! Replays of formats 1 to 3, written before the engine hosted more than one
 //! game: the reference game's settings, map rows and orders stood in the
 //! records as its own types. They are read into this format's records here,
-//! the one place the replay module names the reference game.
+//! through frozen copies of those types' wire shape as engine 0.2 wrote them
+//! (`SettingsV3`, `ActionV3`): the engine depends on no game's crate, and a
+//! file's format never changes after it is written.
 //!
 //! Format 1 and 2 headers give the native stack's size where format 3 gives
 //! `stack_units`; format 2 added the `exited` outcome (a string in
@@ -13,10 +15,44 @@ use super::format::{
 };
 use crate::json::Json;
 use crate::match_loop::{MatchConfig, OverrunPolicy};
-use lockstep_game::GameConfig;
 use lockstep_game_api::RecordedMap;
-use lockstep_sdk::Action;
 use serde::{Deserialize, Serialize};
+
+/// The reference game's settings (`GameConfig`, rules version 1) as formats
+/// 1 to 3 hold them: the same fields in the same order, so the same postcard
+/// bytes and the same JSON keys.
+#[derive(Deserialize, Serialize)]
+struct SettingsV3 {
+    rules: RulesV3,
+    max_ticks: u32,
+    max_actions: u32,
+}
+
+#[derive(Deserialize, Serialize)]
+struct RulesV3 {
+    core_hp: u16,
+    unit_hp: u16,
+    unit_damage: u16,
+    unit_cost: u32,
+    start_energy: u32,
+    core_income: u32,
+    harvest_amount: u32,
+    unit_vision2: u32,
+    core_vision2: u32,
+    max_units: u16,
+}
+
+/// One order of the reference game (`lockstep_sdk::Action`) as formats 1 to
+/// 3 hold it. A unit id and a direction (an enum of four unit variants) are
+/// both a postcard varint, so re-encoding gives the very bytes read: the
+/// reference game's canonical bytes of the list.
+#[derive(Deserialize, Serialize)]
+enum ActionV3 {
+    Spawn { dir: u32 },
+    Move { unit: u32, dir: u32 },
+    Attack { unit: u32, dir: u32 },
+    Harvest { unit: u32, dir: u32 },
+}
 
 /// The reference game's name, which every older file played.
 const GAME: &str = "cores";
@@ -43,7 +79,7 @@ struct ConfigV3 {
     init_fuel: u64,
     bucket_cap: u64,
     overrun: OverrunPolicy,
-    game: GameConfig,
+    game: SettingsV3,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +159,7 @@ struct BotV3 {
     budget: u64,
     fuel: u64,
     outcome: OutcomeRecord,
-    actions: Vec<Action>,
+    actions: Vec<ActionV3>,
     logs: Vec<String>,
     logs_dropped: u32,
 }
