@@ -8,9 +8,9 @@ mod connections;
 mod fairness;
 mod quotas;
 
+use crate::game::{HostedGame, LADDER_SEATS};
 pub use connections::Connections;
 pub use fairness::{Challenges, Rerecording};
-use lockstep_game::Map;
 use lockstep_sim::settings::Settings;
 pub use quotas::Quotas;
 use serde::Deserialize;
@@ -24,6 +24,9 @@ pub struct ServerConfig {
     /// as the config file sets them. An admin can change the per-match keys
     /// while the server runs: `AppState::settings()` is what is in force.
     pub settings: Settings,
+    /// The game every match of this server plays: the admin config's
+    /// `[match] game` (default `cores`), one per server (`game.rs`).
+    pub game: HostedGame,
     /// Where to listen. Default `127.0.0.1:8080`: loopback only. Port 0 lets
     /// the system pick one (the first line on stdout says which).
     pub listen: SocketAddr,
@@ -39,8 +42,9 @@ pub struct ServerConfig {
     pub admin_token_file: PathBuf,
     /// Matches the ladder plays at once. Default 1.
     pub ladder_workers: usize,
-    /// The maps the ladder picks from (bundled names or `random:WxH`).
-    /// Default `["duel", "random:32x32"]`.
+    /// The maps the ladder picks from (the game's bundled names or
+    /// generated maps such as `random:WxH`). Default: the game's tournament
+    /// maps (the reference game's `["duel", "random:32x32"]`).
     pub ladder_maps: Vec<String>,
     /// Whether the ladder schedules matches at all. Default true.
     pub ladder_enabled: bool,
@@ -208,6 +212,7 @@ impl ServerConfig {
         t: ServerTable,
         base: Option<&Path>,
     ) -> Result<ServerConfig, String> {
+        let game = HostedGame::find(&settings.match_config.game)?;
         let connections = Connections::read(&t)?;
         let quotas = Quotas::read(&t)?;
         let challenges = Challenges::read(&t)?;
@@ -239,18 +244,16 @@ impl ServerConfig {
             .map(resolve)
             .unwrap_or_else(|| data_dir.join("admin-token"));
         let ladder_workers = in_range("ladder_workers", t.ladder_workers, 1, 1, 256)? as usize;
-        let ladder_maps = t
-            .ladder_maps
-            .unwrap_or_else(|| vec!["duel".to_string(), "random:32x32".to_string()]);
+        let ladder_maps = t.ladder_maps.unwrap_or_else(|| game.default_ladder_maps());
         if ladder_maps.is_empty() {
-            return Err(
-                "[server] ladder_maps = [] is empty: allowed a list of one or more \
-                        map names (bundled maps or \"random:WxH\")"
-                    .to_string(),
-            );
+            return Err(format!(
+                "[server] ladder_maps = [] is empty: allowed a list of one or more of {}",
+                game.maps_in_words()
+            ));
         }
         for spec in &ladder_maps {
-            check_ladder_map(spec)?;
+            game.check_map(spec, LADDER_SEATS, &settings.match_config.settings.0)
+                .map_err(|e| format!("[server] ladder_maps has {spec:?}: {e}"))?;
         }
         let ladder_pause_ms = in_range("ladder_pause_ms", t.ladder_pause_ms, 1000, 0, 3_600_000)?;
         let default = Retention::default();
@@ -284,6 +287,7 @@ impl ServerConfig {
             in_range("upload_timeout_secs", t.upload_timeout_secs, 60, 1, 3600)?;
         Ok(ServerConfig {
             settings,
+            game,
             listen,
             data_dir,
             max_upload_bytes,
@@ -318,21 +322,6 @@ impl ServerConfig {
     pub fn replays_dir(&self) -> PathBuf {
         self.data_dir.join("replays")
     }
-}
-
-/// A ladder map: a bundled map's name or `random:WxH` (never a file: the
-/// maps are part of the config, not of the file system), playable by two.
-fn check_ladder_map(spec: &str) -> Result<(), String> {
-    let names = Map::bundled_names();
-    if !spec.starts_with("random:") && !names.contains(&spec) {
-        return Err(format!(
-            "[server] ladder_maps has {spec:?}: allowed the bundled maps ({}) or \"random:WxH\"",
-            names.join(", ")
-        ));
-    }
-    Map::resolve(spec, 2, 0)
-        .map(drop)
-        .map_err(|e| format!("[server] ladder_maps has {spec:?}: {e}"))
 }
 
 /// `value` (or `default`) checked against `min..=max`.
@@ -385,6 +374,7 @@ mod tests {
             (c.ladder_workers, c.ladder_enabled, c.ladder_pause_ms),
             (1, true, 1000)
         );
+        assert_eq!(c.game.name(), "cores");
         assert_eq!(c.ladder_maps, ["duel", "random:32x32"]);
         assert_eq!(c.retention, Retention::default());
         assert_eq!(c.registrations_per_hour, 20);
@@ -422,6 +412,40 @@ mod tests {
                 .unwrap();
         assert_eq!(c.bots_per_player, 1);
         assert_eq!((c.uploads_at_once, c.upload_timeout_secs), (9, 5));
+    }
+
+    #[test]
+    fn the_game_is_the_match_tables_and_the_ladder_plays_its_maps() {
+        let c = parse("[match]\ngame = \"snake\"\nmax_ticks = 50\n").unwrap();
+        assert_eq!(c.game.name(), "snake");
+        assert_eq!(c.ladder_maps, ["standard", "small", "large"]);
+        assert_eq!(c.settings.match_config.max_ticks(), 50);
+        let c =
+            parse("[server]\nladder_maps = [\"random:9x9\"]\n[match]\ngame = \"snake\"\n").unwrap();
+        assert_eq!(c.ladder_maps, ["random:9x9"]);
+        // A map of another game is refused, naming this game's maps.
+        let e =
+            parse("[server]\nladder_maps = [\"duel\"]\n[match]\ngame = \"snake\"\n").unwrap_err();
+        assert!(
+            e.starts_with(
+                "config 'server.toml': [server] ladder_maps has \"duel\": unknown map 'duel': \
+                 use the snake maps standard, small, large, or random:WxH"
+            ),
+            "{e}"
+        );
+        let e = parse("[server]\nladder_maps = [\"random:32x32\"]\n[match]\ngame = \"snake\"\n")
+            .unwrap_err();
+        assert!(
+            e.contains("use the snake maps standard, small, large"),
+            "{e}"
+        );
+        let c = parse("[match]\ngame = \"connect-four\"\n").unwrap();
+        assert_eq!(
+            (c.game.name(), &c.ladder_maps[..]),
+            ("connect-four", &["classic".to_string()][..])
+        );
+        let e = parse("[match]\ngame = \"chess\"\n").unwrap_err();
+        assert!(e.contains("no game is called \"chess\""), "{e}");
     }
 
     #[test]
@@ -472,16 +496,23 @@ mod tests {
         assert!(e.contains("ladder_maps = [] is empty"), "{e}");
         let e = parse("[server]\nladder_maps = [\"duel\", \"dule\"]\n").unwrap_err();
         assert!(
-            e.contains("[server] ladder_maps has \"dule\": allowed the bundled maps (duel"),
+            e.contains(
+                "[server] ladder_maps has \"dule\": unknown map 'dule': use the cores maps \
+                 duel, crossroads, arena, or random:WxH"
+            ),
             "{e}"
         );
         let e = parse("[server]\nladder_maps = [\"random:2x2\"]\n").unwrap_err();
         assert!(
-            e.contains("[server] ladder_maps has \"random:2x2\": "),
+            e.contains("[server] ladder_maps has \"random:2x2\": ")
+                && e.contains("random map size 2x2 out of range"),
             "{e}"
         );
         let e = parse("[server]\nladder_maps = [\"/etc/passwd\"]\n").unwrap_err();
-        assert!(e.contains("allowed the bundled maps"), "{e}");
+        assert!(
+            e.contains("use the cores maps duel, ") && e.ends_with("; never a file"),
+            "{e}"
+        );
         let e = parse("[budget]\ntick_fuel = 0\n").unwrap_err();
         assert!(e.contains("[budget] tick_fuel = 0 is out of range"), "{e}");
         let e = ServerConfig::load(Some(Path::new("/no/such.toml"))).unwrap_err();

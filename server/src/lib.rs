@@ -12,6 +12,7 @@ pub mod config;
 pub mod conn;
 pub mod db;
 pub mod error;
+pub mod game;
 pub mod guards;
 pub mod ladder;
 pub mod listener;

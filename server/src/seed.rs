@@ -8,7 +8,7 @@ use crate::db::bots::{self, NewModule};
 use crate::db::players::{self, Player, Role};
 use crate::error::ApiError;
 use crate::{quota, storage};
-use lockstep_sim::bundled::BUNDLED_BOTS;
+use lockstep_sim::bundled::{BUNDLED_BOTS, BundledBot};
 use lockstep_sim::sandbox::report::summary_json;
 use std::path::Path;
 
@@ -76,10 +76,12 @@ pub fn ensure_admin(state: &AppState, token_file: &Path, new_token: bool) -> Res
     Ok(())
 }
 
-/// The bundled bots (hostile ones excepted) as the house player's bots: a
-/// bot whose current version is already these bytes is left alone, one
-/// whose bytes changed (a new build) gets a new version. Returns how many
-/// versions were added.
+/// The bundled bots of the server's game (hostile ones excepted) as the
+/// house player's bots: a bot whose current version is already these bytes
+/// is left alone, one whose bytes changed (a new build) gets a new version.
+/// A house bot named after a bundled bot of another game (seeded by an
+/// earlier build, which seeded them all) is retired: it could only fail.
+/// Returns how many versions were added.
 pub fn seed_house_bots(state: &AppState) -> Result<usize, String> {
     let db_error = |e: rusqlite::Error| format!("seeding the house bots: {e}");
     // A token nobody is ever given: the house cannot be logged in as.
@@ -95,8 +97,32 @@ pub fn seed_house_bots(state: &AppState) -> Result<usize, String> {
         .map_err(|e| e.to_string())?
         .map_err(db_error)?
         .ok_or_else(|| format!("a player named '{HOUSE}' exists and is not the house"))?;
+    let game = state.config.game.name();
+    let (ours, others): (Vec<&BundledBot>, Vec<&BundledBot>) = BUNDLED_BOTS
+        .iter()
+        .filter(|b| !b.is_hostile())
+        .partition(|b| b.game == game);
+    for other in others {
+        let retired = state
+            .db
+            .blocking(|conn| -> rusqlite::Result<bool> {
+                match bots::find(conn, house.id, other.name)? {
+                    Some(bot) if bot.active => bots::set_active(conn, bot.id, false),
+                    _ => Ok(false),
+                }
+            })
+            .map_err(|e| e.to_string())?
+            .map_err(db_error)?;
+        if retired {
+            tracing::info!(
+                bot = other.name,
+                plays = other.game,
+                "house bot of another game retired"
+            );
+        }
+    }
     let mut added = 0;
-    for bundled in BUNDLED_BOTS.iter().filter(|b| !b.is_hostile()) {
+    for bundled in ours {
         let hash = blake3::hash(bundled.wasm).to_hex().to_string();
         let current = state
             .db

@@ -72,6 +72,18 @@ pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
     let db_path = config.db_path();
     let conn = db::open(&db_path)
         .map_err(|e| format!("cannot open the database {}: {e}", db_path.display()))?;
+    let game = config.game.name();
+    let made_for = db::settings::folder_game(&conn, game)
+        .map_err(|e| format!("cannot read the database {}: {e}", db_path.display()))?;
+    if made_for != game {
+        return Err(format!(
+            "the data folder {} holds a ladder of {made_for:?}, and this config plays {game:?} \
+             ([match] game): a server hosts one game, so give a ladder of {game:?} a data \
+             folder of its own ([server] data_dir), or set [match] game = {made_for:?} \
+             (docs/server.md, \"One game per server\")",
+            data_dir.display()
+        ));
+    }
     let sandbox = Sandbox::new(config.settings.sandbox.clone())?;
     // An unusable folder was logged as a warning by `Sandbox::new`.
     if let Ok(dir) = sandbox.disk_cache() {
@@ -85,6 +97,7 @@ pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
     let added = seed::seed_house_bots(&state)?;
     tracing::info!(
         data = %state.config.data_dir.display(),
+        game = state.config.game.name(),
         house_versions_added = added,
         "data folder ready"
     );

@@ -545,6 +545,10 @@ fn admins_change_the_budgets_and_no_one_else_does() {
             "[limits] memory_bytes is fixed while the server runs",
         ),
         (
+            json!({"match": {"game": "snake"}}),
+            "[match] game is fixed: a server hosts one game",
+        ),
+        (
             json!({"budget": {"tick_fuel": [1]}}),
             "[budget] tick_fuel: the value must be a number or a string",
         ),

@@ -28,12 +28,14 @@ fn restarts_keep_everything_and_seed_the_house_once() {
     };
     let seeded = house(&s);
     let names: Vec<&str> = seeded.iter().map(|(_, n, _)| n.as_str()).collect();
+    // The bundled bots of the server's game (the reference game's here).
     let expected: Vec<&str> = lockstep_sim::bundled::BUNDLED_BOTS
         .iter()
-        .filter(|b| !b.is_hostile())
+        .filter(|b| !b.is_hostile() && b.game == "cores")
         .map(|b| b.name)
         .collect();
     assert_eq!(names, expected);
+    assert!(names.contains(&"rusher") && !names.contains(&"snake-flood"));
     assert!(seeded.iter().all(|(_, _, v)| *v == 1));
 
     let admin = s.admin_token();

@@ -248,6 +248,13 @@ fn parse_changes(
                     CHANGEABLE.join(", ")
                 )));
             }
+            if key == "match.game" {
+                return Err(bad(format!(
+                    "{label} is fixed: a server hosts one game, which its data folder keeps \
+                     (docs/server.md, \"One game per server\"); changeable here: {}",
+                    CHANGEABLE.join(", ")
+                )));
+            }
             if !CHANGEABLE.contains(&key.as_str()) {
                 return Err(bad(format!(
                     "{label} is fixed while the server runs (it configures the sandbox every \

@@ -19,6 +19,7 @@ use crate::auth::Auth;
 use crate::db::bots::{self, Bot, NewModule};
 use crate::db::players::Player;
 use crate::error::{ApiError, ErrorBody};
+use crate::game::GameName;
 use crate::quota::{self, Recorded};
 use crate::storage;
 use axum::Json;
@@ -72,6 +73,8 @@ pub struct Uploaded {
     pub recorded: Recorded,
     /// `[server] bytes_per_player` for this player; `None`: no limit.
     pub bytes_per_player: Option<u64>,
+    /// The game the server's matches play, which the bot must.
+    pub game: GameName,
 }
 
 impl Uploaded {
@@ -87,6 +90,7 @@ impl Uploaded {
     pub fn json(&self) -> UploadAnswer {
         UploadAnswer {
             bot: BotJson::of(&self.bot),
+            game: self.game.clone(),
             module: self.module.clone(),
             new_version: self.new_version,
             storage: UploadStorage {
@@ -109,6 +113,10 @@ impl Uploaded {
 #[derive(Serialize, ToSchema)]
 pub struct UploadAnswer {
     bot: BotJson,
+    /// The game this server's matches play (`GET /api/game`): the ladder
+    /// pairs the bot with this game's bots, and a module written for
+    /// another game fails its init in every match.
+    game: GameName,
     /// The module's hash (lowercase hex blake3 of its bytes).
     module: String,
     /// False when the bytes equal the bot's current version's (200).
@@ -350,6 +358,7 @@ pub async fn accept_upload(
         new_version: upload.new_version,
         bytes_per_player: quota::counts_bytes(player).then_some(quotas.bytes_per_player),
         recorded,
+        game: state.config.game.named(),
     })
 }
 

@@ -56,11 +56,13 @@ pub enum BotRef {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"bots": ["house/rusher", "harvester"], "map": "duel", "seed": 7}))]
 pub struct ChallengeBody {
-    /// 2 to 8 bots, in seat order: an id, `owner/name`, or a name only one
-    /// player uses.
-    #[schema(min_items = 2, max_items = 8)]
+    /// As many bots as the server's game seats (`GET /api/game`: 2 to 8 for
+    /// the reference game, 1 to 8 for snake, 2 for connect four), in seat
+    /// order: an id, `owner/name`, or a name only one player uses.
+    #[schema(min_items = 1, max_items = 8)]
     bots: Vec<BotRef>,
-    /// A bundled map (`duel`, `crossroads`, `arena`) or `random:WxH`;
+    /// One of the game's bundled maps (the reference game's `duel`,
+    /// `crossroads`, `arena`) or a map it generates (`random:WxH`);
     /// default: the first of `ladder_maps`.
     map: Option<String>,
     /// 0 to 2^63 - 1; default: random.
@@ -106,9 +108,13 @@ async fn challenge(
             .into_response();
         }
     };
-    if !(2..=8).contains(&body.bots.len()) {
+    let game = state.config.game;
+    let (fewest, most) = game.seats();
+    if !(fewest..=most).contains(&body.bots.len()) {
         return ApiError::BadRequest(format!(
-            "a match needs 2 to 8 bots, but {} were given",
+            "a match of {} needs {}, but {} were given",
+            game.name(),
+            game.seats_in_words(),
             body.bots.len()
         ))
         .into_response();
@@ -160,7 +166,11 @@ async fn challenge(
     let limits = state.config.challenges;
     let checked = {
         let map = map.clone();
-        tokio::task::spawn_blocking(move || ladder::check_challenge_map(&map, players)).await
+        let settings = match_config.settings.0.clone();
+        tokio::task::spawn_blocking(move || {
+            ladder::check_challenge_map(game, &map, players, &settings)
+        })
+        .await
     };
     match checked {
         Ok(Ok(())) => {}

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod bot_upload;
 pub mod bots;
+pub mod game;
 pub mod players;
 mod quota;
 
@@ -64,6 +65,7 @@ pub fn router() -> Router<State> {
         .route("/api/bots/{bot}/activate", post(bots::activate))
         .route("/api/modules/{hash}", get(versions::module_by_hash))
         .route("/api/leaderboard", get(bots::leaderboard))
+        .route("/api/game", get(game::show))
         .route("/api/openapi.json", get(openapi::document))
         .route(
             "/api/admin/settings",

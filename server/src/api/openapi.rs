@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, bot_upload, bots, matches, players, replays, versions};
+use super::{admin, bot_upload, bots, game, matches, players, replays, versions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +39,7 @@ use super::{admin, bot_upload, bots, matches, players, replays, versions};
         bots::activate,
         versions::module_by_hash,
         bots::leaderboard,
+        game::show,
         admin::show_settings,
         admin::change_settings,
         matches::challenge,
@@ -56,7 +57,7 @@ use super::{admin, bot_upload, bots, matches, players, replays, versions};
         (name = "versions", description = "module downloads and deleting versions"),
         (name = "matches", description = "challenges, matches, replays"),
         (name = "admin", description = "the admin's settings"),
-        (name = "meta", description = "this document"),
+        (name = "meta", description = "the hosted game, and this document"),
     )
 )]
 pub struct ApiDoc;

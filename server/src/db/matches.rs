@@ -366,7 +366,9 @@ pub struct MatchView {
     /// Where a finished match's replay comes from: `file` (kept),
     /// `recorded_again` (pruned, and played again to the same replay hash
     /// when asked for), `gone` (pruned, and played by a build that did not
-    /// keep the settings it needs); `null` until the match has finished.
+    /// keep the settings it needs, or by one from before the engine hosted
+    /// more than one game, whose replays were of another format); `null`
+    /// until the match has finished.
     #[schema(value_type = Option<String>)]
     pub replay: Option<&'static str>,
     /// Why it failed.
@@ -393,7 +395,9 @@ pub struct SeatView {
 
 const VIEW_COLUMNS: &str = "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
     m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
-    m.replay_hash, m.error, m.replay_pruned_at, m.played_with IS NOT NULL";
+    m.replay_hash, m.error, m.replay_pruned_at,
+    COALESCE(CASE WHEN json_valid(m.played_with)
+        THEN json_type(m.played_with, '$.match.game') = 'text' END, 0)";
 
 fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
     Ok(MatchView {
@@ -426,12 +430,8 @@ fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
 
 /// [`MatchView::replay`] from the match's state, when its replay was
 /// pruned and whether it keeps what it was played with.
-fn replay_source(
-    state: &str,
-    pruned_at: Option<i64>,
-    has_played_with: bool,
-) -> Option<&'static str> {
-    match (state, pruned_at, has_played_with) {
+fn replay_source(state: &str, pruned_at: Option<i64>, recordable: bool) -> Option<&'static str> {
+    match (state, pruned_at, recordable) {
         ("finished", None, _) => Some("file"),
         ("finished", Some(_), true) => Some("recorded_again"),
         ("finished", Some(_), false) => Some("gone"),

@@ -563,4 +563,49 @@ mod tests {
         drop(one);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn a_pruned_replay_played_before_games_is_gone() {
+        let dir = temp("before-games");
+        let conn = super::open(&dir.join("t.db")).unwrap();
+        fixture(&conn);
+        let now = r#"{"match": {"game": "snake", "settings": {}}, "limits": {}}"#;
+        let before = r#"{"match": {"game": {"max_ticks": 500, "max_actions": 256}}, "limits": {}}"#;
+        for (id, played_with) in [(1, Some(now)), (2, Some(before)), (3, None)] {
+            conn.execute(
+                "UPDATE matches SET replay_pruned_at = 1, played_with = ?2 WHERE id = ?1",
+                params![id, played_with],
+            )
+            .unwrap();
+        }
+        let replay = |id: i64| matches::get(&conn, id).unwrap().unwrap().replay;
+        assert_eq!(replay(1), Some("recorded_again"));
+        assert_eq!(replay(2), Some("gone"), "format 3: never the same bytes");
+        assert_eq!(replay(3), Some("gone"));
+        assert!(crate::ladder::rerecord::is_before_games(before));
+        assert!(!crate::ladder::rerecord::is_before_games(now));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_data_folder_keeps_its_game() {
+        let dir = temp("folder-game");
+        let conn = super::open(&dir.join("new.db")).unwrap();
+        assert_eq!(
+            super::settings::folder_game(&conn, "snake").unwrap(),
+            "snake"
+        );
+        assert_eq!(
+            super::settings::folder_game(&conn, "cores").unwrap(),
+            "snake"
+        );
+        // A database of an earlier build, with players: the reference game's.
+        let conn = super::open(&dir.join("old.db")).unwrap();
+        fixture(&conn);
+        assert_eq!(
+            super::settings::folder_game(&conn, "snake").unwrap(),
+            "cores"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -145,6 +145,15 @@ CREATE TABLE IF NOT EXISTS settings (
     updated_at  INTEGER NOT NULL
 );
 
+-- What the data folder was made for, one row per key: 'game', the game its
+-- ladder plays (the config's [match] game), written at its first start. A
+-- server configured for another game refuses to start on it (one game per
+-- data folder: db/settings.rs folder_game).
+CREATE TABLE IF NOT EXISTS folder (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
+);
+
 -- Per-client allowances (ratelimit.rs, db/ratelimit.rs): one row per
 -- counted event, e.g. kind 'registration', client '203.0.113.7' or
 -- '2001:db8:1:2::/64', at (unix ms). Kept so that a limit holds across

@@ -1,7 +1,34 @@
 //! The admin's changes to the settings, one row per key (`budget.tick_fuel`),
-//! each value a TOML value as the config file would hold it.
+//! each value a TOML value as the config file would hold it; and the game
+//! the data folder was made for.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The game a data folder's database was made for: the one recorded at its
+/// first start; else, for a database made by a build that recorded none
+/// (which played the reference game only) and has players, `cores`;
+/// else (a new database) `game`, recorded now.
+pub fn folder_game(conn: &Connection, game: &str) -> rusqlite::Result<String> {
+    let recorded: Option<String> = conn
+        .query_row("SELECT value FROM folder WHERE key = 'game'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(recorded) = recorded {
+        return Ok(recorded);
+    }
+    let older: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM players)", [], |r| r.get(0))?;
+    let game = if older {
+        lockstep_sim::games::DEFAULT_GAME
+    } else {
+        game
+    };
+    conn.execute(
+        "INSERT INTO folder (key, value) VALUES ('game', ?1)",
+        [game],
+    )?;
+    Ok(game.to_string())
+}
 
 /// Every stored change, by key.
 pub fn overrides(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {

@@ -25,9 +25,9 @@ use crate::config::{Challenges, ServerConfig};
 use crate::db::matches;
 use crate::db::now_ms;
 use crate::db::retention::has_replay;
+use crate::game::{HostedGame, LADDER_SEATS};
 use crate::storage::Fault;
 use claim::{Claim, Slot};
-use lockstep_game::Map;
 use pairing::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,17 +59,20 @@ pub struct LadderConfig {
 }
 
 impl LadderConfig {
-    /// The server config's ladder keys. A map that does not resolve for two
-    /// players is logged and left out.
+    /// The server config's ladder keys. A map that the game does not start
+    /// for two players is logged and left out.
     pub fn of(config: &ServerConfig) -> LadderConfig {
         let mut maps = config.ladder_maps.clone();
-        maps.retain(|spec| match Map::resolve(spec, 2, 0) {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::error!(map = %spec, error = %e, "ladder map left out");
-                false
-            }
-        });
+        let settings = &config.settings.match_config.settings.0;
+        maps.retain(
+            |spec| match config.game.check_map(spec, LADDER_SEATS, settings) {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::error!(map = %spec, error = %e, "ladder map left out");
+                    false
+                }
+            },
+        );
         // Each match holds up to 8 bot instances (a challenge's most) from
         // the sandbox's pool: more workers than fit would fail bots' starts.
         let fit = (config.settings.sandbox.pool_instances as usize / 8).max(1);
@@ -123,19 +126,17 @@ impl Shared {
     }
 }
 
-/// Checks a map asked for in a challenge: a bundled map or `random:WxH`
-/// (never a file path: the server would read any file it names), fitted to
-/// `players`.
-pub fn check_challenge_map(spec: &str, players: usize) -> Result<(), String> {
-    if !spec.starts_with("random:") && !Map::bundled_names().contains(&spec) {
-        return Err(format!(
-            "unknown map '{spec}': use one of {} or random:WxH",
-            Map::bundled_names().join(", ")
-        ));
-    }
-    Map::resolve(spec, players, 0)
-        .map(drop)
-        .map_err(|e| e.to_string())
+/// Checks a map asked for in a challenge: one of the game's bundled maps or
+/// a map it generates (`random:WxH`), never a file path (the server would
+/// read any file it names), started for `players` under the game's
+/// `settings` in force (`HostedGame::check_map`).
+pub fn check_challenge_map(
+    game: HostedGame,
+    spec: &str,
+    players: usize,
+    settings: &serde_json::Value,
+) -> Result<(), String> {
+    game.check_map(spec, players, settings)
 }
 
 /// Spawns the schedulers on the current tokio runtime: first restart

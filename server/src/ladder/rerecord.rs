@@ -71,6 +71,15 @@ impl PlayedWith {
     }
 }
 
+/// Whether `played_with` was stored by a build from before the engine
+/// hosted more than one game: its `match.game` is the reference game's
+/// settings (an object), not a game's name. Such a match's replay was of
+/// format 3; a recording made now is of format 4, so never the same bytes.
+pub fn is_before_games(played_with: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(played_with)
+        .is_ok_and(|v| v["match"]["game"].is_object())
+}
+
 /// Recording match `id` again, checked possible.
 pub struct Plan {
     pub id: i64,
@@ -108,6 +117,13 @@ pub fn prepare(state: &AppState, id: i64) -> Result<Plan, ApiError> {
             "it was played by an earlier build, which did not keep its settings",
         ));
     };
+    if is_before_games(&played) {
+        return Err(gone(
+            id,
+            "it was played by an earlier build, before the engine hosted more than one game, \
+             and this build records replays in another format",
+        ));
+    }
     let played: PlayedWith = serde_json::from_str(&played)
         .map_err(|e| ApiError::internal(format!("match {id}'s played_with: {e}")))?;
     if played.limits != SandboxLimits::of(state.sandbox.config()) {

@@ -12,7 +12,7 @@ const SITE_CSS: &str = include_str!("site.css");
 
 /// The viewer's files as `assets/viewer/index.html` names them (its sample
 /// data is left out: the page is always given `?src=`).
-const VIEWER: [(&str, &str, &str); 6] = [
+const VIEWER: [(&str, &str, &str); 10] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -32,6 +32,26 @@ const VIEWER: [(&str, &str, &str); 6] = [
         "render.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../assets/viewer/render.js"),
+    ),
+    (
+        "games/cores.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/games/cores.js"),
+    ),
+    (
+        "games/snake.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/games/snake.js"),
+    ),
+    (
+        "games/connect-four.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/games/connect-four.js"),
+    ),
+    (
+        "panels.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/viewer/panels.js"),
     ),
     (
         "chart.js",
@@ -83,6 +103,11 @@ pub async fn viewer_file(Path(file): Path<String>) -> Result<Response, WebError>
         .ok_or_else(|| WebError::not_found(format!("no file /viewer/{file}")))
 }
 
+/// `GET /viewer/games/{file}`: one of the viewer's game renderers.
+pub async fn viewer_game_file(Path(file): Path<String>) -> Result<Response, WebError> {
+    viewer_file(Path(format!("games/{file}"))).await
+}
+
 /// `GET /viewer`: the viewer's page, where relative links work.
 pub async fn viewer_index() -> Redirect {
     Redirect::permanent("/viewer/index.html")
@@ -100,5 +125,17 @@ mod tests {
             assert!(!body.is_empty());
         }
         assert!(index.contains("<script src=\"viewer.js\"></script>"));
+        // And the other way: every file the page loads is served.
+        for part in index
+            .split("src=\"")
+            .skip(1)
+            .chain(index.split("href=\"").skip(1))
+        {
+            let file = part.split('"').next().unwrap_or_default();
+            assert!(
+                VIEWER.iter().any(|(name, _, _)| *name == file),
+                "the page loads {file}, which the server does not serve"
+            );
+        }
     }
 }

@@ -37,6 +37,7 @@ pub async fn upload(
         hash: uploaded.module,
         summary: uploaded.summary,
         new_version: uploaded.new_version,
+        game: state.config.game.name(),
     })
 }
 

@@ -8,12 +8,13 @@
 //! the server's few upload slots (`api::upload_slot`).
 
 use super::WebError;
-use super::html::{Nav, Page, count, esc};
+use super::html::{Nav, Page, count, esc, game_named};
 use crate::api::players::{self, PeerAddr};
 use crate::api::{BodyReader, FORM_SLACK, duplicate_part, upload_slot};
 use crate::app::State;
 use crate::db::players::Player;
 use crate::error::ApiError;
+use crate::game::HostedGame;
 use axum::body::Bytes;
 use axum::extract::{Form, Multipart, Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -43,9 +44,9 @@ struct UploadFields {
     name: String,
 }
 
-fn upload_page(fields: &UploadFields, verdict: &str) -> Page {
+fn upload_page(game: HostedGame, fields: &UploadFields, verdict: &str) -> Page {
     let body = format!(
-        r#"<div class="page-head"><h1>Upload a bot</h1><p class="lede">A WebAssembly module built against ABI v1 (see docs/abi.md). It joins the ladder as soon as it is accepted.</p></div>
+        r#"<div class="page-head"><h1>Upload a bot</h1><p class="lede">A WebAssembly module built against ABI v1 (see docs/abi.md). It joins the ladder as soon as it is accepted.</p><p class="lede" id="game">This server plays {game}: its ladder pairs your bot with bots of that game, and a bot written for another game fails its init in every match.</p></div>
 {verdict}<div class="layout-2"><form class="card" id="upload" method="post" action="/upload" enctype="multipart/form-data">
 <div class="field"><label for="token">API token</label><input type="password" id="token" name="token" required autocomplete="off" spellcheck="false" value="{token}"><div class="hint">The token you got when registering.</div></div>
 <div class="field"><label for="name">Bot name</label><input type="text" id="name" name="name" required maxlength="32" spellcheck="false" value="{name}"><div class="hint">3 to 32 characters: a–z, 0–9, <code>-</code> and <code>_</code>, starting with a letter. A new name makes a new bot; one of yours gets a new version.</div></div>
@@ -54,6 +55,7 @@ fn upload_page(fields: &UploadFields, verdict: &str) -> Page {
 </form>{UPLOAD_HELP}</div>"#,
         token = esc(&fields.token),
         name = esc(&fields.name),
+        game = game_named(game),
     );
     Page::new("Upload a bot", Nav::Upload, body)
 }
@@ -69,8 +71,8 @@ fn private(page: Page) -> Response {
 }
 
 /// `GET /upload`.
-pub async fn upload_form() -> Response {
-    private(upload_page(&UploadFields::default(), ""))
+pub async fn upload_form(AxState(state): AxState<State>) -> Response {
+    private(upload_page(state.config.game, &UploadFields::default(), ""))
 }
 
 /// `POST /upload` (multipart: `token`, `name`, `module`, in the form's
@@ -101,7 +103,7 @@ pub async fn upload(AxState(state): AxState<State>, request: Request) -> Respons
             (error_verdict(e), status, retry_after)
         }
     };
-    let mut response = private(upload_page(&fields, &verdict));
+    let mut response = private(upload_page(state.config.game, &fields, &verdict));
     *response.status_mut() = status;
     if let Some(seconds) = retry_after {
         response
@@ -218,6 +220,8 @@ pub struct Accepted {
     pub summary: Value,
     /// False when the module is the bot's current version already.
     pub new_version: bool,
+    /// The game the server plays (its registry name).
+    pub game: &'static str,
 }
 
 fn accepted_html(a: &Accepted) -> String {
@@ -251,7 +255,7 @@ fn accepted_html(a: &Accepted) -> String {
 <dt>Size</dt><dd>{size} bytes</dd><dt>Encoding</dt><dd>{encoding}</dd>
 <dt>Code</dt><dd>{code} bytes in {functions} functions</dd><dt>Memory</dt><dd>{memory}</dd>
 <dt>Exports</dt><dd>{exports}</dd></dl>
-<p>It joins the ladder now: <a href="/bots/{id}">see {bot}'s page</a> for its matches and rating.</p></section>"#,
+<p>It joins the {game} ladder now: <a href="/bots/{id}">see {bot}'s page</a> for its matches and rating.</p></section>"#,
         bot = esc(&a.bot),
         full_hash = esc(&a.hash),
         size = number(&s["size"]),
@@ -260,6 +264,7 @@ fn accepted_html(a: &Accepted) -> String {
         functions = number(&s["functions"]),
         exports = esc(&exports),
         id = a.bot_id,
+        game = esc(a.game),
     )
 }
 

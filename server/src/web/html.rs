@@ -135,6 +135,15 @@ impl IntoResponse for Page {
     }
 }
 
+/// The game this server plays, for a page: its name and its title.
+pub fn game_named(game: crate::game::HostedGame) -> String {
+    format!(
+        r#"<strong class="game">{}</strong> ({})"#,
+        esc(game.name()),
+        esc(game.def().title())
+    )
+}
+
 /// `1234567` as `1,234,567` (the CLI's formatting, shared).
 pub fn count(n: u64) -> String {
     lockstep_sim::tune::stats::thousands(n)

@@ -147,7 +147,7 @@ pub async fn show(
             let why = if not_recorded {
                 "This server does not record pruned replays again."
             } else {
-                "It was played by an earlier build of the server, which did not keep the settings needed to record it again."
+                "It was played by an earlier build of the server, which did not keep the settings needed to record it again, or recorded its replays in another format."
             };
             let _ = write!(
                 body,
@@ -193,38 +193,147 @@ pub async fn show(
     Ok(page)
 }
 
+/// Score keys shown as the "out" badge rather than as columns.
+const BADGE_KEYS: [&str; 2] = ["alive", "eliminated_at"];
+
+/// The columns of a result's scores: every key that some seat's score has
+/// with a number, a string or a true/false value (a key with a list or an
+/// object in any seat is left out), in the keys' order (alphabetical, as
+/// results store them), but `alive` and `eliminated_at`, which show as
+/// the "out" badge. The reference game's are `core_hp`, `energy`, `units`.
+fn score_keys(result: Option<&queries::MatchResultView>) -> Vec<String> {
+    let mut keys = std::collections::BTreeMap::<&str, bool>::new();
+    for p in result.map_or(&[][..], |r| &r.players[..]) {
+        for (key, value) in p.score.as_object().into_iter().flatten() {
+            let shown = keys.entry(key.as_str()).or_insert(true);
+            *shown &= !(value.is_array() || value.is_object());
+        }
+    }
+    keys.into_iter()
+        .filter(|&(key, shown)| shown && !BADGE_KEYS.contains(&key))
+        .map(|(key, _)| key.to_string())
+        .collect()
+}
+
+/// A score key as a column's heading: `core_hp` → "Core HP", `length` →
+/// "Length" (two-letter words other than a few small ones in capitals).
+fn heading(key: &str) -> String {
+    let words: Vec<String> = key
+        .split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, word)| {
+            if word.len() == 2 && !["at", "by", "in", "of", "on", "to", "up"].contains(&word) {
+                word.to_uppercase()
+            } else if i == 0 {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    esc(&words.join(" "))
+}
+
+/// One score value in a cell: numbers with thousands separators, text
+/// escaped, true/false as yes/no, nothing as a dash.
+fn score_cell(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        Some(Value::Number(n)) => n.as_u64().map_or_else(|| n.to_string(), count),
+        Some(Value::String(text)) => esc(text),
+        Some(Value::Bool(b)) => (if *b { "yes" } else { "no" }).to_string(),
+        _ => r#"<span class="muted">–</span>"#.to_string(),
+    }
+}
+
+/// A seat's place: `1`, `2`, `=2` for a tie; from an older result without
+/// ranks, `1` for the winner only.
+fn place(row: &MatchRow, seat: i64) -> String {
+    let ranks: Vec<Option<u32>> = row
+        .result
+        .as_ref()
+        .map(|r| r.players.iter().map(|p| p.rank).collect())
+        .unwrap_or_default();
+    let rank = match row.player_result(seat).and_then(|p| p.rank) {
+        Some(rank) => Some(rank),
+        None if row.m.winner_seat == Some(seat) => Some(0),
+        None => None,
+    };
+    match rank {
+        None => r#"<span class="muted">–</span>"#.to_string(),
+        Some(rank) => {
+            let tied = ranks.iter().filter(|&&r| r == Some(rank)).count() > 1;
+            format!("{}{}", if tied { "=" } else { "" }, rank + 1)
+        }
+    }
+}
+
 /// One row per seat: bot, owner, version, module, and its figures once the
-/// match has finished.
+/// match has finished: its place (with more than two seats; with two the
+/// result says who won), the game's score (a column per key,
+/// [`score_keys`]), fuel, failures and rejected actions.
 fn seats_table(row: &MatchRow) -> String {
+    let keys = score_keys(row.result.as_ref());
+    let places = row.m.seats.len() > 2;
     let mut out = String::from(
-        r#"<section class="card flush"><table id="seats"><thead><tr><th>Seat</th><th>Bot</th><th>Module</th><th class="num" title="the change of its rating, μ − 3σ">Δ rating</th><th class="num">Units</th><th class="num">Core HP</th><th class="num">Energy</th><th class="num" title="mean fuel per tick played">Fuel / tick</th><th class="num">Max tick</th><th class="num" title="cut-offs · traps · bad outputs">Failures</th><th class="num" title="orders the game rejected">Rejected</th></tr></thead><tbody>"#,
+        r#"<section class="card flush"><table id="seats"><thead><tr><th>Seat</th><th>Bot</th><th>Module</th><th class="num" title="the change of its rating, μ − 3σ">Δ rating</th>"#,
+    );
+    if places {
+        out.push_str(r#"<th class="num" title="1 first, =2 a tie for second">Place</th>"#);
+    }
+    for key in &keys {
+        let _ = write!(
+            out,
+            r#"<th class="num" data-score="{}">{}</th>"#,
+            esc(key),
+            heading(key)
+        );
+    }
+    out.push_str(
+        r#"<th class="num" title="mean fuel per tick played">Fuel / tick</th><th class="num">Max tick</th><th class="num" title="cut-offs · traps · bad outputs">Failures</th><th class="num" title="orders the game rejected">Rejected</th></tr></thead><tbody>"#,
     );
     for s in &row.m.seats {
         let result = row.player_result(s.seat);
-        let out_at = match result {
-            Some(p) if !p.score.alive => format!(
+        let out_at = match result.and_then(|p| p.knocked_out()) {
+            Some(tick) => format!(
                 r#" <span class="badge loss">out{}</span>"#,
-                p.score
-                    .eliminated_at
-                    .map(|t| format!(" at tick {t}"))
-                    .unwrap_or_default()
+                tick.map(|t| format!(" at tick {t}")).unwrap_or_default()
             ),
-            _ => String::new(),
+            None => String::new(),
         };
         let figures = match result {
-            Some(p) => format!(
-                r#"<td class="num">{units}</td><td class="num">{hp}</td><td class="num">{energy}</td><td class="num">{per_tick}</td><td class="num">{max}</td><td class="num">{cutoffs} · {traps} · {bad}</td><td class="num">{rejected}</td>"#,
-                units = p.score.units,
-                hp = p.score.core_hp,
-                energy = count(p.score.energy),
-                per_tick = fuel(p.fuel_per_tick()),
-                max = fuel(p.fuel_max_tick as f64),
-                cutoffs = p.cutoffs,
-                traps = p.traps + p.watchdogs,
-                bad = p.bad_outputs,
-                rejected = count(p.invalid_actions),
+            Some(p) => {
+                let mut cells = String::new();
+                if places {
+                    let _ = write!(cells, r#"<td class="num">{}</td>"#, place(row, s.seat));
+                }
+                for key in &keys {
+                    let _ = write!(
+                        cells,
+                        r#"<td class="num">{}</td>"#,
+                        score_cell(p.score.get(key))
+                    );
+                }
+                let _ = write!(
+                    cells,
+                    r#"<td class="num">{per_tick}</td><td class="num">{max}</td><td class="num">{cutoffs} · {traps} · {bad}</td><td class="num">{rejected}</td>"#,
+                    per_tick = fuel(p.fuel_per_tick()),
+                    max = fuel(p.fuel_max_tick as f64),
+                    cutoffs = p.cutoffs,
+                    traps = p.traps + p.watchdogs,
+                    bad = p.bad_outputs,
+                    rejected = count(p.invalid_actions),
+                );
+                cells
+            }
+            None => format!(
+                r#"<td colspan="{}" class="muted">–</td>"#,
+                keys.len() + 4 + usize::from(places)
             ),
-            None => r#"<td colspan="7" class="muted">–</td>"#.into(),
         };
         let _ = write!(
             out,

@@ -54,6 +54,7 @@ pub fn router() -> Router<State> {
         .route("/register", get(forms::register_form).post(forms::register))
         .route("/static/{file}", get(assets::site_file))
         .route("/viewer/{file}", get(assets::viewer_file))
+        .route("/viewer/games/{file}", get(assets::viewer_game_file))
         .route("/viewer", get(assets::viewer_index))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(html_errors))

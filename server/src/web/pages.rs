@@ -1,8 +1,8 @@
 //! The leaderboard, a player's page and a bot's page.
 
 use super::html::{
-    Nav, Outcome, Page, count, esc, fuel, hash, mu_sigma, outcome_badge, state_badge, time,
-    url_segment, when,
+    Nav, Outcome, Page, count, esc, fuel, game_named, hash, mu_sigma, outcome_badge, state_badge,
+    time, url_segment, when,
 };
 use super::queries::{self, BotRow, MatchRow};
 use super::{WebError, fetch};
@@ -78,8 +78,9 @@ pub async fn leaderboard(AxState(state): AxState<State>) -> Result<Page, WebErro
         Ok((queries::leaderboard(conn)?, queries::match_counts(conn)?))
     })
     .await?;
-    let mut body = String::from(
-        r#"<div class="page-head"><h1>Leaderboard</h1><p class="lede">Bots ranked by their conservative rating, <abbr title="the mean rating minus three standard deviations: what the ladder is fairly sure the bot is worth">μ − 3σ</abbr>. Every upload starts uncertain and climbs as it plays.</p></div>"#,
+    let mut body = format!(
+        r#"<div class="page-head"><h1>Leaderboard</h1><p class="lede">Bots ranked by their conservative rating, <abbr title="the mean rating minus three standard deviations: what the ladder is fairly sure the bot is worth">μ − 3σ</abbr>. Every upload starts uncertain and climbs as it plays.</p><p class="lede" id="game">This server plays {}.</p></div>"#,
+        game_named(state.config.game)
     );
     if bots.is_empty() {
         body.push_str(
@@ -198,7 +199,7 @@ pub async fn bot(AxState(state): AxState<State>, Path(id): Path<String>) -> Resu
         r#" <span class="badge wait">retired</span>"#
     };
     let mut body = format!(
-        r#"<div class="page-head"><h1>{name}{status}</h1><p class="lede">by {owner} · uploaded {since}</p></div>
+        r#"<div class="page-head"><h1>{name}{status}</h1><p class="lede">by {owner} · uploaded {since} · plays <span id="game">{game}</span> on this server</p></div>
 <section class="stats">
 <div class="stat"><span class="k">Rating (μ − 3σ)</span><span class="v" id="rating">{rating:.1}</span></div>
 <div class="stat"><span class="k">μ ± σ</span><span class="v">{mu_sigma}</span></div>
@@ -209,6 +210,7 @@ pub async fn bot(AxState(state): AxState<State>, Path(id): Path<String>) -> Resu
         name = esc(&bot.name),
         owner = player_link(&bot.owner),
         since = time(bot.created_at),
+        game = esc(state.config.game.name()),
         rating = bot.conservative_rating(),
         mu_sigma = mu_sigma(bot.rating_mu, bot.rating_sigma),
         games = count(bot.games as u64),

@@ -8,6 +8,7 @@ use crate::db::matches::{self, MatchView};
 use crate::db::players::{self, Player};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// Rated finished matches from one bot's side, over all its versions (the
@@ -123,10 +124,15 @@ impl MatchRow {
 }
 
 /// The parts of a stored `MatchResult` (`lockstep match --json`) the pages
-/// show; missing fields default, so an older or newer result still displays.
+/// show; missing fields default, so an older or newer result still displays
+/// (results stored before the engine hosted more than one game have no
+/// `game` and no `rank`, and the reference game's score).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MatchResultView {
+    /// The game played; `None` in results stored before the engine hosted
+    /// more than one game (the reference game's).
+    pub game: Option<String>,
     pub tick_fuel: u64,
     pub players: Vec<PlayerResultView>,
 }
@@ -136,7 +142,12 @@ pub struct MatchResultView {
 pub struct PlayerResultView {
     pub seat: i64,
     pub bot: String,
-    pub score: ScoreView,
+    /// The seat's place, 0 first, equal places tied; `None` in older results.
+    pub rank: Option<u32>,
+    /// The game's score object, whatever its keys (the reference game's:
+    /// `alive`, `eliminated_at`, `core_hp`, `units`, `energy`; snake's:
+    /// `alive`, `eliminated_at`, `cause`, `health`, `length`).
+    pub score: Value,
     pub fuel_total: u64,
     pub fuel_max_tick: u64,
     pub ticks_played: u64,
@@ -157,16 +168,14 @@ impl PlayerResultView {
             self.fuel_total as f64 / self.ticks_played as f64
         }
     }
-}
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ScoreView {
-    pub alive: bool,
-    pub eliminated_at: Option<u64>,
-    pub core_hp: u64,
-    pub units: u64,
-    pub energy: u64,
+    /// Whether the seat was knocked out: its score's `alive` is false (the
+    /// bundled games with elimination say so), with the tick it went out
+    /// (`eliminated_at`) if the score has it.
+    pub fn knocked_out(&self) -> Option<Option<u64>> {
+        (self.score.get("alive") == Some(&Value::Bool(false)))
+            .then(|| self.score.get("eliminated_at").and_then(Value::as_u64))
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -261,6 +261,161 @@ fn every_page_renders_and_escapes_what_users_wrote() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The `<th>` texts of the seats table, and the cells of its rows.
+fn seats_table(page: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let start = page.find(r#"<table id="seats">"#).expect("the seats table");
+    let table = &page[start..start + page[start..].find("</table>").unwrap()];
+    let text = |html: &str| {
+        let mut out = String::new();
+        let mut tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => tag = true,
+                '>' => tag = false,
+                c if !tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let cells = |row: &str, open: &str, close: &str| -> Vec<String> {
+        row.split(open)
+            .skip(1)
+            .map(|cell| {
+                let inner = &cell[cell.find('>').unwrap() + 1..];
+                text(&inner[..inner.find(close).unwrap()])
+            })
+            .collect()
+    };
+    let (head, body) = table.split_once("<tbody>").unwrap();
+    let head = head.replace("<thead>", "");
+    let rows = body
+        .split("<tr>")
+        .skip(1)
+        .map(|row| cells(row, "<td", "</td>"))
+        .collect();
+    (cells(&head, "<th", "</th>"), rows)
+}
+
+#[test]
+fn a_match_page_shows_the_games_score_whatever_its_keys() {
+    let (base, dir) = serve();
+    // A result stored before the engine hosted more than one game: the
+    // reference game's score, no ranks. Its columns, as before.
+    let (_, _, page) = get(&base, "/matches/1");
+    let (heads, rows) = seats_table(&page);
+    assert_eq!(
+        heads,
+        [
+            "Seat",
+            "Bot",
+            "Module",
+            "Δ rating",
+            "Core HP",
+            "Energy",
+            "Units",
+            "Fuel / tick",
+            "Max tick",
+            "Failures",
+            "Rejected"
+        ],
+        "{page}"
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][4..7], ["200", "10", "4"], "{:?}", rows[0]);
+    assert_eq!(rows[1][4..7], ["200", "10", "5"], "{:?}", rows[1]);
+    assert!(!page.contains("badge loss"), "everyone alive");
+
+    // A snake match of three, as results are stored now: ranks, and a
+    // score with other keys (a list among them, left out).
+    let conn = crate::db::open(&dir.join("t.db")).unwrap();
+    let snake = |seat: usize, rank: u32, score: serde_json::Value| {
+        json!({"seat": seat, "bot": format!("s{seat}"), "module_hash": hash_of(1), "encoding": "postcard",
+               "rank": rank, "score": score, "fuel_total": 1000, "fuel_max_tick": 100, "budget_max": 100,
+               "bucket_max": 0, "ticks_played": 10, "cutoffs": 0, "suspensions": 0, "traps": 0,
+               "watchdogs": 0, "bad_outputs": 0, "invalid_actions": 0, "resets": 0, "init": {"kind": "ok"},
+               "first_failure": null, "log_tail": []})
+    };
+    let result = json!({"game": "snake", "winner": 2, "winner_bot": "s2", "ticks": 30,
+    "final_hash": hash_of(9), "map": "small", "seed": 3, "tick_fuel": 1000, "bucket_cap": 0,
+    "overrun": "skip", "players": [
+        snake(0, 1, json!({"alive": false, "eliminated_at": 12, "cause": "wall", "health": 88, "length": 4, "body": [[1, 2]]})),
+        snake(1, 1, json!({"alive": false, "eliminated_at": 12, "cause": "<b>x</b>", "health": 90, "length": 4, "body": []})),
+        snake(2, 0, json!({"alive": true, "eliminated_at": null, "cause": null, "health": 100, "length": 1234, "body": []})),
+    ]});
+    conn.execute(
+        "INSERT INTO matches (id, kind, state, map, seed, created_at, started_at, finished_at, winner_seat, ticks, final_hash, result)
+         VALUES (5, 'challenge', 'finished', 'small', 3, 1, 1, 1, 2, 30, ?1, ?2)",
+        params![hash_of(9), result.to_string()],
+    )
+    .unwrap();
+    for (seat, version, bot) in [(0, 2, 1), (1, 3, 2), (2, 4, 3)] {
+        conn.execute(
+            "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (5, ?1, ?2, ?3)",
+            params![seat, version, bot],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let (status, _, page) = get(&base, "/matches/5");
+    assert_eq!(status, 200, "{page}");
+    assert_escaped("/matches/5", &page);
+    assert!(!page.contains("<b>x</b>"), "a score's text is escaped");
+    let (heads, rows) = seats_table(&page);
+    assert_eq!(
+        heads,
+        [
+            "Seat",
+            "Bot",
+            "Module",
+            "Δ rating",
+            "Place",
+            "Cause",
+            "Health",
+            "Length",
+            "Fuel / tick",
+            "Max tick",
+            "Failures",
+            "Rejected"
+        ],
+        "{page}"
+    );
+    assert_eq!(rows[0][4..8], ["=2", "wall", "88", "4"], "{:?}", rows[0]);
+    assert_eq!(
+        rows[1][4..8],
+        ["=2", "&lt;b&gt;x&lt;/b&gt;", "90", "4"],
+        "{:?}",
+        rows[1]
+    );
+    assert_eq!(rows[2][4..8], ["1", "–", "100", "1,234"], "{:?}", rows[2]);
+    assert!(rows[0][1].contains("out at tick 12"), "{:?}", rows[0]);
+    assert!(!rows[2][1].contains("out"), "{:?}", rows[2]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_pages_say_which_game_the_server_plays() {
+    let (base, dir) = serve();
+    let (_, _, board) = get(&base, "/");
+    assert!(
+        board.contains(
+            r#"id="game">This server plays <strong class="game">cores</strong> (the reference game"#
+        ),
+        "{board}"
+    );
+    let (_, _, upload) = get(&base, "/upload");
+    assert!(
+        upload.contains(r#"<strong class="game">cores</strong>"#),
+        "{upload}"
+    );
+    let (_, _, bot) = get(&base, "/bots/1");
+    assert!(
+        bot.contains(r#"plays <span id="game">cores</span> on this server"#),
+        "{bot}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn the_stylesheet_and_the_viewer_are_served() {
     let (base, dir) = serve();
