@@ -2,7 +2,8 @@
 // hover and tooltip) and the renderers, one per game, that draw on it.
 //
 // A RENDERER FOR A NEW GAME is one file, assets/viewer/games/<game>.js (add it
-// to index.html and to SCRIPTS in sim/src/replay/html.rs), that calls
+// to index.html, to SCRIPTS in sim/engine/src/replay/html.rs and to VIEWER in
+// server/src/web/assets.rs), that calls
 //   LS.addRenderer("<game>", { ...members below... })
 // with the name the replay header's "game" carries. A game with no renderer
 // gets the generic one at the end of this file: the tick's world as text.
@@ -37,6 +38,8 @@
 //   score(score, model, seat) -> text: a seat's final score from
 //                      result.scores (default: LS.scoreText, its keys).
 //   legend(model)      -> [[colour, label], ...]: what the marks mean.
+//   maxCell            The largest cell in CSS pixels (default 40): a small
+//                      board's cells would otherwise grow huge.
 "use strict";
 var LS = window.LS || (window.LS = {});
 

@@ -43,24 +43,37 @@ pub fn standings(result: &MatchResult) -> String {
                 .collect()
         })
         .unwrap_or_default();
+    let cell = |p: &lockstep_sim::match_loop::PlayerResult, k: &str| match p.score.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "-".into(),
+    };
+    // Each column as wide as its key or its widest value.
+    let widths: Vec<usize> = (keys.iter())
+        .map(|k| {
+            (result.players.iter())
+                .map(|p| cell(p, k).chars().count())
+                .fold(k.len().max(5), usize::max)
+        })
+        .collect();
     let score_cells = |p: Option<&lockstep_sim::match_loop::PlayerResult>| -> String {
         keys.iter()
-            .map(|k| {
-                let cell = match p {
-                    None => k.clone(),
-                    Some(p) => match p.score.get(k) {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
-                        None => "-".into(),
-                    },
-                };
-                format!(" {cell:>width$}", width = k.len().max(5))
+            .zip(&widths)
+            .map(|(k, &width)| {
+                let text = p.map_or_else(|| k.clone(), |p| cell(p, k));
+                format!(" {text:>width$}")
             })
             .collect()
     };
+    // The bot column fits the longest name (bundled names run to 20).
+    let bot_width = (result.players.iter())
+        .map(|p| p.bot.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(16);
     let _ = writeln!(
         out,
-        "{:<4} {:<16} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
+        "{:<4} {:<bot_width$} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
         "seat",
         "bot",
         "result",
@@ -91,7 +104,7 @@ pub fn standings(result: &MatchResult) -> String {
             .unwrap_or(0);
         let _ = writeln!(
             out,
-            "{:<4} {:<16} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
+            "{:<4} {:<bot_width$} {:<9}{}  {:>9} {:>9}  {:>7} {:>5} {:>7} {:>7}{}",
             p.seat,
             p.bot,
             standing,

@@ -27,7 +27,7 @@ pub fn render(report: &Report, plan: &Plan) -> String {
         report.maps.join(", "),
         if games == 1 { "" } else { "s" },
         report.seed,
-        plan.config.settings.get_u64("max_ticks").unwrap_or(0),
+        plan.config.max_ticks(),
         report.matches
     );
     let swiss = report.format == Format::Swiss;
