@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for player in &result.players {
         println!(
             "  #{} {:<12} core {:>3}  units {:>2}  fuel/tick max {:>9}  cut-offs {}  traps {}",
-            player.rank,
+            player.rank + 1,
             player.bot,
             // The score is the game's own JSON: the reference game's keys.
             player.score.get_u64("core_hp").unwrap_or(0),
