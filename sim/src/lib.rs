@@ -4,6 +4,7 @@
 //! `lockstep` CLI.
 
 pub mod bundled;
+pub mod distributed;
 pub mod fuel;
 pub mod kits;
 pub mod settings;

@@ -2,6 +2,7 @@
 
 mod bots;
 mod check;
+mod distributed_cmd;
 mod game_choice;
 mod match_cmd;
 mod new_cmd;
@@ -46,6 +47,9 @@ enum Command {
     Tune(tune_cmd::TuneArgs),
     /// Play many matches between bots, in parallel, and rank them (resumable).
     Tournament(tournament_cmd::TournamentArgs),
+    /// Play matches of tournaments in a PostgreSQL database, on this host,
+    /// beside any number of other workers (see `tournament --db`).
+    Worker(distributed_cmd::WorkerArgs),
     /// List the games this binary hosts: seats, maps, settings, bots.
     Games,
     /// List the bots bundled in this binary, by game.
@@ -74,6 +78,9 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay_cmd::run(args, &settings),
         Command::Check(args) => check::run(args, &settings),
         Command::Tune(args) => tune_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS),
+        Command::Worker(args) => {
+            distributed_cmd::worker(args, &settings).map(|()| ExitCode::SUCCESS)
+        }
         Command::Tournament(args) => {
             tournament_cmd::run(args, &settings).map(|()| ExitCode::SUCCESS)
         }

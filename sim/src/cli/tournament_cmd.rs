@@ -40,12 +40,27 @@ Exit status: 0 when the tournament completes, whatever the bots did; 1 for a bad
 argument, map, module or results file; 2 for a usage error.";
 
 #[derive(Args)]
-#[command(after_long_help = EXAMPLES)]
+#[command(
+    after_long_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct TournamentArgs {
+    /// A tournament in a database: its progress or its results.
+    #[command(subcommand)]
+    pub(super) on_db: Option<super::distributed_cmd::DbAction>,
+
     /// Two or more bots: bundled names (see `lockstep bots`) or paths to .wasm
     /// files. Their order breaks ties.
     #[arg(required = true, value_name = "BOT")]
-    bots: Vec<String>,
+    pub(super) bots: Vec<String>,
+
+    /// Play on PostgreSQL: write the plan and the modules to this database
+    /// (postgres://user@host/db), let `lockstep worker URL` processes on any
+    /// hosts play the matches, and wait for the results (round robin only).
+    /// The same command again resumes; the results hash is a local run's.
+    #[arg(long, value_name = "URL")]
+    pub(super) db: Option<String>,
 
     /// The game to play (see `lockstep games`). [default: the game every bot
     /// named plays, if they are all bundled bots of one game; else the
@@ -102,7 +117,7 @@ pub struct TournamentArgs {
 
     /// Print the report as one JSON object instead of tables; no progress bar.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,6 +129,13 @@ enum FormatArg {
 }
 
 pub fn run(args: TournamentArgs, settings: &Settings) -> Result<(), String> {
+    if let Some(action) = &args.on_db {
+        return super::distributed_cmd::action(action);
+    }
+    if let Some(url) = &args.db {
+        let spec = spec(&args, settings)?;
+        return super::distributed_cmd::submit_and_wait(&args, spec, url, settings);
+    }
     let wall = Instant::now();
     let spec = spec(&args, settings)?;
     let threads = args.threads.unwrap_or(settings.match_config.threads);
@@ -245,17 +267,22 @@ fn spec(args: &TournamentArgs, settings: &Settings) -> Result<TournamentSpec, St
 
 /// The progress bar on stderr: matches done, rate, ETA. `None` when stderr
 /// is not a terminal or the output is JSON.
-struct Bar {
+pub(super) struct Bar {
     shown: bool,
     bar: Option<ProgressBar>,
 }
 
 impl Bar {
-    fn new(shown: bool) -> Bar {
+    pub(super) fn new(shown: bool) -> Bar {
         Bar { shown, bar: None }
     }
 
-    fn finish(&mut self) {
+    /// The bar, once shown.
+    pub(super) fn bar_mut(&mut self) -> Option<&mut ProgressBar> {
+        self.bar.as_mut()
+    }
+
+    pub(super) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

@@ -34,7 +34,7 @@ pub use export::{
 pub use plan::{Format, MatchSpec, Plan, PlanBot, PlanMap, TournamentSpec};
 pub use record::{FuelHistogram, FuelObserver, MatchRecord, SeatRecord};
 pub use results_file::{RESULTS_FILE, ResultsFile};
-pub use runner::{Played, Progress, REPLAYS_DIR, RunOptions, run};
+pub use runner::{Played, Progress, REPLAYS_DIR, RunOptions, play_match, run};
 pub use standings::{Matrix, Report, Standing, rate};
 
 use std::path::PathBuf;

@@ -277,6 +277,17 @@ fn play_parallel(
     })
 }
 
+/// Plays the match `spec` of `plan` alone and records it: what a
+/// distributed worker does with a match it claimed. `bots` are the plan's.
+pub fn play_match(
+    sandbox: &Sandbox,
+    bots: &[Entrant],
+    plan: &Plan,
+    spec: MatchSpec,
+) -> Result<MatchRecord, TournamentError> {
+    play_one(sandbox, bots, plan, spec, None)
+}
+
 /// Plays one match (writing its replay if asked) and records it.
 fn play_one(
     sandbox: &Sandbox,
