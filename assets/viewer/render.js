@@ -1,9 +1,9 @@
 // Lockstep replay viewer: the board. The shared part (the canvas, its size,
 // hover and tooltip) and the renderers, one per game, that draw on it.
 //
-// A RENDERER FOR A NEW GAME is one file, assets/viewer/games/<game>.js (add it
-// to index.html, to SCRIPTS in sim/engine/src/replay/html.rs and to VIEWER in
-// server/src/web/assets.rs), that calls
+// A RENDERER FOR A NEW GAME is one file, assets/viewer/games/<game>.js (add
+// its script tag to index.html: the single page and the server take the
+// list from there, sim/engine/build.rs), that calls
 //   LS.addRenderer("<game>", { ...members below... })
 // with the name the replay header's "game" carries. A game with no renderer
 // gets the generic one at the end of this file: the tick's world as text.

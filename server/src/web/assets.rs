@@ -10,9 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 const SITE_CSS: &str = include_str!("site.css");
 
-/// The viewer's files as `assets/viewer/index.html` names them (its sample
-/// data is left out: the page is always given `?src=`).
-const VIEWER: [(&str, &str, &str); 10] = [
+/// The viewer's page and stylesheet; its scripts are the ones the page
+/// loads (`lockstep_sim::replay::viewer_scripts`, read from the page when
+/// the engine is built), so a game's renderer is served once the page names
+/// it. Its sample data is left out: the page is always given `?src=`.
+const PAGE: [(&str, &str, &str); 2] = [
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -23,47 +25,15 @@ const VIEWER: [(&str, &str, &str); 10] = [
         "text/css; charset=utf-8",
         include_str!("../../../assets/viewer/viewer.css"),
     ),
-    (
-        "model.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/model.js"),
-    ),
-    (
-        "render.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/render.js"),
-    ),
-    (
-        "games/cores.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/games/cores.js"),
-    ),
-    (
-        "games/snake.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/games/snake.js"),
-    ),
-    (
-        "games/connect-four.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/games/connect-four.js"),
-    ),
-    (
-        "panels.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/panels.js"),
-    ),
-    (
-        "chart.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/chart.js"),
-    ),
-    (
-        "viewer.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../assets/viewer/viewer.js"),
-    ),
 ];
+
+/// Every file of the viewer: name, type, text.
+fn viewer_files() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    let scripts = lockstep_sim::replay::viewer_scripts()
+        .iter()
+        .map(|&(name, body)| (name, "text/javascript; charset=utf-8", body));
+    PAGE.into_iter().chain(scripts)
+}
 
 /// A compiled-in file with its type; cached briefly (a new server version
 /// may change it).
@@ -96,8 +66,7 @@ pub async fn site_file(Path(file): Path<String>) -> Result<Response, WebError> {
 
 /// `GET /viewer/{file}`: one of the viewer's files.
 pub async fn viewer_file(Path(file): Path<String>) -> Result<Response, WebError> {
-    VIEWER
-        .iter()
+    viewer_files()
         .find(|(name, _, _)| *name == file)
         .map(|(_, content_type, body)| embedded(content_type, body))
         .ok_or_else(|| WebError::not_found(format!("no file /viewer/{file}")))
@@ -119,8 +88,8 @@ mod tests {
 
     #[test]
     fn the_viewer_files_are_the_ones_its_page_loads() {
-        let index = VIEWER[0].2;
-        for (name, _, body) in &VIEWER[1..] {
+        let index = PAGE[0].2;
+        for (name, _, body) in viewer_files().skip(1) {
             assert!(index.contains(&format!("\"{name}\"")), "{name}");
             assert!(!body.is_empty());
         }
@@ -133,7 +102,7 @@ mod tests {
         {
             let file = part.split('"').next().unwrap_or_default();
             assert!(
-                VIEWER.iter().any(|(name, _, _)| *name == file),
+                viewer_files().any(|(name, _, _)| name == file),
                 "the page loads {file}, which the server does not serve"
             );
         }

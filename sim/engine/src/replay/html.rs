@@ -6,43 +6,16 @@
 const INDEX: &str = include_str!("../../../../assets/viewer/index.html");
 const STYLESHEET_TAG: &str = r#"<link rel="stylesheet" href="viewer.css">"#;
 const STYLESHEET: &str = include_str!("../../../../assets/viewer/viewer.css");
-/// The scripts, in the order the page loads them: the shared model and
-/// board, one renderer per game (`games/`; a game without one is shown as
-/// text), then the shared panels, charts and controls.
-const SCRIPTS: [(&str, &str); 8] = [
-    (
-        "model.js",
-        include_str!("../../../../assets/viewer/model.js"),
-    ),
-    (
-        "render.js",
-        include_str!("../../../../assets/viewer/render.js"),
-    ),
-    (
-        "games/cores.js",
-        include_str!("../../../../assets/viewer/games/cores.js"),
-    ),
-    (
-        "games/snake.js",
-        include_str!("../../../../assets/viewer/games/snake.js"),
-    ),
-    (
-        "games/connect-four.js",
-        include_str!("../../../../assets/viewer/games/connect-four.js"),
-    ),
-    (
-        "panels.js",
-        include_str!("../../../../assets/viewer/panels.js"),
-    ),
-    (
-        "chart.js",
-        include_str!("../../../../assets/viewer/chart.js"),
-    ),
-    (
-        "viewer.js",
-        include_str!("../../../../assets/viewer/viewer.js"),
-    ),
-];
+// The scripts, in the order `index.html` loads them (the shared model and
+// board, one renderer per game in `games/`, the panels, charts and
+// controls), each with its text: written by `build.rs` from the page.
+include!(concat!(env!("OUT_DIR"), "/viewer_scripts.rs"));
+
+/// The viewer's scripts as `assets/viewer/index.html` loads them (name
+/// relative to the page, text): what the game server serves beside the page.
+pub fn viewer_scripts() -> &'static [(&'static str, &'static str)] {
+    SCRIPTS
+}
 /// The empty data element the viewer reads its JSON from.
 const DATA_OPEN: &str = r#"<script id="replay-data" type="application/json">"#;
 const DATA_SLOT: &str = r#"<script id="replay-data" type="application/json"></script>"#;
@@ -56,7 +29,7 @@ const DATA_SLOT: &str = r#"<script id="replay-data" type="application/json"></sc
 /// tag, comment or `</script` can appear in it.
 pub fn render_html(viewer_json: &str) -> String {
     let mut page = INDEX.replacen(STYLESHEET_TAG, &format!("<style>\n{STYLESHEET}</style>"), 1);
-    for (name, source) in SCRIPTS {
+    for &(name, source) in SCRIPTS {
         let tag = format!(r#"<script src="{name}"></script>"#);
         page = page.replacen(&tag, &format!("<script>\n{source}</script>"), 1);
     }
@@ -109,7 +82,7 @@ mod tests {
 
     #[test]
     fn the_assets_cannot_end_their_own_elements() {
-        for (name, source) in SCRIPTS {
+        for &(name, source) in SCRIPTS {
             assert_eq!(count(source, "</script"), 0, "{name}");
             assert_eq!(count(source, "<!--"), 0, "{name}");
         }

@@ -29,7 +29,7 @@ pub use format::{
     SandboxLimits, Summary, TickRecord,
 };
 pub use frame::{FORMAT_VERSION, MAGIC};
-pub use html::render_html;
+pub use html::{render_html, viewer_scripts};
 pub use reader::ReplayReader;
 pub use recorder::TickRecorder;
 pub use resim::{Resim, WorldAt};
