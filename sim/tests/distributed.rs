@@ -1,8 +1,8 @@
 //! Tournaments over a real PostgreSQL (`scripts/test` starts a throwaway
 //! cluster and sets `LOCKSTEP_TEST_PG`): worker processes give the
-//! single-machine results hash; a worker killed mid-match loses nothing and
-//! doubles nothing; a late result is refused; a worker whose connection is
-//! cut reconnects. Without the variable the tests are skipped loudly, except
+//! single-machine results hash; a worker killed mid-match (and restarted
+//! under its name) loses nothing and doubles nothing; a late result is
+//! refused; a worker whose connection is cut reconnects. Without the variable the tests are skipped loudly, except
 //! under CI (`CI` set), where they fail.
 
 use lockstep_sim::bundled::bundled_bot;
@@ -210,7 +210,9 @@ fn a_worker_killed_mid_match_loses_nothing_and_doubles_nothing() {
         )
         .unwrap()
         .get(0);
-    finished(spawn_worker(&url, "survivor", "1"));
+    // Restarted under the same name, as a service manager would: it must
+    // not keep the dead process's match alive, and plays it again.
+    finished(spawn_worker(&url, "victim", "1"));
     let (hash, count) = distributed_hash(&url, &id);
     assert_eq!(count, plan.matches, "every match once");
     assert_eq!(hash, local_hash(&sandbox, &plan, "killed"));
@@ -224,9 +226,9 @@ fn a_worker_killed_mid_match_loses_nothing_and_doubles_nothing() {
     assert_eq!(
         row.get::<_, i32>(0),
         2,
-        "claimed by the victim, then the survivor"
+        "claimed by the dead victim, then again"
     );
-    assert_eq!(row.get::<_, String>(1), "survivor");
+    assert_eq!(row.get::<_, String>(1), "victim");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::match_loop::Entrant;
 use crate::sandbox::{CompiledCache, Sandbox};
 use crate::tournament::{MatchRecord, MatchSpec, Plan, play_match};
 use postgres::Client;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,13 +59,21 @@ pub fn run(
     let played = AtomicU64::new(0);
     let refused = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
+    let held = Held::default();
     let first_error: Mutex<Option<DbError>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        scope.spawn(|| heartbeat(url, options, &stop, log));
+        scope.spawn(|| heartbeat(url, options, &held, &stop, log));
         let threads: Vec<_> = (0..options.threads.max(1))
             .map(|_| {
                 scope.spawn(|| {
-                    let result = work(url, options, &tournaments, &played, &refused, &stop, log);
+                    let shared = Shared {
+                        tournaments: &tournaments,
+                        held: &held,
+                        played: &played,
+                        refused: &refused,
+                        stop: &stop,
+                    };
+                    let result = work(url, options, &shared, log);
                     if let Err(e) = result {
                         first_error.lock().unwrap().get_or_insert(e);
                         stop.store(true, Ordering::Relaxed);
@@ -87,17 +95,35 @@ pub fn run(
     })
 }
 
+/// The matches this process is playing: the heartbeat extends their leases
+/// and no others (a worker restarted under the same name must not keep a
+/// dead one's matches alive).
+type Held = Mutex<BTreeSet<(String, i64)>>;
+
+/// What a worker's threads share.
+struct Shared<'a> {
+    tournaments: &'a Mutex<HashMap<String, Arc<Tournament>>>,
+    held: &'a Held,
+    played: &'a AtomicU64,
+    refused: &'a AtomicU64,
+    stop: &'a AtomicBool,
+}
+
 /// One thread's loop: claim, play, commit; reconnects when the database
 /// goes away.
 fn work(
     url: &str,
     options: &WorkerOptions,
-    tournaments: &Mutex<HashMap<String, Arc<Tournament>>>,
-    played: &AtomicU64,
-    refused: &AtomicU64,
-    stop: &AtomicBool,
+    shared: &Shared<'_>,
     log: &(dyn Fn(String) + Sync),
 ) -> Result<(), DbError> {
+    let Shared {
+        tournaments,
+        held,
+        played,
+        refused,
+        stop,
+    } = *shared;
     let mut client = reconnect(url, stop, log)?;
     while !stop.load(Ordering::Relaxed) {
         let claimed = match claim(&mut client, options) {
@@ -119,6 +145,8 @@ fn work(
             }
             continue;
         };
+        let key = (id.clone(), spec.index as i64);
+        held.lock().unwrap().insert(key.clone());
         // The match is ours (the heartbeat keeps it so): load its tournament
         // through any number of reconnections.
         let tournament = loop {
@@ -165,6 +193,7 @@ fn work(
                 }
             }
         }
+        held.lock().unwrap().remove(&key);
     }
     Ok(())
 }
@@ -236,9 +265,15 @@ pub fn commit(
     Ok(true)
 }
 
-/// Extends every lease this worker holds, a third of a lease apart, on a
-/// connection of its own.
-fn heartbeat(url: &str, options: &WorkerOptions, stop: &AtomicBool, log: &(dyn Fn(String) + Sync)) {
+/// Extends the lease of every match this process is playing, a third of a
+/// lease apart, on a connection of its own.
+fn heartbeat(
+    url: &str,
+    options: &WorkerOptions,
+    held: &Held,
+    stop: &AtomicBool,
+    log: &(dyn Fn(String) + Sync),
+) {
     let every = options.lease / 3;
     let lease_ms = options.lease.as_millis() as f64;
     let mut client: Option<Client> = None;
@@ -246,11 +281,15 @@ fn heartbeat(url: &str, options: &WorkerOptions, stop: &AtomicBool, log: &(dyn F
         if client.is_none() {
             client = connect(url).ok();
         }
-        if let Some(c) = client.as_mut() {
+        let (ids, indices): (Vec<String>, Vec<i64>) = held.lock().unwrap().iter().cloned().unzip();
+        if let Some(c) = client.as_mut()
+            && !ids.is_empty()
+        {
             let beat = c.execute(
                 "UPDATE matches SET lease_until = now() + $2 * interval '1 millisecond'
-                 WHERE worker = $1 AND state = 'running'",
-                &[&options.name, &lease_ms],
+                 WHERE worker = $1 AND state = 'running'
+                   AND (tournament, idx) IN (SELECT * FROM UNNEST($3::text[], $4::bigint[]))",
+                &[&options.name, &lease_ms, &ids, &indices],
             );
             if let Err(e) = beat {
                 log(format!("heartbeat failed ({e}); reconnecting"));
