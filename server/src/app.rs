@@ -3,6 +3,7 @@
 
 use crate::api::DocumentCache;
 use crate::config::ServerConfig;
+use crate::db::sql::Connection;
 use crate::error::ApiError;
 use axum::Router;
 use axum::extract::Request;
@@ -10,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use lockstep_sim::sandbox::Sandbox;
 use lockstep_sim::settings::Settings;
-use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;

@@ -5,11 +5,13 @@
 //! the file, the line or the key, and what is allowed.
 
 mod connections;
+mod database;
 mod fairness;
 mod quotas;
 
 use crate::game::{HostedGame, LADDER_SEATS};
 pub use connections::Connections;
+pub use database::{Database, redact};
 pub use fairness::{Challenges, Rerecording};
 use lockstep_sim::settings::Settings;
 pub use quotas::Quotas;
@@ -34,6 +36,10 @@ pub struct ServerConfig {
     /// `lockstep-data` in the working folder; a relative path in a config
     /// file is relative to the file's folder.
     pub data_dir: PathBuf,
+    /// Where the rows are: the embedded SQLite file `DATA/lockstep.db`
+    /// (default), or PostgreSQL (`database = "postgres://…"`), which ladder
+    /// workers on other hosts share ([`Database`]).
+    pub database: Database,
     /// The largest upload body, in bytes, enforced while reading. Default:
     /// the admin config's `[upload] module_bytes` (8 MiB).
     pub max_upload_bytes: usize,
@@ -136,6 +142,7 @@ impl Default for Retention {
 struct ServerTable {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
+    database: Option<String>,
     max_upload_bytes: Option<u64>,
     admin_token_file: Option<PathBuf>,
     ladder_workers: Option<u64>,
@@ -231,6 +238,7 @@ impl ServerConfig {
             })?,
         };
         let data_dir = resolve(t.data_dir.unwrap_or_else(|| PathBuf::from("lockstep-data")));
+        let database = Database::parse(t.database.as_deref())?;
         let module_bytes = settings.sandbox.validation.max_module_bytes as u64;
         let max_upload_bytes = in_range(
             "max_upload_bytes",
@@ -290,6 +298,7 @@ impl ServerConfig {
             game,
             listen,
             data_dir,
+            database,
             max_upload_bytes,
             admin_token_file,
             ladder_workers,

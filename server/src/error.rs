@@ -236,12 +236,13 @@ impl IntoResponse for ApiError {
 }
 
 /// A database error is the server's fault (500, logged), except when the
-/// disk is: full (`SQLITE_FULL`: 507) or failing (`SQLITE_IOERR`, read-only:
-/// 503). The transaction was rolled back; nothing of the request is stored.
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
+/// disk is: full (`SQLITE_FULL`, PostgreSQL's `disk_full`: 507) or failing
+/// (`SQLITE_IOERR`, read-only, a lost PostgreSQL: 503). The transaction was
+/// rolled back; nothing of the request is stored.
+impl From<crate::db::sql::Error> for ApiError {
+    fn from(e: crate::db::sql::Error) -> Self {
         use crate::storage::Fault;
-        let fault = Fault::of_sqlite(&e);
+        let fault = Fault::of_db(&e);
         if fault.is_some() {
             tracing::error!(error = %e, "the database could not write");
         }

@@ -24,15 +24,15 @@
 //!
 //! A write that fails for the disk's sake is 507 (out of space) or 503
 //! (failing) with the API's error shape, never a 500: [`write_error`] for
-//! files, `ApiError::from(rusqlite::Error)` for the database.
+//! files, `ApiError::from(crate::db::sql::Error)` for the database.
 
 use crate::config::Quotas;
 use crate::db::bots::{self, NewModule, Upload};
 use crate::db::players::{Player, Role};
 use crate::db::quota::{self as q, Pruned, Stored};
+use crate::db::sql::{Connection, OptionalExtension, TransactionBehavior};
 use crate::error::ApiError;
 use crate::storage::{self, Fault};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// Whether `player` is held to `bytes_per_player` (house and admins are not).
@@ -55,7 +55,7 @@ pub fn within_bot_limit(
     }
     let exists = conn
         .prepare_cached(q::BOT_OF_OWNER)?
-        .query_row(rusqlite::params![player.id, name], |_| Ok(()))
+        .query_row(crate::db::sql::params![player.id, name], |_| Ok(()))
         .optional()?;
     if exists.is_some() {
         return Ok(());
@@ -196,10 +196,10 @@ fn decide(
 }
 
 /// Whether one of `player`'s kept versions uses module `hash`.
-fn stores(conn: &Connection, player: i64, hash: &str) -> rusqlite::Result<bool> {
+fn stores(conn: &Connection, player: i64, hash: &str) -> crate::db::sql::Result<bool> {
     let found = conn
         .prepare_cached(q::PLAYER_STORES)?
-        .query_row(rusqlite::params![hash, player], |_| Ok(()))
+        .query_row(crate::db::sql::params![hash, player], |_| Ok(()))
         .optional()?;
     Ok(found.is_some())
 }
@@ -356,7 +356,7 @@ pub fn delete_version(
 /// Why match `id` cannot be played again from its modules (a pruned replay
 /// recorded again, `ladder/rerecord.rs`): the first seat whose module's
 /// file was deleted, or `None`.
-pub fn deleted_module(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+pub fn deleted_module(conn: &Connection, id: i64) -> crate::db::sql::Result<Option<String>> {
     let seats = q::deleted_seat_modules(conn, id)?;
     Ok(seats.first().map(|(seat, version, hash, _)| {
         format!(

@@ -54,7 +54,7 @@ pub fn ensure_admin(state: &AppState, token_file: &Path, new_token: bool) -> Res
     )?;
     let admin: Player = state
         .db
-        .blocking(|conn| -> rusqlite::Result<Option<Player>> {
+        .blocking(|conn| -> crate::db::sql::Result<Option<Player>> {
             match existing {
                 Some(admin) => {
                     players::set_token_hash(conn, admin.id, &hash)?;
@@ -83,12 +83,12 @@ pub fn ensure_admin(state: &AppState, token_file: &Path, new_token: bool) -> Res
 /// earlier build, which seeded them all) is retired: it could only fail.
 /// Returns how many versions were added.
 pub fn seed_house_bots(state: &AppState) -> Result<usize, String> {
-    let db_error = |e: rusqlite::Error| format!("seeding the house bots: {e}");
+    let db_error = |e: crate::db::sql::Error| format!("seeding the house bots: {e}");
     // A token nobody is ever given: the house cannot be logged in as.
     let unusable = auth::token_hash(&auth::new_token().map_err(|e| e.to_string())?);
     let house = state
         .db
-        .blocking(|conn| -> rusqlite::Result<Option<Player>> {
+        .blocking(|conn| -> crate::db::sql::Result<Option<Player>> {
             if let Some(house) = players::first_with_role(conn, Role::House)? {
                 return Ok(Some(house));
             }
@@ -105,7 +105,7 @@ pub fn seed_house_bots(state: &AppState) -> Result<usize, String> {
     for other in others {
         let retired = state
             .db
-            .blocking(|conn| -> rusqlite::Result<bool> {
+            .blocking(|conn| -> crate::db::sql::Result<bool> {
                 match bots::find(conn, house.id, other.name)? {
                     Some(bot) if bot.active => bots::set_active(conn, bot.id, false),
                     _ => Ok(false),

@@ -69,12 +69,10 @@ pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
         .map_err(|e| format!("cannot prepare {}: {e}", config.modules_dir().display()))?;
     std::fs::create_dir_all(config.replays_dir())
         .map_err(|e| format!("cannot create {}: {e}", config.replays_dir().display()))?;
-    let db_path = config.db_path();
-    let conn = db::open(&db_path)
-        .map_err(|e| format!("cannot open the database {}: {e}", db_path.display()))?;
+    let conn = db::connect(&config)?;
     let game = config.game.name();
     let made_for = db::settings::folder_game(&conn, game)
-        .map_err(|e| format!("cannot read the database {}: {e}", db_path.display()))?;
+        .map_err(|e| format!("cannot read the database: {e}"))?;
     if made_for != game {
         return Err(format!(
             "the data folder {} holds a ladder of {made_for:?}, and this config plays {game:?} \

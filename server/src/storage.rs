@@ -187,6 +187,34 @@ impl Fault {
     }
 }
 
+/// The fault behind a failed database call, if it is one of the storage's:
+/// SQLite's, or PostgreSQL's out of space (`53100`, `53000`), or a
+/// PostgreSQL that is gone or shutting down (no connection, `57P01`-`57P03`,
+/// class `08`): nothing is written until it is back.
+impl Fault {
+    pub fn of_db(e: &crate::db::sql::Error) -> Option<Fault> {
+        use crate::db::sql::Error;
+        match e {
+            Error::Sqlite(e) => Fault::of_sqlite(e),
+            Error::Postgres(e) => match e.as_db_error() {
+                Some(db) => {
+                    let code = db.code().code();
+                    if code == "53100" || code == "53000" {
+                        Some(Fault::OutOfSpace)
+                    } else if code.starts_with("08") || code.starts_with("57P") {
+                        Some(Fault::Failing)
+                    } else {
+                        None
+                    }
+                }
+                None if e.is_closed() || e.code().is_none() => Some(Fault::Failing),
+                None => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// Whether a file operation failed for lack of space (`ENOSPC`, `EDQUOT`,
 /// `EFBIG`): writes will fail until space is freed.
 pub fn is_out_of_space(e: &io::Error) -> bool {

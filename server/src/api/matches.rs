@@ -15,6 +15,7 @@ use crate::config::Challenges;
 use crate::db::matches::{self as db, MatchView, NewMatch};
 use crate::db::now_ms;
 use crate::db::queue;
+use crate::db::sql::{Connection, OptionalExtension};
 use crate::error::{ApiError, ErrorBody};
 use crate::ladder::{self, fair, pairing::Rng};
 use crate::ratelimit::Client;
@@ -25,7 +26,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lockstep_sim::tune::stats::thousands;
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -218,7 +218,7 @@ fn queue_challenge(
     client: Client,
     limits: &Challenges,
 ) -> Result<MatchView, ApiError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(crate::db::sql::TransactionBehavior::Immediate)?;
     let player = new.requested_by.unwrap_or(0);
     let address = client.key();
     let waiting = queue::waiting(&tx, player, &address)?;

@@ -8,7 +8,7 @@
 //! transaction as the version.
 
 use super::quota::{self, Pruned};
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Connection, OptionalExtension, params};
 
 /// Weng-Lin's starting rating (skillratings' `WengLinRating::new()`), given
 /// to a new bot and to each new version.
@@ -107,7 +107,7 @@ pub(crate) const LIST_OF_OWNER: &str = "WHERE p.name = ?1 ORDER BY b.id";
 pub(crate) const LEADERBOARD: &str = "WHERE b.active = 1 AND v.module IS NOT NULL
     ORDER BY b.rating_mu - 3.0 * b.rating_sigma DESC, b.games DESC, b.id";
 
-fn bot_row(r: &rusqlite::Row) -> rusqlite::Result<Bot> {
+fn bot_row(r: &crate::db::sql::Row) -> crate::db::sql::Result<Bot> {
     Ok(Bot {
         id: r.get(0)?,
         owner_id: r.get(1)?,
@@ -126,17 +126,17 @@ fn bot_row(r: &rusqlite::Row) -> rusqlite::Result<Bot> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Bot>> {
+pub fn get(conn: &Connection, id: i64) -> crate::db::sql::Result<Option<Bot>> {
     conn.query_row(&bot_select(GET), [id], bot_row).optional()
 }
 
-pub fn find(conn: &Connection, owner_id: i64, name: &str) -> rusqlite::Result<Option<Bot>> {
+pub fn find(conn: &Connection, owner_id: i64, name: &str) -> crate::db::sql::Result<Option<Bot>> {
     conn.query_row(&bot_select(FIND), params![owner_id, name], bot_row)
         .optional()
 }
 
 /// Every bot, or one owner's, by id.
-pub fn list(conn: &Connection, owner: Option<&str>) -> rusqlite::Result<Vec<Bot>> {
+pub fn list(conn: &Connection, owner: Option<&str>) -> crate::db::sql::Result<Vec<Bot>> {
     match owner {
         None => conn
             .prepare_cached(&bot_select(LIST_ALL))?
@@ -156,7 +156,11 @@ pub(crate) const IDS_BY_NAME: &str = "SELECT id FROM bots WHERE name = ?1 ORDER 
 
 /// The ids of the bots named `name`, by id: `owner`'s (at most one), or
 /// every player's when `owner` is `None`.
-pub fn ids_named(conn: &Connection, owner: Option<&str>, name: &str) -> rusqlite::Result<Vec<i64>> {
+pub fn ids_named(
+    conn: &Connection,
+    owner: Option<&str>,
+    name: &str,
+) -> crate::db::sql::Result<Vec<i64>> {
     match owner {
         Some(owner) => conn
             .prepare_cached(IDS_BY_OWNER_AND_NAME)?
@@ -171,7 +175,7 @@ pub fn ids_named(conn: &Connection, owner: Option<&str>, name: &str) -> rusqlite
 
 /// Active bots with a version, best conservative rating (`mu - 3 sigma`)
 /// first; ties by more games, then by id.
-pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<Bot>> {
+pub fn leaderboard(conn: &Connection) -> crate::db::sql::Result<Vec<Bot>> {
     let mut statement = conn.prepare_cached(&bot_select(LEADERBOARD))?;
     statement.query_map([], bot_row)?.collect()
 }
@@ -187,7 +191,7 @@ pub(crate) const VERSIONS_PLAYED: &str =
     "SELECT v.version, v.played FROM bot_versions v WHERE v.bot = ?1";
 
 /// A bot's versions, oldest first.
-pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
+pub fn versions(conn: &Connection, bot: i64) -> crate::db::sql::Result<Vec<Version>> {
     let mut statement = conn.prepare_cached(VERSIONS)?;
     statement
         .query_map([bot], |r| {
@@ -207,7 +211,7 @@ pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<Version>> {
 pub(crate) const MODULE_SUMMARY: &str = "SELECT summary FROM modules WHERE hash = ?1";
 
 /// A module's summary (JSON text), as the validator gave it.
-pub fn module_summary(conn: &Connection, hash: &str) -> rusqlite::Result<Option<String>> {
+pub fn module_summary(conn: &Connection, hash: &str) -> crate::db::sql::Result<Option<String>> {
     conn.query_row(MODULE_SUMMARY, [hash], |r| r.get(0))
         .optional()
 }
@@ -215,7 +219,7 @@ pub fn module_summary(conn: &Connection, hash: &str) -> rusqlite::Result<Option<
 pub(crate) const SET_ACTIVE: &str = "UPDATE bots SET active = ?1 WHERE id = ?2";
 
 /// Retires (`false`) or reactivates (`true`) a bot; false if there is no such bot.
-pub fn set_active(conn: &Connection, id: i64, active: bool) -> rusqlite::Result<bool> {
+pub fn set_active(conn: &Connection, id: i64, active: bool) -> crate::db::sql::Result<bool> {
     let changed = conn.execute(SET_ACTIVE, params![active as i64, id])?;
     Ok(changed > 0)
 }
@@ -224,7 +228,7 @@ pub fn set_active(conn: &Connection, id: i64, active: bool) -> rusqlite::Result<
 pub(crate) const INSERT_MODULE: &str =
     "INSERT INTO modules (hash, size, encoding, summary, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5)
-     ON CONFLICT (hash) DO UPDATE SET deleted_at = NULL WHERE deleted_at IS NOT NULL";
+     ON CONFLICT (hash) DO UPDATE SET deleted_at = NULL WHERE modules.deleted_at IS NOT NULL";
 pub(crate) const INSERT_BOT: &str =
     "INSERT INTO bots (owner, name, active, rating_mu, rating_sigma, games, created_at)
      VALUES (?1, ?2, 1, ?3, ?4, 0, ?5)";
@@ -248,7 +252,7 @@ pub fn record_upload(
     module: &NewModule,
     newest: u64,
     now: i64,
-) -> rusqlite::Result<Upload> {
+) -> crate::db::sql::Result<Upload> {
     tx.execute(
         INSERT_MODULE,
         params![
@@ -267,7 +271,7 @@ pub fn record_upload(
                 INSERT_BOT,
                 params![owner_id, name, INITIAL_MU, INITIAL_SIGMA, now],
             )?;
-            (tx.last_insert_rowid(), true)
+            (tx.last_insert_rowid()?, true)
         }
     };
     let current = existing.as_ref().map_or(0, |bot| bot.version);
@@ -300,9 +304,10 @@ mod tests {
     use super::*;
 
     fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("schema.sql")).unwrap();
-        super::super::upgrade(&mut conn).unwrap();
+        let mut raw = rusqlite::Connection::open_in_memory().unwrap();
+        raw.execute_batch(include_str!("schema.sql")).unwrap();
+        super::super::upgrade(&mut raw).unwrap();
+        let conn = Connection::from_sqlite(raw);
         conn.execute(
             "INSERT INTO players (name, token_hash, role, created_at) VALUES ('ann', 'h', 'player', 0)",
             [],

@@ -2,8 +2,8 @@
 //! finishes a match (result, ratings, game counts), restart recovery, and
 //! the queries the API and the web pages read.
 
+use crate::db::sql::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use crate::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use skillratings::Outcomes;
 use skillratings::weng_lin::{WengLinConfig, WengLinRating, weng_lin};
@@ -36,11 +36,11 @@ pub(crate) const PENDING_SEATS: &str = "
     WHERE m.state IN ('queued', 'running') GROUP BY s.bot";
 
 /// Every active bot with at least one version, by id.
-pub fn candidates(conn: &Connection) -> rusqlite::Result<Vec<Candidate>> {
+pub fn candidates(conn: &Connection) -> crate::db::sql::Result<Vec<Candidate>> {
     let pending: HashMap<i64, i64> = conn
         .prepare_cached(PENDING_SEATS)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::sql::Result<_>>()?;
     let mut stmt = conn.prepare_cached(CANDIDATE_BOTS)?;
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -87,7 +87,7 @@ pub(crate) const INSERT_SEAT: &str =
 
 /// Inserts `new` as a queued match with its seats; returns its id. Call it
 /// inside a transaction.
-pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Result<i64> {
+pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> crate::db::sql::Result<i64> {
     tx.execute(
         INSERT_MATCH,
         params![
@@ -99,7 +99,7 @@ pub fn insert(tx: &Transaction<'_>, new: &NewMatch, now: i64) -> rusqlite::Resul
             now
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let id = tx.last_insert_rowid()?;
     for (seat, (bot, version)) in new.seats.iter().enumerate() {
         tx.execute(INSERT_SEAT, params![id, seat as i64, version, bot])?;
     }
@@ -146,7 +146,7 @@ pub(crate) const JOB_SEATS: &str =
      WHERE s.match = ?1 ORDER BY s.seat";
 
 /// Match `id`'s seats as a worker plays them, in seat order.
-pub fn job_seats(conn: &Connection, id: i64) -> rusqlite::Result<Vec<JobSeat>> {
+pub fn job_seats(conn: &Connection, id: i64) -> crate::db::sql::Result<Vec<JobSeat>> {
     let mut stmt = conn.prepare_cached(JOB_SEATS)?;
     stmt.query_map([id], |r| {
         Ok(JobSeat {
@@ -159,7 +159,7 @@ pub fn job_seats(conn: &Connection, id: i64) -> rusqlite::Result<Vec<JobSeat>> {
 }
 
 /// Marks match `id` running (one more attempt) and returns what to play.
-pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> rusqlite::Result<Job> {
+pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> crate::db::sql::Result<Job> {
     tx.execute(START, params![id, now])?;
     let mut job = tx.query_row(JOB, [id], |r| {
         Ok(Job {
@@ -231,7 +231,7 @@ pub fn finish(
     job: &Job,
     done: &Finished,
     now: i64,
-) -> rusqlite::Result<Option<Vec<RatingChange>>> {
+) -> crate::db::sql::Result<Option<Vec<RatingChange>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let updated = tx.execute(
         FINISH,
@@ -251,7 +251,7 @@ pub fn finish(
     }
     let mut changes = Vec::new();
     if job.rated && job.seats.len() == 2 {
-        let current = |seat: usize| -> rusqlite::Result<Option<(i64, f64, f64)>> {
+        let current = |seat: usize| -> crate::db::sql::Result<Option<(i64, f64, f64)>> {
             tx.query_row(CURRENT_SEAT, params![job.id, seat as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
@@ -303,7 +303,7 @@ pub(crate) const FAIL: &str = "UPDATE matches SET state = 'failed', finished_at 
 
 /// Marks a match failed with `error` (it could not be played: a module is
 /// missing or no longer loads, the replay could not be written, ...).
-pub fn fail(conn: &Connection, id: i64, error: &str, now: i64) -> rusqlite::Result<()> {
+pub fn fail(conn: &Connection, id: i64, error: &str, now: i64) -> crate::db::sql::Result<()> {
     conn.execute(FAIL, params![id, now, error])?;
     Ok(())
 }
@@ -314,12 +314,12 @@ pub(crate) const REQUEUE: &str =
 
 /// At start-up, before any worker runs: every 'running' match goes back to
 /// 'queued' (the server stopped while it was played). Returns their ids.
-pub fn requeue_running(conn: &mut Connection) -> rusqlite::Result<Vec<i64>> {
+pub fn requeue_running(conn: &mut Connection) -> crate::db::sql::Result<Vec<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let ids = {
         let mut stmt = tx.prepare(RUNNING)?;
         stmt.query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?
+            .collect::<crate::db::sql::Result<Vec<i64>>>()?
     };
     tx.execute(REQUEUE, [])?;
     tx.commit()?;
@@ -327,7 +327,8 @@ pub fn requeue_running(conn: &mut Connection) -> rusqlite::Result<Vec<i64>> {
 }
 
 pub(crate) const QUEUE_COUNTS: &str =
-    "SELECT COALESCE(SUM(state = 'queued'), 0), COALESCE(SUM(state = 'running'), 0)
+    "SELECT COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0)
      FROM matches WHERE state IN ('queued', 'running')";
 
 /// `(queued, running)` match counts, for the metrics gauges.
@@ -393,13 +394,28 @@ pub struct SeatView {
     pub sigma_after: Option<f64>,
 }
 
-const VIEW_COLUMNS: &str = "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
-    m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
-    m.replay_hash, m.error, m.replay_pruned_at,
-    COALESCE(CASE WHEN json_valid(m.played_with)
-        THEN json_type(m.played_with, '$.match.game') = 'text' END, 0)";
+/// Whether the match's `played_with` names its game (builds before the
+/// engine for any game did not write it): SQLite's JSON functions.
+macro_rules! game_recorded {
+    () => {
+        "COALESCE(CASE WHEN json_valid(m.played_with)
+        THEN json_type(m.played_with, '$.match.game') = 'text' END, 0)"
+    };
+}
+pub(crate) const GAME_RECORDED: &str = game_recorded!();
+/// [`GAME_RECORDED`] on PostgreSQL, which gets it from `db::sql`'s
+/// rewrites. The server writes `played_with` as JSON or NULL, never else.
+pub(crate) const GAME_RECORDED_PG: &str =
+    "COALESCE(jsonb_typeof(m.played_with::jsonb -> 'match' -> 'game') = 'string', false)";
 
-fn view_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchView> {
+const VIEW_COLUMNS: &str = concat!(
+    "m.id, m.kind, m.state, m.rated, p.name, m.map, m.seed, m.created_at,
+    m.started_at, m.finished_at, m.attempts, m.winner_seat, m.ticks, m.final_hash,
+    m.replay_hash, m.error, m.replay_pruned_at, ",
+    game_recorded!()
+);
+
+fn view_row(r: &crate::db::sql::Row<'_>) -> crate::db::sql::Result<MatchView> {
     Ok(MatchView {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -445,7 +461,7 @@ pub(crate) const SEATS: &str = "SELECT s.seat, s.bot, b.name, p.name, v.version,
      JOIN bots b ON b.id = s.bot JOIN players p ON p.id = b.owner
      WHERE s.match = ?1 ORDER BY s.seat";
 
-fn fill_seats(conn: &Connection, view: &mut MatchView) -> rusqlite::Result<()> {
+fn fill_seats(conn: &Connection, view: &mut MatchView) -> crate::db::sql::Result<()> {
     let mut stmt = conn.prepare_cached(SEATS)?;
     view.seats = stmt
         .query_map([view.id], |r| {
@@ -462,7 +478,7 @@ fn fill_seats(conn: &Connection, view: &mut MatchView) -> rusqlite::Result<()> {
                 sigma_after: r.get(9)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     Ok(())
 }
 
@@ -515,9 +531,9 @@ pub fn list(
     state: Option<&str>,
     before: Option<i64>,
     limit: u32,
-) -> rusqlite::Result<Vec<MatchView>> {
+) -> crate::db::sql::Result<Vec<MatchView>> {
     let before = before.unwrap_or(i64::MAX);
-    let (sql, params): (&str, Vec<&dyn rusqlite::ToSql>) = match (&bot, &state) {
+    let (sql, params): (&str, Vec<&dyn crate::db::sql::ToSql>) = match (&bot, &state) {
         (None, None) => (LIST_ALL, vec![&before, &limit]),
         (None, Some(state)) => (LIST_IN_STATE, vec![state, &before, &limit]),
         (Some(bot), None) => (LIST_OF_BOT, vec![bot, &before, &limit]),
@@ -527,7 +543,7 @@ pub fn list(
     let mut stmt = conn.prepare_cached(&with_view_columns(sql))?;
     let mut views = stmt
         .query_map(&params[..], view_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::sql::Result<Vec<_>>>()?;
     for view in &mut views {
         fill_seats(conn, view)?;
     }
@@ -538,7 +554,10 @@ pub(crate) const REPLAY_STATE: &str = "SELECT state, replay_pruned_at FROM match
 
 /// Match `id`'s state and when its replay was pruned (`None`: kept, or
 /// not finished), without its result: `None` if there is no such match.
-pub fn replay_state(conn: &Connection, id: i64) -> rusqlite::Result<Option<(String, Option<i64>)>> {
+pub fn replay_state(
+    conn: &Connection,
+    id: i64,
+) -> crate::db::sql::Result<Option<(String, Option<i64>)>> {
     conn.query_row(REPLAY_STATE, [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
 }
@@ -555,7 +574,7 @@ pub(crate) const GET: &str = "SELECT {VIEW}, m.result FROM matches m
     LEFT JOIN players p ON p.id = m.requested_by WHERE m.id = ?1";
 
 /// One match with its seats and whole result.
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchView>> {
+pub fn get(conn: &Connection, id: i64) -> crate::db::sql::Result<Option<MatchView>> {
     let sql = with_view_columns(GET);
     let found = conn
         .query_row(&sql, [id], |r| {

@@ -4,6 +4,8 @@ pub mod bots;
 pub mod matches;
 #[cfg(test)]
 mod plans;
+#[cfg(test)]
+mod plans_pg;
 pub mod players;
 pub mod queue;
 pub mod quota;
@@ -11,7 +13,9 @@ pub mod ratelimit;
 pub mod retention;
 pub mod settings;
 
-use rusqlite::{Connection, params};
+pub mod sql;
+
+use sql::{Connection, params};
 use std::path::Path;
 
 const SCHEMA: &str = include_str!("schema.sql");
@@ -20,9 +24,74 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// keys on, `synchronous = FULL` so a committed transaction survives a crash
 /// or power loss, and the schema applied. The files are private to their
 /// owner ([`private_files`]).
-pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+pub fn open(path: &Path) -> sql::Result<Connection> {
+    Ok(Connection::from_sqlite(open_sqlite(path)?))
+}
+
+/// PostgreSQL's migrations, in order: the n-th is version n. A migration is
+/// never edited once released; a change to the schema is a new one.
+const PG_MIGRATIONS: &[&str] = &[include_str!("schema_pg.sql")];
+
+/// Connects to PostgreSQL at `url` and brings its schema up to date: each
+/// migration not applied yet, in order, in one transaction with its row in
+/// `schema_migrations`. The transaction holds the writers' lock
+/// ([`sql`]), so hosts starting together apply each migration once.
+pub fn open_postgres(url: &str) -> sql::Result<Connection> {
+    let mut conn = Connection::open_postgres(url)?;
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version BIGINT PRIMARY KEY,
+             applied_at BIGINT NOT NULL
+         )",
+    )?;
+    let applied: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    if applied > PG_MIGRATIONS.len() as i64 {
+        return Err(sql::Error::Conversion(format!(
+            "the database's schema is version {applied}, made by a newer build than this one \
+             (which knows versions up to {}): run that build, or a newer one",
+            PG_MIGRATIONS.len()
+        )));
+    }
+    for (n, migration) in PG_MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        tx.execute_batch(migration)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![n as i64 + 1, now_ms()],
+        )?;
+        tracing::info!(version = n + 1, "PostgreSQL schema migrated");
+    }
+    tx.commit()?;
+    Ok(conn)
+}
+
+/// The database `config` names: the SQLite file in the data folder, or
+/// PostgreSQL.
+pub fn connect(config: &crate::config::ServerConfig) -> Result<Connection, String> {
+    use crate::config::{Database, redact};
+    match &config.database {
+        Database::Sqlite => {
+            let path = config.db_path();
+            open(&path).map_err(|e| format!("cannot open the database {}: {e}", path.display()))
+        }
+        Database::Postgres(url) => open_postgres(url).map_err(|e| {
+            format!(
+                "cannot open the database {}: {e} (is PostgreSQL running there, and may this \
+                 user create tables in that database?)",
+                redact(url)
+            )
+        }),
+    }
+}
+
+/// [`open`]'s SQLite connection itself.
+fn open_sqlite(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
     private_files(path);
-    let mut conn = Connection::open(path)?;
+    let mut conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -87,7 +156,7 @@ pub fn private_files(path: &Path) {
 /// table as it was), then the indexes that use them; counters that the
 /// schema's triggers keep from now on are filled once from the rows already
 /// there, in the same transaction as their columns.
-fn upgrade(conn: &mut Connection) -> rusqlite::Result<()> {
+fn upgrade(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
     // Deferred: a database already up to date is only read (another
     // process may hold it open).
     let tx = conn.transaction()?;
@@ -196,10 +265,10 @@ const BACKFILL_STATE_COUNTS: &str = "
     SELECT state, COUNT(*) FROM matches WHERE true GROUP BY state
     ON CONFLICT (state) DO UPDATE SET n = excluded.n";
 
-fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+fn has_column(conn: &rusqlite::Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
-        params![table, column],
+        rusqlite::params![table, column],
         |r| r.get(0),
     )
 }
@@ -215,7 +284,7 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::matches::{self, Finished, NewMatch};
-    use rusqlite::{Connection, params};
+    use crate::db::sql::{Connection, params};
 
     fn temp(tag: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("lockstep-db-{tag}-{}", std::process::id()));
@@ -323,10 +392,9 @@ mod tests {
 
     fn rows(conn: &Connection, sql: &str) -> Vec<Vec<i64>> {
         let mut stmt = conn.prepare(sql).unwrap();
-        let width = stmt.column_count();
-        stmt.query_map([], |r| (0..width).map(|n| r.get(n)).collect())
+        stmt.query_map([], |r| (0..r.column_count()).map(|n| r.get(n)).collect())
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::sql::Result<_>>()
             .unwrap()
     }
 
@@ -358,7 +426,7 @@ mod tests {
             let mut stmt = conn.prepare(sql).unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .unwrap()
-                .collect::<rusqlite::Result<_>>()
+                .collect::<crate::db::sql::Result<_>>()
                 .unwrap()
         };
         assert_eq!(
@@ -406,7 +474,7 @@ mod tests {
                 params![state, rated, winner],
             )
             .unwrap();
-            let id = conn.last_insert_rowid();
+            let id = conn.last_insert_rowid().unwrap();
             for (seat, (version, bot)) in seats.iter().enumerate() {
                 conn.execute(
                     "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?4)",
@@ -487,10 +555,11 @@ mod tests {
     fn a_database_from_an_earlier_build_is_upgraded() {
         let dir = temp("upgrade");
         let path = dir.join("old.db");
-        let old = Connection::open(&path).unwrap();
+        let old = Connection::from_sqlite(rusqlite::Connection::open(&path).unwrap());
         old.execute_batch(&earlier_schema()).unwrap();
         fixture(&old);
-        let wins: rusqlite::Result<i64> = old.query_row("SELECT wins FROM bots", [], |r| r.get(0));
+        let wins: crate::db::sql::Result<i64> =
+            old.query_row("SELECT wins FROM bots", [], |r| r.get(0));
         assert!(wins.is_err(), "the earlier schema has no counters");
         drop(old);
         let conn = super::open(&path).unwrap();
@@ -545,7 +614,7 @@ mod tests {
                         let expected: Vec<i64> = one
                             .query_map(params![bot, state, before, limit], |r| r.get(0))
                             .unwrap()
-                            .collect::<rusqlite::Result<_>>()
+                            .collect::<crate::db::sql::Result<_>>()
                             .unwrap();
                         let listed = matches::list(&conn, bot, state, before, limit).unwrap();
                         let ids: Vec<i64> = listed.iter().map(|m| m.id).collect();

@@ -35,9 +35,10 @@
 
 use super::{bots, matches, players, queue, quota, retention};
 use crate::config::Retention;
+use crate::db::sql::Connection;
 use crate::ladder::{self, LadderConfig, pairing::Rng};
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -45,15 +46,15 @@ use std::time::{Duration, Instant};
 const SMALL: &[&str] = &["settings", "match_state_counts"];
 
 /// Tables that statements must look up rows in, not walk unless they say so.
-const GROWING: &[&str] = &["matches", "match_seats"];
+pub(super) const GROWING: &[&str] = &["matches", "match_seats"];
 
 /// One statement: where it runs, its SQL with representative parameters,
 /// the tables it may scan and the ranges it may walk, and what bounds them.
-struct Statement {
-    name: &'static str,
-    sql: String,
-    params: Vec<Value>,
-    scans: &'static [&'static str],
+pub(super) struct Statement {
+    pub name: &'static str,
+    pub sql: String,
+    pub params: Vec<Value>,
+    pub scans: &'static [&'static str],
     walks: &'static [&'static str],
     bound: &'static str,
 }
@@ -98,7 +99,7 @@ impl Statement {
 
 /// Every statement of `db/` (the pages' own included) that a request, the
 /// ladder (claim, finish, fail, recovery) or the pruner runs.
-fn statements() -> Vec<Statement> {
+pub(super) fn statements() -> Vec<Statement> {
     use matches as m;
     let view = m::with_view_columns;
     let bot = bots::bot_select;
@@ -220,6 +221,7 @@ fn statements() -> Vec<Statement> {
 /// The statements of `schema.sql`'s triggers (each `WHEN` as a `SELECT`),
 /// with `NEW.x` and `OLD.x` as parameters `:new_x` and `:old_x`.
 fn trigger_statements(conn: &Connection) -> Vec<(String, String)> {
+    let conn = conn.sqlite().expect("SQLite's plans");
     let mut stmt = conn
         .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         .unwrap();
@@ -282,6 +284,7 @@ fn names(sql: &str) -> HashMap<String, String> {
 /// `EXPLAIN QUERY PLAN` of `sql` with `params` bound, a line per step;
 /// `params` must be all of them unless it is empty.
 fn plan(conn: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<Vec<String>> {
+    let conn = conn.sqlite().expect("SQLite's plans");
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     if !params.is_empty() {
         assert_eq!(stmt.parameter_count(), params.len(), "{sql}");
@@ -344,7 +347,7 @@ fn check(conn: &Connection, print: bool) {
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
-        .collect::<rusqlite::Result<_>>()
+        .collect::<crate::db::sql::Result<_>>()
         .unwrap();
     let mut all = statements();
     for (name, sql) in trigger_statements(conn) {
@@ -437,7 +440,8 @@ mod before {
 /// them: every 20th a challenge, every 1,000th failed, the last 3 running,
 /// the replays of all but the newest 10,000 pruned.
 fn build(conn: &mut Connection, n: i64) {
-    let tx = conn.transaction().unwrap();
+    let tx = conn.sqlite().expect("SQLite's plans");
+    tx.execute_batch("BEGIN").unwrap();
     tx.execute_batch(
         "WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k WHERE x < 150)
          INSERT INTO players (id, name, token_hash, role, created_at)
@@ -500,7 +504,7 @@ fn build(conn: &mut Connection, n: i64) {
     }
     tx.execute("UPDATE bots SET active = 0 WHERE id = 49", [])
         .unwrap();
-    tx.commit().unwrap();
+    tx.execute_batch("COMMIT").unwrap();
 }
 
 /// The median of 5 runs of `f`, in milliseconds.
@@ -518,6 +522,7 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 
 /// Runs `sql` with `args` to its last row.
 fn run(conn: &Connection, sql: &str, args: &[Value]) {
+    let conn = conn.sqlite().expect("SQLite's plans");
     let mut stmt = conn.prepare_cached(sql).unwrap();
     let mut rows = stmt.query(rusqlite::params_from_iter(args)).unwrap();
     while rows.next().unwrap().is_some() {}

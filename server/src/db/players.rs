@@ -1,6 +1,6 @@
 //! Players: a name, a role and the blake3 hash of their API token.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// What a player may do beyond their own bots.
@@ -49,7 +49,7 @@ impl Player {
 }
 
 /// A player from `id, name, role, created_at`, in that order.
-fn row(r: &rusqlite::Row) -> rusqlite::Result<Player> {
+fn row(r: &crate::db::sql::Row) -> crate::db::sql::Result<Player> {
     Ok(Player {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -75,36 +75,39 @@ pub fn create(
     name: &str,
     role: Role,
     token_hash: &str,
-) -> rusqlite::Result<Option<Player>> {
+) -> crate::db::sql::Result<Option<Player>> {
     let now = super::now_ms();
     let inserted = conn.execute(CREATE, params![name, token_hash, role.as_str(), now])?;
     if inserted == 0 {
         return Ok(None);
     }
     Ok(Some(Player {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         name: name.to_string(),
         role,
         created_at: now,
     }))
 }
 
-pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>> {
+pub fn by_name(conn: &Connection, name: &str) -> crate::db::sql::Result<Option<Player>> {
     conn.query_row(BY_NAME, [name], row).optional()
 }
 
-pub fn by_token_hash(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<Player>> {
+pub fn by_token_hash(
+    conn: &Connection,
+    token_hash: &str,
+) -> crate::db::sql::Result<Option<Player>> {
     conn.query_row(BY_TOKEN_HASH, [token_hash], row).optional()
 }
 
 /// The first player with `role`, by id.
-pub fn first_with_role(conn: &Connection, role: Role) -> rusqlite::Result<Option<Player>> {
+pub fn first_with_role(conn: &Connection, role: Role) -> crate::db::sql::Result<Option<Player>> {
     conn.query_row(FIRST_WITH_ROLE, [role.as_str()], row)
         .optional()
 }
 
 /// Replaces a player's token (the old one stops working at once).
-pub fn set_token_hash(conn: &Connection, id: i64, token_hash: &str) -> rusqlite::Result<()> {
+pub fn set_token_hash(conn: &Connection, id: i64, token_hash: &str) -> crate::db::sql::Result<()> {
     conn.execute(SET_TOKEN_HASH, params![token_hash, id])?;
     Ok(())
 }

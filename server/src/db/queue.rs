@@ -8,14 +8,14 @@
 //! matches only: a small range however many matches there are (checked by
 //! `db/plans.rs`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 
 pub(crate) const NEXT_QUEUED_LADDER: &str = "SELECT id FROM matches
      WHERE state = 'queued' AND kind = 'ladder' ORDER BY id LIMIT 1";
 
 /// The oldest queued ladder match (put back by a restart or a full disk).
-pub fn next_queued_ladder(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+pub fn next_queued_ladder(conn: &Connection) -> crate::db::sql::Result<Option<i64>> {
     conn.query_row(NEXT_QUEUED_LADDER, [], |r| r.get(0))
         .optional()
 }
@@ -35,7 +35,7 @@ pub struct Queued {
 }
 
 /// Every queued challenge, oldest first.
-pub fn queued_challenges(conn: &Connection) -> rusqlite::Result<Vec<Queued>> {
+pub fn queued_challenges(conn: &Connection) -> crate::db::sql::Result<Vec<Queued>> {
     let mut stmt = conn.prepare_cached(QUEUED_CHALLENGES)?;
     stmt.query_map([], |r| {
         Ok(Queued {
@@ -52,7 +52,7 @@ pub(crate) const RUNNING_CHALLENGES: &str = "SELECT requested_by, COUNT(*) FROM 
      WHERE state = 'running' AND kind = 'challenge' GROUP BY requested_by";
 
 /// Running challenges per player.
-pub fn running_challenges(conn: &Connection) -> rusqlite::Result<HashMap<i64, u64>> {
+pub fn running_challenges(conn: &Connection) -> crate::db::sql::Result<HashMap<i64, u64>> {
     let mut stmt = conn.prepare_cached(RUNNING_CHALLENGES)?;
     stmt.query_map([], |r| {
         Ok((
@@ -64,7 +64,8 @@ pub fn running_challenges(conn: &Connection) -> rusqlite::Result<HashMap<i64, u6
 }
 
 pub(crate) const CHALLENGE_COUNTS: &str = "SELECT COUNT(*),
-            COALESCE(SUM(requested_by = ?1), 0), COALESCE(SUM(requested_from = ?2), 0)
+            COALESCE(SUM(CASE WHEN requested_by = ?1 THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN requested_from = ?2 THEN 1 ELSE 0 END), 0)
      FROM matches WHERE state = 'queued' AND kind = 'challenge'";
 
 /// Queued challenges: in all, `player`'s, and those asked for from
@@ -77,7 +78,7 @@ pub struct Waiting {
 }
 
 /// How many challenges are waiting, in all, `player`'s and `address`'s.
-pub fn waiting(conn: &Connection, player: i64, address: &str) -> rusqlite::Result<Waiting> {
+pub fn waiting(conn: &Connection, player: i64, address: &str) -> crate::db::sql::Result<Waiting> {
     conn.query_row(CHALLENGE_COUNTS, params![player, address], |r| {
         Ok(Waiting {
             all: r.get::<_, i64>(0)? as u64,
@@ -90,18 +91,18 @@ pub fn waiting(conn: &Connection, player: i64, address: &str) -> rusqlite::Resul
 pub(crate) const SET_ORIGIN: &str = "UPDATE matches SET requested_from = ?2 WHERE id = ?1";
 
 /// Records the client address that asked for challenge `id`.
-pub fn set_origin(conn: &Connection, id: i64, address: &str) -> rusqlite::Result<()> {
+pub fn set_origin(conn: &Connection, id: i64, address: &str) -> crate::db::sql::Result<()> {
     conn.execute(SET_ORIGIN, params![id, address]).map(drop)
 }
 
 pub(crate) const REQUEUE_ONE: &str =
-    "UPDATE matches SET state = 'queued', started_at = NULL, attempts = MAX(attempts - 1, 0)
+    "UPDATE matches SET state = 'queued', started_at = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
      WHERE id = ?1 AND state = 'running'";
 
 /// Puts running match `id` back in the queue, as if it had not been taken
 /// (its attempt is not counted: it was stopped by the disk, not by a crash
 /// of its own). `false` if it was not running.
-pub fn requeue(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+pub fn requeue(conn: &Connection, id: i64) -> crate::db::sql::Result<bool> {
     Ok(conn.execute(REQUEUE_ONE, [id])? > 0)
 }
 

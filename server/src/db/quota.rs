@@ -12,7 +12,7 @@
 //! its row deleted when no version at all names it; its file is then to be
 //! deleted by the caller, after the commit.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Connection, OptionalExtension, params};
 use std::collections::HashSet;
 
 /// A player's active bots: through `bots`' UNIQUE (owner, name) index.
@@ -78,7 +78,7 @@ pub struct Stored {
 }
 
 /// The modules `player`'s kept versions use, each once.
-pub fn stored(conn: &Connection, player: i64) -> rusqlite::Result<Stored> {
+pub fn stored(conn: &Connection, player: i64) -> crate::db::sql::Result<Stored> {
     conn.prepare_cached(STORED)?.query_row([player], |r| {
         Ok(Stored {
             bytes: r.get::<_, i64>(0)?.max(0) as u64,
@@ -107,12 +107,12 @@ pub fn prune(
     player: i64,
     newest: u64,
     now: i64,
-) -> rusqlite::Result<Vec<Pruned>> {
+) -> crate::db::sql::Result<Vec<Pruned>> {
     let newest = i64::try_from(newest).unwrap_or(i64::MAX);
     let old: Vec<(i64, String)> = conn
         .prepare_cached(OLD_VERSIONS)?
         .query_map(params![player, newest], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::sql::Result<_>>()?;
     if old.is_empty() {
         return Ok(Vec::new());
     }
@@ -127,7 +127,7 @@ pub fn prune(
 }
 
 /// The versions that queued and running matches seat.
-pub fn pending_versions(conn: &Connection) -> rusqlite::Result<HashSet<i64>> {
+pub fn pending_versions(conn: &Connection) -> crate::db::sql::Result<HashSet<i64>> {
     conn.prepare_cached(PENDING_VERSIONS)?
         .query_map([], |r| r.get(0))?
         .collect()
@@ -141,7 +141,7 @@ pub fn prune_version(
     id: i64,
     module: &str,
     now: i64,
-) -> rusqlite::Result<Pruned> {
+) -> crate::db::sql::Result<Pruned> {
     let seated = conn
         .prepare_cached(SEATED)?
         .query_row([id], |_| Ok(()))
@@ -153,7 +153,7 @@ pub fn prune_version(
     } else {
         conn.prepare_cached(DELETE_VERSION)?.execute([id])?;
     }
-    let used = |sql: &str| -> rusqlite::Result<bool> {
+    let used = |sql: &str| -> crate::db::sql::Result<bool> {
         let found = conn.prepare_cached(sql)?.query_row([module], |_| Ok(()));
         Ok(found.optional()?.is_some())
     };
@@ -176,7 +176,7 @@ pub fn prune_version(
 
 /// A module's row: `None` if there is none, else when its file was
 /// deleted (`Some(None)`: the file is there).
-pub fn module_state(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Option<i64>>> {
+pub fn module_state(conn: &Connection, hash: &str) -> crate::db::sql::Result<Option<Option<i64>>> {
     conn.prepare_cached(MODULE_STATE)?
         .query_row([hash], |r| r.get(0))
         .optional()
@@ -195,7 +195,7 @@ pub fn version_state(
     conn: &Connection,
     bot: i64,
     version: i64,
-) -> rusqlite::Result<Option<VersionState>> {
+) -> crate::db::sql::Result<Option<VersionState>> {
     conn.prepare_cached(VERSION_STATE)?
         .query_row(params![bot, version], |r| {
             Ok(VersionState {
@@ -213,7 +213,7 @@ pub fn version_state(
 pub fn deleted_seat_modules(
     conn: &Connection,
     match_id: i64,
-) -> rusqlite::Result<Vec<(i64, i64, String, i64)>> {
+) -> crate::db::sql::Result<Vec<(i64, i64, String, i64)>> {
     conn.prepare_cached(DELETED_SEAT_MODULES)?
         .query_map([match_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

@@ -7,7 +7,7 @@
 //! [`acquire`] deletes the events of its kind that have left their window,
 //! and the rows past the newest [`MAX_EVENTS`], oldest first.
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use crate::db::sql::{Connection, TransactionBehavior, params};
 
 /// The most events kept, of all kinds and clients together (a few MB). Past
 /// it the oldest are dropped, giving their clients some allowance back:
@@ -42,7 +42,7 @@ pub fn acquire(
     limit: u32,
     window_ms: i64,
     now_ms: i64,
-) -> rusqlite::Result<Result<i64, i64>> {
+) -> crate::db::sql::Result<Result<i64, i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let since = now_ms - window_ms;
     tx.prepare_cached(EXPIRE)?.execute(params![kind, since])?;
@@ -56,7 +56,7 @@ pub fn acquire(
     } else {
         tx.prepare_cached(INSERT)?
             .execute(params![kind, client, now_ms])?;
-        Ok(tx.last_insert_rowid())
+        Ok(tx.last_insert_rowid()?)
     };
     tx.commit()?;
     Ok(taken)
@@ -64,12 +64,12 @@ pub fn acquire(
 
 /// Gives back the event `id` (what it counted did not happen). Nothing if
 /// it is gone already.
-pub fn release(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn release(conn: &Connection, id: i64) -> crate::db::sql::Result<()> {
     conn.prepare_cached(RELEASE)?.execute([id]).map(drop)
 }
 
 /// The events kept, of all kinds (for tests and the log).
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn count(conn: &Connection) -> crate::db::sql::Result<i64> {
     conn.query_row("SELECT COUNT(*) FROM rate_events", [], |r| r.get(0))
 }
 
@@ -193,7 +193,7 @@ mod tests {
             let mut stmt = conn.prepare(&explain).unwrap();
             let params: Vec<i64> = (0..n).collect();
             let plan: Vec<String> = stmt
-                .query_map(rusqlite::params_from_iter(params), |r| {
+                .query_map(crate::db::sql::params_from_iter(params), |r| {
                     r.get::<_, String>(3)
                 })
                 .unwrap()

@@ -14,7 +14,7 @@
 //! result, seed, module hashes and replay hash, is never deleted.
 
 use crate::config::Retention;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use crate::db::sql::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::HashMap;
 
 /// Matches looked at per query while searching for replays to prune.
@@ -49,12 +49,12 @@ pub const RESTORED_KEPT_MS: i64 = 3_600_000;
 /// Match `id`'s replay is on disk again (recorded again, written back):
 /// kept for [`RESTORED_KEPT_MS`] at least, then the rules apply. `false`
 /// if it was not pruned.
-pub fn restore(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<bool> {
+pub fn restore(conn: &Connection, id: i64, now: i64) -> crate::db::sql::Result<bool> {
     Ok(conn.execute(RESTORE, params![id, now])? > 0)
 }
 
 /// Marks match `id`'s replay pruned at `now` (its file is gone).
-pub fn mark_one(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
+pub fn mark_one(conn: &Connection, id: i64, now: i64) -> crate::db::sql::Result<()> {
     conn.execute(MARK, params![id, now]).map(drop)
 }
 
@@ -69,7 +69,7 @@ pub fn mark_pruned(
     rule: &Retention,
     now: i64,
     limit: usize,
-) -> rusqlite::Result<Vec<i64>> {
+) -> crate::db::sql::Result<Vec<i64>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let Some(newest_kept) = nth_newest_finished(&tx, rule.kept)? else {
         return Ok(Vec::new());
@@ -109,7 +109,7 @@ pub fn mark_pruned(
 
 /// The id of the `n`th newest finished match (`n` >= 1): matches older than
 /// it are past the overall rule. `None` while there are fewer than `n`.
-fn nth_newest_finished(conn: &Connection, n: u64) -> rusqlite::Result<Option<i64>> {
+fn nth_newest_finished(conn: &Connection, n: u64) -> crate::db::sql::Result<Option<i64>> {
     let offset = i64::try_from(n.saturating_sub(1)).unwrap_or(i64::MAX);
     conn.query_row(NTH_NEWEST_FINISHED, [offset], |r| r.get(0))
         .optional()
@@ -125,7 +125,11 @@ struct Candidate {
 
 /// Finished matches with their replay still on disk, ids in
 /// `after+1 .. before`, oldest first, one page.
-fn older_replays(conn: &Connection, after: i64, before: i64) -> rusqlite::Result<Vec<Candidate>> {
+fn older_replays(
+    conn: &Connection,
+    after: i64,
+    before: i64,
+) -> crate::db::sql::Result<Vec<Candidate>> {
     let mut stmt = conn.prepare_cached(OLDER_REPLAYS)?;
     stmt.query_map(params![after, before, PAGE], |r| {
         Ok(Candidate {
@@ -146,7 +150,7 @@ fn kept_by_a_bot(
     rule: &Retention,
     id: i64,
     thresholds: &mut HashMap<i64, Option<i64>>,
-) -> rusqlite::Result<bool> {
+) -> crate::db::sql::Result<bool> {
     if rule.kept_per_bot == 0 {
         return Ok(false);
     }
@@ -154,7 +158,7 @@ fn kept_by_a_bot(
     let bots = {
         let mut stmt = conn.prepare_cached(SEATED_BOTS)?;
         stmt.query_map([id], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
+            .collect::<crate::db::sql::Result<Vec<_>>>()?
     };
     for bot in bots {
         let threshold = match thresholds.get(&bot) {
@@ -181,7 +185,7 @@ fn kept_for_its_player(
     rule: &Retention,
     candidate: &Candidate,
     thresholds: &mut HashMap<i64, Option<i64>>,
-) -> rusqlite::Result<bool> {
+) -> crate::db::sql::Result<bool> {
     let (true, Some(player)) = (candidate.kind == "challenge", candidate.requested_by) else {
         return Ok(false);
     };
@@ -206,7 +210,7 @@ fn kept_for_its_player(
 
 /// Whether match `id`'s replay file should be on disk: it is finished and
 /// not pruned. Start-up deletes any other file in the replays folder.
-pub fn has_replay(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+pub fn has_replay(conn: &Connection, id: i64) -> crate::db::sql::Result<bool> {
     conn.query_row(HAS_REPLAY, [id], |r| r.get::<_, i64>(0))
         .map(|n| n > 0)
 }
@@ -220,7 +224,7 @@ pub(crate) const PLAYED_WITH: &str =
 pub fn played_with(
     conn: &Connection,
     id: i64,
-) -> rusqlite::Result<Option<(Option<String>, Option<String>)>> {
+) -> crate::db::sql::Result<Option<(Option<String>, Option<String>)>> {
     conn.query_row(PLAYED_WITH, [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
 }
@@ -285,7 +289,7 @@ mod tests {
             params![kind, requested_by],
         )
         .unwrap();
-        let id = conn.last_insert_rowid();
+        let id = conn.last_insert_rowid().unwrap();
         for (seat, bot) in [bots.0, bots.1].into_iter().enumerate() {
             conn.execute(
                 "INSERT INTO match_seats (match, seat, bot_version, bot) VALUES (?1, ?2, ?3, ?3)",
@@ -310,7 +314,7 @@ mod tests {
             .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::db::sql::Result<_>>()
             .unwrap()
     }
 

@@ -2,13 +2,13 @@
 //! each value a TOML value as the config file would hold it; and the game
 //! the data folder was made for.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Connection, OptionalExtension, params};
 
 /// The game a data folder's database was made for: the one recorded at its
 /// first start; else, for a database made by a build that recorded none
 /// (which played the reference game only) and has players, `cores`;
 /// else (a new database) `game`, recorded now.
-pub fn folder_game(conn: &Connection, game: &str) -> rusqlite::Result<String> {
+pub fn folder_game(conn: &Connection, game: &str) -> crate::db::sql::Result<String> {
     let recorded: Option<String> = conn
         .query_row("SELECT value FROM folder WHERE key = 'game'", [], |r| {
             r.get(0)
@@ -31,7 +31,7 @@ pub fn folder_game(conn: &Connection, game: &str) -> rusqlite::Result<String> {
 }
 
 /// Every stored change, by key.
-pub fn overrides(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+pub fn overrides(conn: &Connection) -> crate::db::sql::Result<Vec<(String, String)>> {
     let mut statement = conn.prepare("SELECT key, value FROM settings ORDER BY key")?;
     statement
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -44,7 +44,7 @@ pub fn store(
     conn: &mut Connection,
     by: i64,
     changes: &[(String, Option<String>)],
-) -> rusqlite::Result<()> {
+) -> crate::db::sql::Result<()> {
     let tx = conn.transaction()?;
     let now = super::now_ms();
     for (key, value) in changes {

@@ -21,8 +21,8 @@ use super::{LadderConfig, MAX_ATTEMPTS};
 use crate::db::matches::{self, Job, NewMatch};
 use crate::db::now_ms;
 use crate::db::queue::{self, Queued};
+use crate::db::sql::{Connection, TransactionBehavior};
 use lockstep_sim::tune::stats::thousands;
-use rusqlite::{Connection, TransactionBehavior};
 use std::collections::HashMap;
 
 /// Which worker is asking.
@@ -47,7 +47,11 @@ pub struct Claim<'a> {
 
 /// In one transaction: the next match for `c.slot`, marked running, or
 /// `None` with nothing to play. A challenge taken is charged its cost.
-pub fn claim(conn: &mut Connection, c: &Claim<'_>, rng: &mut Rng) -> rusqlite::Result<Option<Job>> {
+pub fn claim(
+    conn: &mut Connection,
+    c: &Claim<'_>,
+    rng: &mut Rng,
+) -> crate::db::sql::Result<Option<Job>> {
     let now = now_ms();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let job = loop {
@@ -106,7 +110,7 @@ pub fn claim(conn: &mut Connection, c: &Claim<'_>, rng: &mut Rng) -> rusqlite::R
 }
 
 /// The queued challenge to play next in the fair order, if any may start.
-fn next_challenge(conn: &Connection, c: &Claim<'_>) -> rusqlite::Result<Option<i64>> {
+fn next_challenge(conn: &Connection, c: &Claim<'_>) -> crate::db::sql::Result<Option<i64>> {
     let queued = queue::queued_challenges(conn)?;
     if queued.is_empty() {
         return Ok(None);
@@ -146,7 +150,7 @@ fn new_ladder_match(
     conn: &Connection,
     config: &LadderConfig,
     rng: &mut Rng,
-) -> rusqlite::Result<Option<NewMatch>> {
+) -> crate::db::sql::Result<Option<NewMatch>> {
     if !config.enabled || config.maps.is_empty() {
         return Ok(None);
     }

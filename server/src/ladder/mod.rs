@@ -310,7 +310,7 @@ async fn schedule(state: State, config: LadderConfig, slot: Slot, seed: u64) {
             }
             Ok(Err(e)) => {
                 drop(permit);
-                match Fault::of_sqlite(&e) {
+                match Fault::of_db(&e) {
                     Some(fault) => {
                         let error = format!("could not schedule a match: {e}");
                         let faulty = state.clone();

@@ -102,7 +102,7 @@ fn gone(id: i64, why: &str) -> ApiError {
 /// the async runtime.
 pub fn prepare(state: &AppState, id: i64) -> Result<Plan, ApiError> {
     let (stored, seats, deleted) = state.db.blocking(|conn| {
-        Ok::<_, rusqlite::Error>((
+        Ok::<_, crate::db::sql::Error>((
             played_with(conn, id)?,
             job_seats(conn, id)?,
             crate::quota::deleted_module(conn, id)?,

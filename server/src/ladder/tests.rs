@@ -8,8 +8,8 @@ use super::{LadderConfig, MAX_ATTEMPTS};
 use crate::config::Challenges;
 use crate::db::matches::{self, Finished, Job, NewMatch};
 use crate::db::queue;
+use crate::db::sql::{Connection, params};
 use crate::ladder::pairing::Rng;
-use rusqlite::{Connection, params};
 use std::time::Duration;
 
 /// What a ladder worker claims (every challenge charged nothing).
@@ -17,7 +17,7 @@ fn claim(
     conn: &mut Connection,
     config: &LadderConfig,
     rng: &mut Rng,
-) -> rusqlite::Result<Option<Job>> {
+) -> crate::db::sql::Result<Option<Job>> {
     claim_as(conn, config, Slot::Ladder, &Usage::default(), rng)
 }
 
@@ -27,7 +27,7 @@ fn claim_as(
     slot: Slot,
     usage: &Usage,
     rng: &mut Rng,
-) -> rusqlite::Result<Option<Job>> {
+) -> crate::db::sql::Result<Option<Job>> {
     let c = Claim {
         slot,
         ladder: config,

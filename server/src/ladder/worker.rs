@@ -92,7 +92,7 @@ pub fn play(state: &AppState, job: Job, mut config: MatchConfig) {
         Ok(Ok(None)) => {
             tracing::warn!("the match was no longer running; its result was dropped")
         }
-        Ok(Err(e)) => match Fault::of_sqlite(&e) {
+        Ok(Err(e)) => match Fault::of_db(&e) {
             Some(fault) => put_back(
                 state,
                 &job,

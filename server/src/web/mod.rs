@@ -21,6 +21,7 @@ mod queries;
 mod tests;
 
 use crate::app::State;
+use crate::db::sql::Connection;
 use crate::error::ApiError;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -29,7 +30,6 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rusqlite::Connection;
 
 /// The Content-Security-Policy of every page and viewer file: scripts and
 /// frames from this server only, no inline script, nothing from elsewhere.

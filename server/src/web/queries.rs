@@ -6,7 +6,7 @@
 use crate::db::bots::{self, Bot, Version};
 use crate::db::matches::{self, MatchView};
 use crate::db::players::{self, Player};
-use rusqlite::{Connection, params};
+use crate::db::sql::{Connection, params};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -52,16 +52,16 @@ fn with_records(list: Vec<Bot>) -> Vec<BotRow> {
 }
 
 /// Active bots, best conservative rating (mu − 3σ) first.
-pub fn leaderboard(conn: &Connection) -> rusqlite::Result<Vec<BotRow>> {
+pub fn leaderboard(conn: &Connection) -> crate::db::sql::Result<Vec<BotRow>> {
     Ok(with_records(bots::leaderboard(conn)?))
 }
 
-pub fn player(conn: &Connection, name: &str) -> rusqlite::Result<Option<Player>> {
+pub fn player(conn: &Connection, name: &str) -> crate::db::sql::Result<Option<Player>> {
     players::by_name(conn, name)
 }
 
 /// A player's bots: active ones first, each group by conservative rating.
-pub fn player_bots(conn: &Connection, name: &str) -> rusqlite::Result<Vec<BotRow>> {
+pub fn player_bots(conn: &Connection, name: &str) -> crate::db::sql::Result<Vec<BotRow>> {
     let mut rows = with_records(bots::list(conn, Some(name))?);
     rows.sort_by(|a, b| {
         b.bot.active.cmp(&a.bot.active).then(
@@ -73,16 +73,16 @@ pub fn player_bots(conn: &Connection, name: &str) -> rusqlite::Result<Vec<BotRow
     Ok(rows)
 }
 
-pub fn bot(conn: &Connection, id: i64) -> rusqlite::Result<Option<BotRow>> {
+pub fn bot(conn: &Connection, id: i64) -> crate::db::sql::Result<Option<BotRow>> {
     Ok(bots::get(conn, id)?.map(BotRow::new))
 }
 
 /// A bot's versions, newest first, each with the finished matches it played.
-pub fn versions(conn: &Connection, bot: i64) -> rusqlite::Result<Vec<(Version, i64)>> {
+pub fn versions(conn: &Connection, bot: i64) -> crate::db::sql::Result<Vec<(Version, i64)>> {
     let mut stmt = conn.prepare_cached(bots::VERSIONS_PLAYED)?;
     let played: HashMap<i64, i64> = stmt
         .query_map([bot], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::sql::Result<_>>()?;
     let mut list: Vec<(Version, i64)> = bots::versions(conn, bot)?
         .into_iter()
         .map(|v| {
@@ -185,7 +185,7 @@ pub struct LogLineView {
     pub line: String,
 }
 
-pub fn match_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<MatchRow>> {
+pub fn match_by_id(conn: &Connection, id: i64) -> crate::db::sql::Result<Option<MatchRow>> {
     Ok(matches::get(conn, id)?.map(MatchRow::new))
 }
 
@@ -194,7 +194,7 @@ pub fn recent_matches(
     conn: &Connection,
     before: Option<i64>,
     limit: u32,
-) -> rusqlite::Result<Vec<MatchRow>> {
+) -> crate::db::sql::Result<Vec<MatchRow>> {
     Ok(matches::list(conn, None, None, before, limit)?
         .into_iter()
         .map(MatchRow::new)
@@ -202,7 +202,11 @@ pub fn recent_matches(
 }
 
 /// The newest matches of `bot`, with the results of the finished ones.
-pub fn bot_matches(conn: &Connection, bot: i64, limit: u32) -> rusqlite::Result<Vec<MatchRow>> {
+pub fn bot_matches(
+    conn: &Connection,
+    bot: i64,
+    limit: u32,
+) -> crate::db::sql::Result<Vec<MatchRow>> {
     let list = matches::list(conn, Some(bot), None, None, limit)?;
     let mut stmt = conn.prepare_cached(matches::RESULT)?;
     list.into_iter()
@@ -217,7 +221,7 @@ pub fn bot_matches(conn: &Connection, bot: i64, limit: u32) -> rusqlite::Result<
 }
 
 /// How many matches are in each state, for the leaderboard's footer line.
-pub fn match_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+pub fn match_counts(conn: &Connection) -> crate::db::sql::Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(matches::STATE_COUNTS)?;
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()

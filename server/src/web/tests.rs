@@ -3,8 +3,8 @@
 
 use crate::app::{AppState, Db, State};
 use crate::config::ServerConfig;
+use crate::db::sql::{Connection, params};
 use lockstep_sim::sandbox::{CacheDir, Sandbox};
-use rusqlite::{Connection, params};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
