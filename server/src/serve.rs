@@ -27,6 +27,9 @@ pub struct Options {
     /// holds the other end of a pipe never leaves a server behind, even if
     /// it dies without cleaning up.
     pub stop_on_stdin_eof: bool,
+    /// A ladder worker (`lockstep-server worker`): no HTTP, no admin or
+    /// house bots to seed; it plays the shared queue's matches.
+    pub worker: bool,
 }
 
 /// Runs the server until SIGINT or SIGTERM. An error is a message for the
@@ -91,6 +94,10 @@ pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
     let token_file = config.admin_token_file.clone();
     let state = Arc::new(AppState::new(config, Db::new(conn), Arc::new(sandbox)));
     api::admin::apply_stored(&state)?;
+    if options.worker {
+        tracing::info!(data = %state.config.data_dir.display(), "ladder worker ready");
+        return Ok(state);
+    }
     seed::ensure_admin(&state, &token_file, options.new_admin_token)?;
     let added = seed::seed_house_bots(&state)?;
     tracing::info!(
@@ -152,6 +159,44 @@ async fn serve(
             Ok(())
         }
     }
+}
+
+/// Runs a ladder worker until SIGINT or SIGTERM: the ladder of a server
+/// whose rows are in PostgreSQL, played from another process or host
+/// (docs/scale-out.md). An error is a message for the operator.
+pub fn run_worker(config: ServerConfig, mut options: Options) -> Result<(), String> {
+    init_logging();
+    if config.database == crate::config::Database::Sqlite {
+        return Err(
+            "a ladder worker shares the server's database, and this config has the \
+             embedded SQLite file: set [server] database = \"postgres://…\" in the server's \
+             config and give the worker the same config (docs/scale-out.md, \"The server on \
+             PostgreSQL\")"
+                .into(),
+        );
+    }
+    options.worker = true;
+    let state = open(config, options)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("lockstep-worker")
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let stop = stop_signal();
+        crate::ladder::start(state.clone());
+        println!("ladder worker {}", crate::ladder::lease::this_process());
+        tokio::select! {
+            _ = stop => {}
+            _ = stdin_eof(options.stop_on_stdin_eof) => tracing::info!("stdin closed"),
+        }
+        tracing::info!("stopping: the matches being played finish or are played again");
+        state.shutdown.send_replace(true);
+        state.ladder_wake.notify_waiters();
+    });
+    runtime.shutdown_timeout(STOP_GRACE);
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Resolves when stdin reaches its end, if `watch`; never otherwise.

@@ -4,9 +4,9 @@
 
 mod support;
 
+use lockstep_server::db::sql::Connection;
 use lockstep_sim::replay::ReplayReader;
 use lockstep_sim::sandbox::Sandbox;
-use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,11 +16,6 @@ use support::{Server, agent, bundled_wasm, wait_for, with_custom_section};
 
 /// Matches long enough (a few hundred ms each) to be caught running.
 const CONFIG: &str = "ladder_maps = [\"duel\"]\nladder_workers = 2\n[match]\nmax_ticks = 300\n";
-
-fn open_db(data: &Path) -> Connection {
-    Connection::open_with_flags(data.join("lockstep.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("opening the database")
-}
 
 /// Every match id with its state and replay hash.
 fn all_matches(conn: &Connection) -> BTreeMap<i64, (String, Option<String>)> {
@@ -115,14 +110,14 @@ fn kill_9_during_matches_and_uploads_loses_nothing_and_replays_the_interrupted()
         Duration::from_secs(120),
         "finished matches and uploads",
         || {
-            let conn = open_db(&data);
+            let conn = server.db();
             let states = all_matches(&conn);
             let finished = states.values().filter(|(s, _)| s == "finished").count();
             (finished >= 4 && accepted.load(Ordering::Relaxed) >= 2).then_some(())
         },
     );
     wait_for(Duration::from_secs(30), "a running match", || {
-        let running = all_matches(&open_db(&data))
+        let running = all_matches(&server.db())
             .values()
             .any(|(s, _)| s == "running");
         running.then_some(())
@@ -136,7 +131,7 @@ fn kill_9_during_matches_and_uploads_loses_nothing_and_replays_the_interrupted()
     let uploads_answered = accepted.load(Ordering::Relaxed);
 
     // What the dead server left: finished rows are the commit points.
-    let at_kill = all_matches(&open_db(&data));
+    let at_kill = all_matches(&server.db());
     let finished_at_kill: BTreeMap<i64, String> = at_kill
         .iter()
         .filter(|(_, (state, _))| state == "finished")
@@ -165,7 +160,7 @@ fn kill_9_during_matches_and_uploads_loses_nothing_and_replays_the_interrupted()
 
     server.restart();
     let after = wait_for(Duration::from_secs(120), "the interrupted matches", || {
-        let now = all_matches(&open_db(&data));
+        let now = all_matches(&server.db());
         let replayed = running_at_kill
             .iter()
             .all(|id| now.get(id).is_some_and(|(state, _)| state == "finished"));
@@ -187,7 +182,7 @@ fn kill_9_during_matches_and_uploads_loses_nothing_and_replays_the_interrupted()
     for (id, hash) in finished_at_kill.iter().rev().take(2) {
         verify(&mut sandbox, &data, *id, hash);
     }
-    let conn = open_db(&data);
+    let conn = server.db();
     for id in &running_at_kill {
         let (hash, attempts): (String, i64) = conn
             .query_row(
@@ -255,7 +250,7 @@ fn kill_9_during_matches_and_uploads_loses_nothing_and_replays_the_interrupted()
         Duration::from_secs(60),
         "a new match after the restart",
         || {
-            let newer = all_matches(&open_db(&data))
+            let newer = all_matches(&server.db())
                 .into_iter()
                 .any(|(id, (state, _))| id > last && state == "finished");
             newer.then_some(())

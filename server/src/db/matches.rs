@@ -123,6 +123,8 @@ pub struct Job {
     /// The fuel it may cost, charged to its player and address while it is
     /// played (`ladder::fair`); 0 for ladder matches.
     pub cost: u64,
+    /// The process that plays it (`ladder::lease`): only it may finish it.
+    pub worker: String,
 }
 
 #[derive(Clone, Debug)]
@@ -135,7 +137,8 @@ pub struct JobSeat {
 }
 
 pub(crate) const START: &str =
-    "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1
+    "UPDATE matches SET state = 'running', started_at = ?2, attempts = attempts + 1,
+            worker = ?3, lease_until = ?4
      WHERE id = ?1";
 pub(crate) const JOB: &str = "SELECT kind, rated, map, seed, attempts, requested_by,
      requested_from FROM matches WHERE id = ?1";
@@ -158,9 +161,12 @@ pub fn job_seats(conn: &Connection, id: i64) -> crate::db::sql::Result<Vec<JobSe
     .collect()
 }
 
-/// Marks match `id` running (one more attempt) and returns what to play.
+/// Marks match `id` running (one more attempt), played by this process
+/// under a lease (`ladder::lease`), and returns what to play.
 pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> crate::db::sql::Result<Job> {
-    tx.execute(START, params![id, now])?;
+    use crate::ladder::lease;
+    let worker = lease::this_process();
+    tx.execute(START, params![id, now, worker, lease::lease_until(now)])?;
     let mut job = tx.query_row(JOB, [id], |r| {
         Ok(Job {
             id,
@@ -173,6 +179,7 @@ pub fn start(tx: &Transaction<'_>, id: i64, now: i64) -> crate::db::sql::Result<
             requested_by: r.get(5)?,
             requested_from: r.get(6)?,
             cost: 0,
+            worker: worker.to_owned(),
         })
     })?;
     job.seats = job_seats(tx, id)?;
@@ -202,8 +209,9 @@ pub struct RatingChange {
 
 pub(crate) const FINISH: &str =
     "UPDATE matches SET state = 'finished', finished_at = ?2, winner_seat = ?3, ticks = ?4,
-            final_hash = ?5, replay_hash = ?6, result = ?7, played_with = ?8, error = NULL
-     WHERE id = ?1 AND state = 'running'";
+            final_hash = ?5, replay_hash = ?6, result = ?7, played_with = ?8, error = NULL,
+            lease_until = NULL
+     WHERE id = ?1 AND state = 'running' AND worker = ?9";
 /// A seat's bot and rating, if the seated version is still the bot's current
 /// one (the `(bot, version)` index).
 pub(crate) const CURRENT_SEAT: &str = "SELECT s.bot, b.rating_mu, b.rating_sigma FROM match_seats s
@@ -243,7 +251,8 @@ pub fn finish(
             done.final_hash,
             done.replay_hash,
             done.result,
-            done.played_with
+            done.played_with,
+            job.worker
         ],
     )?;
     if updated == 0 {
@@ -298,19 +307,23 @@ pub fn finish(
     Ok(Some(changes))
 }
 
-pub(crate) const FAIL: &str = "UPDATE matches SET state = 'failed', finished_at = ?2, error = ?3
-     WHERE id = ?1 AND state IN ('queued', 'running')";
+pub(crate) const FAIL: &str = "UPDATE matches SET state = 'failed', finished_at = ?2, error = ?3,
+            lease_until = NULL
+     WHERE id = ?1 AND (state = 'queued' OR (state = 'running' AND worker = ?4))";
 
 /// Marks a match failed with `error` (it could not be played: a module is
-/// missing or no longer loads, the replay could not be written, ...).
+/// missing or no longer loads, the replay could not be written, ...); a
+/// running one only if this process plays it.
 pub fn fail(conn: &Connection, id: i64, error: &str, now: i64) -> crate::db::sql::Result<()> {
-    conn.execute(FAIL, params![id, now, error])?;
+    let worker = crate::ladder::lease::this_process();
+    conn.execute(FAIL, params![id, now, error, worker])?;
     Ok(())
 }
 
 pub(crate) const RUNNING: &str = "SELECT id FROM matches WHERE state = 'running' ORDER BY id";
 pub(crate) const REQUEUE: &str =
-    "UPDATE matches SET state = 'queued', started_at = NULL WHERE state = 'running'";
+    "UPDATE matches SET state = 'queued', started_at = NULL, worker = NULL, lease_until = NULL
+     WHERE state = 'running'";
 
 /// At start-up, before any worker runs: every 'running' match goes back to
 /// 'queued' (the server stopped while it was played). Returns their ids.

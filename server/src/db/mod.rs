@@ -2,6 +2,7 @@
 
 pub mod bots;
 pub mod matches;
+pub mod migrate;
 #[cfg(test)]
 mod plans;
 #[cfg(test)]
@@ -169,7 +170,12 @@ fn upgrade(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
     if !has_column(&tx, "matches", "played_with")? {
         tx.execute("ALTER TABLE matches ADD COLUMN played_with TEXT", [])?;
     }
-    for column in ["requested_from TEXT", "replay_restored_at INTEGER"] {
+    for column in [
+        "requested_from TEXT",
+        "replay_restored_at INTEGER",
+        "worker TEXT",
+        "lease_until INTEGER",
+    ] {
         let name = column.split(' ').next().unwrap_or(column);
         if !has_column(&tx, "matches", name)? {
             tx.execute(&format!("ALTER TABLE matches ADD COLUMN {column}"), [])?;
@@ -353,6 +359,8 @@ mod tests {
             "replays_kept ",
             "pruned_at ",
             "deleted_at ",
+            "worker ",
+            "lease_until ",
         ];
         super::SCHEMA[..cut]
             .lines()

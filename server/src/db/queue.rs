@@ -95,15 +95,17 @@ pub fn set_origin(conn: &Connection, id: i64, address: &str) -> crate::db::sql::
     conn.execute(SET_ORIGIN, params![id, address]).map(drop)
 }
 
-pub(crate) const REQUEUE_ONE: &str =
-    "UPDATE matches SET state = 'queued', started_at = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-     WHERE id = ?1 AND state = 'running'";
+pub(crate) const REQUEUE_ONE: &str = "UPDATE matches SET state = 'queued', started_at = NULL,
+            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+            worker = NULL, lease_until = NULL
+     WHERE id = ?1 AND state = 'running' AND worker = ?2";
 
 /// Puts running match `id` back in the queue, as if it had not been taken
 /// (its attempt is not counted: it was stopped by the disk, not by a crash
 /// of its own). `false` if it was not running.
 pub fn requeue(conn: &Connection, id: i64) -> crate::db::sql::Result<bool> {
-    Ok(conn.execute(REQUEUE_ONE, [id])? > 0)
+    let worker = crate::ladder::lease::this_process();
+    Ok(conn.execute(REQUEUE_ONE, params![id, worker])? > 0)
 }
 
 #[cfg(test)]

@@ -111,6 +111,11 @@ CREATE TABLE IF NOT EXISTS matches (
     -- When a pruned replay was recorded again and written back
     -- (ladder/rerecord.rs): the retention rule leaves it an hour.
     replay_restored_at INTEGER,
+    -- The process that plays a running match ('host:pid:start') and until
+    -- when its lease holds (unix ms): ladder/lease.rs. Only that process
+    -- may finish it.
+    worker      TEXT,
+    lease_until INTEGER,
     -- The match result as `lockstep match --json` prints it.
     result      TEXT,
     error       TEXT

@@ -12,6 +12,7 @@
 
 pub mod claim;
 pub mod fair;
+pub mod lease;
 pub mod pairing;
 pub mod pause;
 pub mod recording;
@@ -163,6 +164,9 @@ pub fn start(state: State) {
             Err(e) => tracing::error!(error = %e, "making the ladder's disk reserve panicked"),
         }
         tokio::spawn(pause::watch(state.clone()));
+        if state.config.database != crate::config::Database::Sqlite {
+            tokio::spawn(lease::keep(state.clone()));
+        }
         let seed = getrandom::u64().unwrap_or_else(|_| now_ms() as u64);
         tracing::info!(
             enabled = config.enabled,
@@ -186,21 +190,39 @@ pub fn start(state: State) {
 /// that no finished match owns (`.part` files of interrupted matches, a
 /// replay renamed into place just before a crash prevented its commit, and
 /// a pruned replay whose deletion a crash cut short).
+///
+/// On PostgreSQL other processes may be playing: only the matches whose
+/// lease ran out are put back (`lease.rs`), and the files of matches under
+/// a live lease are left alone.
 pub fn recover(state: &AppState) -> Result<(), String> {
-    let requeued = state
+    let shared = state.config.database != crate::config::Database::Sqlite;
+    let now = now_ms();
+    let (requeued, live) = state
         .db
-        .blocking(matches::requeue_running)
+        .blocking(|conn| -> crate::db::sql::Result<_> {
+            if shared {
+                let expired = lease::requeue_expired(conn, now)?;
+                let ids: Vec<i64> = expired.into_iter().map(|(id, _)| id).collect();
+                Ok((ids, lease::live(conn, now)?))
+            } else {
+                Ok((matches::requeue_running(conn)?, Vec::new()))
+            }
+        })
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     if !requeued.is_empty() {
         tracing::info!(?requeued, "matches interrupted by a stop are queued again");
     }
+    let live: std::collections::HashSet<i64> = live.into_iter().collect();
     std::fs::create_dir_all(&state.replays_dir).map_err(|e| e.to_string())?;
     let entries = std::fs::read_dir(&state.replays_dir).map_err(|e| e.to_string())?;
     let mut removed = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let orphan = if name.ends_with(".part") {
+        let id = name.split('.').next().and_then(|id| id.parse::<i64>().ok());
+        let orphan = if id.is_some_and(|id| live.contains(&id)) {
+            false
+        } else if name.ends_with(".part") {
             true
         } else if let Some(id) = name
             .strip_suffix(".replay")

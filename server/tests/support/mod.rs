@@ -43,6 +43,36 @@ pub struct Server {
     agent: ureq::Agent,
     /// How the process is started (`start_with`).
     options: Launch,
+    /// Its PostgreSQL database's URL, when the run is on PostgreSQL
+    /// ([`postgres_run`]); `None`: the SQLite file in the data folder.
+    postgres: Option<String>,
+}
+
+/// Whether this run's servers keep their rows in PostgreSQL: set
+/// `LOCKSTEP_TEST_SERVER_DB=postgres` (and `LOCKSTEP_TEST_PG`, the cluster
+/// scripts/test starts), and every server gets a fresh database there.
+/// scripts/test runs the API, crash, ladder and browser tests so.
+pub fn postgres_run() -> bool {
+    std::env::var("LOCKSTEP_TEST_SERVER_DB").is_ok_and(|v| v == "postgres")
+}
+
+/// A new, empty database on the test cluster (`LOCKSTEP_TEST_PG`).
+pub fn fresh_postgres_database() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let admin = std::env::var("LOCKSTEP_TEST_PG")
+        .expect("LOCKSTEP_TEST_SERVER_DB=postgres needs LOCKSTEP_TEST_PG, the cluster's URL");
+    let name = format!(
+        "srv_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut client =
+        postgres::Client::connect(&admin, postgres::NoTls).expect("the test cluster answers");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("a database can be made");
+    let base = admin.rsplit_once('/').expect("a URL with a database").0;
+    format!("{base}/{name}")
 }
 
 /// How [`Server::start_with`] starts the process, beyond its config.
@@ -76,8 +106,13 @@ impl Server {
             .filter(|(key, _)| !sets_server_key(extra_toml, key))
             .map(|(key, value)| format!("{key} = {value}\n"))
             .collect();
+        let postgres = postgres_run().then(fresh_postgres_database);
+        let database = match &postgres {
+            Some(url) => format!("database = {url:?}\n"),
+            None => String::new(),
+        };
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n{base}{extra_toml}\n",
+            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n{database}{base}{extra_toml}\n",
             data.display().to_string()
         );
         std::fs::write(root.join("config.toml"), config).expect("writing the test config");
@@ -88,6 +123,7 @@ impl Server {
             base: String::new(),
             agent: agent(),
             options,
+            postgres,
         };
         server.launch();
         server
@@ -101,6 +137,27 @@ impl Server {
     /// The data folder (database, modules, replays, admin-token).
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
+    }
+
+    /// A connection to the server's database, whichever it is (the SQLite
+    /// file, or its PostgreSQL database): for tests that read its rows.
+    pub fn db(&self) -> lockstep_server::db::sql::Connection {
+        match &self.postgres {
+            Some(url) => lockstep_server::db::sql::Connection::open_postgres(url)
+                .expect("connecting to the server's database"),
+            None => lockstep_server::db::sql::Connection::from_sqlite(
+                rusqlite::Connection::open_with_flags(
+                    self.data_dir().join("lockstep.db"),
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .expect("opening the database"),
+            ),
+        }
+    }
+
+    /// The `[server] database` line of its config, if it is on PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.postgres.as_deref()
     }
 
     /// `http://127.0.0.1:PORT{path}`.
