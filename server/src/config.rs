@@ -40,6 +40,12 @@ pub struct ServerConfig {
     /// (default), or PostgreSQL (`database = "postgres://…"`), which ladder
     /// workers on other hosts share ([`Database`]).
     pub database: Database,
+    /// On PostgreSQL, how long a process's hold on a running match lasts
+    /// without renewal (renewed every sixth of it while it plays); a match
+    /// whose process died is played again by another after this. Default
+    /// 30 s: longer than a database fail-over or a network blip, short
+    /// enough that a dead host's matches resume within a minute.
+    pub worker_lease: std::time::Duration,
     /// The largest upload body, in bytes, enforced while reading. Default:
     /// the admin config's `[upload] module_bytes` (8 MiB).
     pub max_upload_bytes: usize,
@@ -143,6 +149,7 @@ struct ServerTable {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database: Option<String>,
+    worker_lease_secs: Option<u64>,
     max_upload_bytes: Option<u64>,
     admin_token_file: Option<PathBuf>,
     ladder_workers: Option<u64>,
@@ -239,6 +246,13 @@ impl ServerConfig {
         };
         let data_dir = resolve(t.data_dir.unwrap_or_else(|| PathBuf::from("lockstep-data")));
         let database = Database::parse(t.database.as_deref())?;
+        let worker_lease = std::time::Duration::from_secs(in_range(
+            "worker_lease_secs",
+            t.worker_lease_secs,
+            30,
+            2,
+            3600,
+        )?);
         let module_bytes = settings.sandbox.validation.max_module_bytes as u64;
         let max_upload_bytes = in_range(
             "max_upload_bytes",
@@ -299,6 +313,7 @@ impl ServerConfig {
             listen,
             data_dir,
             database,
+            worker_lease,
             max_upload_bytes,
             admin_token_file,
             ladder_workers,

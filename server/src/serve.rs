@@ -65,6 +65,7 @@ pub fn run(config: ServerConfig, options: Options) -> Result<(), String> {
 /// Everything before the listener: folders, database, settings, admin,
 /// house bots. Public so that in-process tests can build the same state.
 pub fn open(config: ServerConfig, options: Options) -> Result<State, String> {
+    crate::ladder::lease::set_lease(config.worker_lease);
     let data_dir = &config.data_dir;
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create the data folder {}: {e}", data_dir.display()))?;

@@ -36,7 +36,7 @@
 use super::{bots, matches, players, queue, quota, retention};
 use crate::config::Retention;
 use crate::db::sql::Connection;
-use crate::ladder::{self, LadderConfig, pairing::Rng};
+use crate::ladder::{self, LadderConfig, lease, pairing::Rng};
 use rusqlite::params;
 use rusqlite::types::Value;
 use std::collections::{HashMap, HashSet};
@@ -122,20 +122,24 @@ pub(super) fn statements() -> Vec<Statement> {
         "queue::waiting" queue::CHALLENGE_COUNTS, [2, "1.2.3.4"] walks STATE
             => "the queued matches";
         "queue::set_origin" queue::SET_ORIGIN, [1, "1.2.3.4"] => "by id";
-        "queue::requeue" queue::REQUEUE_ONE, [1] => "by id";
+        "queue::requeue" queue::REQUEUE_ONE, [1, "w"] => "by id";
         "matches::insert" m::INSERT_MATCH, ["ladder", 1, null.clone(), "duel", 7, 0] => "a row";
         "matches::insert seat" m::INSERT_SEAT, [1, 0, 1, 1] => "a row";
-        "matches::start" m::START, [1, 0] => "by id";
+        "matches::start" m::START, [1, 0, "w", 0] => "by id";
         "matches::start job" m::JOB, [1] => "by id";
         "matches::start seats" m::JOB_SEATS, [1] => "a match's seats";
-        "matches::finish" m::FINISH, [1, 0, 0, 40, "h", "h", "{}", "{}"] => "by id";
+        "matches::finish" m::FINISH, [1, 0, 0, 40, "h", "h", "{}", "{}", "w"] => "by id";
         "matches::finish current seat" m::CURRENT_SEAT, [1, 0] => "by (match, seat)";
         "matches::finish rate bot" m::RATE_BOT, [1, 25.0, 8.0] => "by id";
         "matches::finish rate seat" m::RATE_SEAT, [1, 0, 25.0, 8.0, 26.0, 7.0]
             => "by (match, seat)";
-        "matches::fail" m::FAIL, [1, 0, "e"] => "by id";
+        "matches::fail" m::FAIL, [1, 0, "e", "w"] => "by id";
         "matches::requeue_running ids" m::RUNNING, [] walks STATE => "the running matches";
         "matches::requeue_running" m::REQUEUE, [] walks STATE => "the running matches";
+        "lease::renew" lease::RENEW, [0, "w"] walks STATE => "the running matches";
+        "lease::requeue_expired ids" lease::EXPIRED, [0] walks STATE => "the running matches";
+        "lease::requeue_expired" lease::REQUEUE_EXPIRED, [0] walks STATE => "the running matches";
+        "lease::live" lease::LIVE, [0] walks STATE => "the running matches";
         "matches::queue_counts" m::QUEUE_COUNTS, [] walks STATE
             => "the queued and running matches";
         // The API's and the pages' matches.

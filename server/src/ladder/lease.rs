@@ -3,7 +3,7 @@
 //!
 //! A process that takes a match writes its name and a lease into the row
 //! (`matches.worker`, `lease_until`) and renews the leases of its matches
-//! every [`RENEW_EVERY`] while it plays them. A match whose lease ran out was
+//! every [`renew_every`] while it plays them. A match whose lease ran out was
 //! left by a process that died or lost the database: any process puts it
 //! back in the queue ([`requeue_expired`]), and the match is played again
 //! from its seed. A result is committed only by the process named in the
@@ -15,15 +15,24 @@
 
 use crate::db::sql::{Connection, Result, TransactionBehavior, params};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// How long a lease holds without renewal: long enough for a database
-/// restart or a network blip, short enough that a dead host's matches are
-/// played again within a minute.
-pub const LEASE: Duration = Duration::from_secs(30);
+/// How long a lease holds without renewal, in ms: `[server]
+/// worker_lease_secs` (default 30), set at start ([`set_lease`]).
+static LEASE_MS: AtomicI64 = AtomicI64::new(30_000);
 
-/// How often a process renews its leases and looks for expired ones.
-pub const RENEW_EVERY: Duration = Duration::from_secs(5);
+/// Sets the lease (from the config, at start).
+pub fn set_lease(lease: Duration) {
+    LEASE_MS.store(lease.as_millis() as i64, Ordering::Relaxed);
+}
+
+/// How often a process renews its leases and looks for expired ones: a
+/// sixth of the lease, so a renewal delayed by a slow database or a busy
+/// host still lands well before the lease runs out.
+pub fn renew_every() -> Duration {
+    Duration::from_millis((LEASE_MS.load(Ordering::Relaxed) / 6).max(100) as u64)
+}
 
 /// This process's name in `matches.worker`: host, pid and start time, so a
 /// restarted process on the same host is another worker.
@@ -41,7 +50,7 @@ pub fn this_process() -> &'static str {
 
 /// When a lease taken or renewed at `now` (unix ms) runs out.
 pub fn lease_until(now: i64) -> i64 {
-    now + LEASE.as_millis() as i64
+    now + LEASE_MS.load(Ordering::Relaxed)
 }
 
 pub(crate) const RENEW: &str =
@@ -83,7 +92,7 @@ pub fn live(conn: &Connection, now: i64) -> Result<Vec<i64>> {
     stmt.query_map([now], |r| r.get(0))?.collect()
 }
 
-/// While the server runs on PostgreSQL: every [`RENEW_EVERY`], renews this
+/// While the server runs on PostgreSQL: every [`renew_every`], renews this
 /// process's leases, puts back the matches of processes whose leases ran
 /// out (waking the schedulers), and takes up the settings an admin changed
 /// through another process (`PUT /api/admin/settings` writes them to the
@@ -92,7 +101,7 @@ pub async fn keep(state: crate::app::State) {
     let mut shutdown = state.shutdown.subscribe();
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(RENEW_EVERY) => {}
+            _ = tokio::time::sleep(renew_every()) => {}
             _ = shutdown.wait_for(|stopping| *stopping) => return,
         }
         let turn = state.clone();
