@@ -165,7 +165,7 @@ fn old_replays_are_pruned_and_the_newest_and_challenges_are_kept() {
     )
     .unwrap();
     let older = *gone.iter().nth(1).unwrap();
-    let db = rusqlite::Connection::open(server.data_dir().join("lockstep.db")).unwrap();
+    let db = server.db_writable();
     db.execute(
         "UPDATE matches SET played_with = NULL WHERE id = ?1",
         [older],

@@ -155,6 +155,17 @@ impl Server {
         }
     }
 
+    /// [`Server::db`], allowed to write (the server should be stopped).
+    pub fn db_writable(&self) -> lockstep_server::db::sql::Connection {
+        match &self.postgres {
+            Some(_) => self.db(),
+            None => lockstep_server::db::sql::Connection::from_sqlite(
+                rusqlite::Connection::open(self.data_dir().join("lockstep.db"))
+                    .expect("opening the database"),
+            ),
+        }
+    }
+
     /// The `[server] database` line of its config, if it is on PostgreSQL.
     pub fn postgres_url(&self) -> Option<&str> {
         self.postgres.as_deref()

@@ -79,8 +79,11 @@ pub enum Kind {
 
 enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<pg::PgConn>),
+    Postgres(Box<RefCell<pg::PgConn>>),
 }
+
+/// A result's column names and rows.
+type Table = (Arc<[String]>, Vec<Vec<Value>>);
 
 /// A connection to the server's database.
 pub struct Connection {
@@ -105,7 +108,7 @@ impl Connection {
     /// A connection lost between transactions is made again on next use.
     pub fn open_postgres(url: &str) -> Result<Connection> {
         Ok(Connection {
-            backend: Backend::Postgres(RefCell::new(pg::PgConn::connect(url)?)),
+            backend: Backend::Postgres(Box::new(RefCell::new(pg::PgConn::connect(url)?))),
         })
     }
 
@@ -133,8 +136,7 @@ impl Connection {
         match &self.backend {
             Backend::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
-                let columns: Arc<[String]> =
-                    stmt.column_names().into_iter().map(String::from).collect();
+                let columns: Arc<[String]> = stmt.column_names().map(String::from).collect();
                 let width = columns.len();
                 let mut rows = Vec::new();
                 let mut raw =
@@ -281,10 +283,10 @@ impl Deref for Transaction<'_> {
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
-        if !self.done {
-            if let Err(e) = self.finish_rollback() {
-                tracing::warn!(error = %e, "a transaction could not be rolled back");
-            }
+        if !self.done
+            && let Err(e) = self.finish_rollback()
+        {
+            tracing::warn!(error = %e, "a transaction could not be rolled back");
         }
     }
 }

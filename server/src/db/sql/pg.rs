@@ -18,7 +18,8 @@ pub const WRITERS_LOCK: i64 = 0x4c6f_636b_5376;
 
 pub(super) struct PgConn {
     url: String,
-    client: Client,
+    /// Always `Some` but while dropping ([`Drop`] closes it off the async runtime).
+    client: Option<Client>,
     /// Prepared statements by their SQLite text.
     statements: HashMap<String, (postgres::Statement, Arc<[String]>)>,
     in_transaction: bool,
@@ -44,28 +45,34 @@ impl PgConn {
     pub fn connect(url: &str) -> Result<PgConn> {
         Ok(PgConn {
             url: url.to_owned(),
-            client: Client::connect(url, NoTls)?,
+            client: Some(Client::connect(url, NoTls)?),
             statements: HashMap::new(),
             in_transaction: false,
         })
     }
 
+    fn raw(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("the client is there until the connection is dropped")
+    }
+
     /// The client, connected again if the connection was lost — never inside
     /// a transaction, whose work went with the old connection.
     fn client(&mut self) -> Result<&mut Client> {
-        if self.client.is_closed() && !self.in_transaction {
+        if self.raw().is_closed() && !self.in_transaction {
             tracing::warn!("the connection to PostgreSQL was lost: connecting again");
-            self.client = Client::connect(&self.url, NoTls)?;
+            self.client = Some(Client::connect(&self.url, NoTls)?);
             self.statements.clear();
         }
-        Ok(&mut self.client)
+        Ok(self.raw())
     }
 
     fn prepare(&mut self, sql: &str) -> Result<(postgres::Statement, Arc<[String]>)> {
-        if let Some(found) = self.statements.get(sql) {
-            if !self.client.is_closed() {
-                return Ok(found.clone());
-            }
+        if let Some(found) = self.statements.get(sql)
+            && !self.client.as_ref().is_some_and(Client::is_closed)
+        {
+            return Ok(found.clone());
         }
         let statement = self.client()?.prepare(&translate(sql))?;
         let columns: Arc<[String]> = statement
@@ -78,11 +85,7 @@ impl PgConn {
         Ok((statement, columns))
     }
 
-    pub fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-    ) -> Result<(Arc<[String]>, Vec<Vec<Value>>)> {
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<super::Table> {
         let (statement, columns) = self.prepare(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let rows = self.client()?.query(&statement, &refs)?;
@@ -120,12 +123,12 @@ impl PgConn {
     /// `COMMIT` or `ROLLBACK`.
     pub fn end(&mut self, how: &str) -> Result<()> {
         self.in_transaction = false;
-        if self.client.is_closed() {
+        if self.raw().is_closed() {
             return Err(Error::Conversion(format!(
                 "the connection to PostgreSQL was lost before {how}: the transaction's work is lost"
             )));
         }
-        Ok(self.client.batch_execute(how)?)
+        Ok(self.raw().batch_execute(how)?)
     }
 }
 
@@ -140,6 +143,25 @@ const REWRITES: &[(&str, &str)] = &[
         crate::db::matches::GAME_RECORDED_PG,
     ),
 ];
+
+/// The synchronous client closes its connection by running a small async
+/// runtime, which panics on a thread that drives one already (the server's
+/// state is dropped on one at the stop): there it is closed on a thread of
+/// its own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("pg-close".into())
+                .spawn(move || drop(client));
+        } else {
+            drop(client);
+        }
+    }
+}
 
 /// SQLite's text as PostgreSQL reads it: [`REWRITES`], `INDEXED BY name`
 /// dropped, `?N` becomes `$N` and a bare `?` the next number. String
