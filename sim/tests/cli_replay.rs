@@ -251,3 +251,27 @@ fn another_module_at_the_recorded_path_is_named_with_its_hash() {
     let out = lockstep_in(&dir, &["replay", "verify", "game.replay", "--bots", "kept"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// Which modules a replay's verification admits is the config's `[upload]`
+/// policy: a module outside it is refused by name, and the same replay
+/// verifies under limits that admit it (a runtime needing raised limits
+/// verifies under the config that raised them).
+#[test]
+fn verify_admits_modules_under_the_configs_upload_limits() {
+    let dir = scratch("verify_upload_limits");
+    let file = record(&dir);
+    let tight = dir.join("tight.toml");
+    std::fs::write(&tight, "[upload]\nfunctions = 5\n").unwrap();
+    let out = lockstep(&[
+        "replay",
+        "verify",
+        file.to_str().unwrap(),
+        "--config",
+        tight.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("functions"), "{err}");
+    let out = lockstep(&["replay", "verify", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

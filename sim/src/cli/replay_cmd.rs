@@ -48,8 +48,9 @@ enum ReplayCommand {
         #[arg(long, value_name = "DIR")]
         bots: Option<PathBuf>,
         /// Threads running the bots. Any value must verify the same.
-        /// [default: the config's `[match] threads`, 1] (the rest of the
-        /// config does not apply: a replay is re-run under its own settings)
+        /// [default: the config's `[match] threads`, 1] (of the rest of the
+        /// config only `[upload]` applies, to admit the modules: a replay is
+        /// re-run under its own settings)
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -143,9 +144,15 @@ fn run_verify(
     }
     let reader = open(file)?;
     let candidates = module_candidates(dir, reader.header())?;
-    // The recorded limits, with this machine's compiled-module cache.
+    // The recorded limits, with this machine's compiled-module cache and the
+    // config's `[upload]` limits: which modules are admitted is the
+    // config's policy, not the match's (a module admitted under raised
+    // limits verifies under the config that raised them).
     let cache = settings.sandbox.compiled_cache.clone();
-    let sandbox = Sandbox::new(sandbox_config_for(reader.header(), cache))?;
+    let sandbox = Sandbox::new(lockstep_sim::sandbox::SandboxConfig {
+        validation: settings.sandbox.validation.clone(),
+        ..sandbox_config_for(reader.header(), cache)
+    })?;
     let started = Instant::now();
     let report = verify_in(
         &sandbox,
