@@ -18,9 +18,10 @@ use std::time::Instant;
 /// One database connection behind a mutex, used from blocking threads: every
 /// query of the process runs one at a time (so each must be answered through
 /// an index, ARCHITECTURE.md), and WAL lets other processes (a backup) read
-/// meanwhile. A closure that panicked mid-transaction poisons the mutex; the
-/// next user takes the connection anyway, as rusqlite rolled the transaction
-/// back when it was dropped during the unwind.
+/// meanwhile (on PostgreSQL, other processes' connections take turns with
+/// this one: `db::sql`). A closure that panicked mid-transaction poisons the
+/// mutex; the next user takes the connection anyway, as the transaction
+/// rolled back when it was dropped during the unwind.
 #[derive(Clone)]
 pub struct Db(Arc<Mutex<Connection>>);
 
