@@ -34,14 +34,7 @@ pub(crate) fn fresh_database(tag: &str) -> Option<String> {
 }
 
 fn to_facade(v: &rusqlite::types::Value) -> Value {
-    use rusqlite::types::Value as V;
-    match v {
-        V::Null => Value::Null,
-        V::Integer(n) => Value::Integer(*n),
-        V::Real(r) => Value::Real(*r),
-        V::Text(s) => Value::Text(s.clone()),
-        V::Blob(b) => Value::Blob(b.clone()),
-    }
+    crate::db::sql::from_sqlite(v.into())
 }
 
 /// `EXPLAIN` of `sql` on `conn`, a line per node.

@@ -6,8 +6,8 @@
 //! `query_row`, `prepare_cached`, `query_map`, transactions, `params!`,
 //! `optional()`), so every query is written once. SQL is written in the
 //! dialect both accept; parameters are SQLite's `?1`, which PostgreSQL gets
-//! as `$1` ([`pg::translate`]). The few statements that must differ ask
-//! [`Connection::is_postgres`].
+//! as `$1`, and the few phrases that must differ are rewritten there
+//! ([`pg::translate`]).
 //!
 //! Why a facade rather than a trait per query, or an ORM: the queries were
 //! written, indexed and tested for SQLite already; keeping them as text keeps
@@ -67,14 +67,6 @@ impl<T> OptionalExtension<T> for Result<T> {
 pub enum TransactionBehavior {
     Deferred,
     Immediate,
-    Exclusive,
-}
-
-/// Which database a connection talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
 }
 
 enum Backend {
@@ -110,17 +102,6 @@ impl Connection {
         Ok(Connection {
             backend: Backend::Postgres(Box::new(RefCell::new(pg::PgConn::connect(url)?))),
         })
-    }
-
-    pub fn kind(&self) -> Kind {
-        match self.backend {
-            Backend::Sqlite(_) => Kind::Sqlite,
-            Backend::Postgres(_) => Kind::Postgres,
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.kind() == Kind::Postgres
     }
 
     /// The SQLite connection underneath, for what only SQLite has (pragmas,
@@ -232,7 +213,6 @@ impl Connection {
             Backend::Sqlite(c) => c.execute_batch(match behavior {
                 TransactionBehavior::Deferred => "BEGIN DEFERRED",
                 TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
-                TransactionBehavior::Exclusive => "BEGIN EXCLUSIVE",
             })?,
             Backend::Postgres(c) => c.borrow_mut().begin()?,
         }
@@ -259,11 +239,6 @@ impl Transaction<'_> {
             Backend::Sqlite(c) => Ok(c.execute_batch("COMMIT")?),
             Backend::Postgres(c) => c.borrow_mut().end("COMMIT"),
         }
-    }
-
-    pub fn rollback(mut self) -> Result<()> {
-        self.done = true;
-        self.finish_rollback()
     }
 
     fn finish_rollback(&self) -> Result<()> {
@@ -334,43 +309,6 @@ impl Statement<'_> {
             .collect::<Vec<_>>()
             .into_iter())
     }
-
-    /// Whether the query returns a row.
-    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
-        Ok(!self.conn.run(&self.sql, params.values()?)?.rows.is_empty())
-    }
-
-    /// The rows, to walk with [`QueryRows::next`].
-    pub fn query<P: Params>(&mut self, params: P) -> Result<QueryRows> {
-        let rows = self.conn.run(&self.sql, params.values()?)?;
-        Ok(QueryRows {
-            columns: rows.columns,
-            rows: rows.rows.into_iter(),
-            current: None,
-        })
-    }
-}
-
-/// The rows of [`Statement::query`].
-pub struct QueryRows {
-    columns: Arc<[String]>,
-    rows: std::vec::IntoIter<Vec<Value>>,
-    current: Option<Vec<Value>>,
-}
-
-impl QueryRows {
-    pub fn column_count(&self) -> usize {
-        self.columns.len()
-    }
-
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
-        self.current = self.rows.next();
-        Ok(self.current.take().map(|values| Row {
-            columns: &self.columns,
-            values,
-        }))
-    }
 }
 
 /// One row of a result.
@@ -379,7 +317,7 @@ pub struct Row<'a> {
     values: Vec<Value>,
 }
 
-/// A column by position or by name.
+/// A column, by position.
 pub trait RowIndex {
     fn index(&self, columns: &[String]) -> Result<usize>;
 }
@@ -391,15 +329,6 @@ impl RowIndex for usize {
         } else {
             Err(Error::InvalidColumn(self.to_string()))
         }
-    }
-}
-
-impl RowIndex for &str {
-    fn index(&self, columns: &[String]) -> Result<usize> {
-        columns
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(self))
-            .ok_or_else(|| Error::InvalidColumn((*self).to_owned()))
     }
 }
 
@@ -428,7 +357,7 @@ fn to_sqlite(value: &Value) -> rusqlite::types::Value {
     }
 }
 
-fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Value {
+pub(crate) fn from_sqlite(value: rusqlite::types::ValueRef<'_>) -> Value {
     use rusqlite::types::ValueRef as V;
     match value {
         V::Null => Value::Null,
