@@ -375,6 +375,29 @@ fn a_format_3_file_still_reads_and_verifies() {
     assert_eq!(report.ticks_matched, ticks);
 }
 
+/// A file of format 4 (before script bots: rusher vs harvester on duel,
+/// seed 7, 30 ticks) reads with no runtime for either player, and verifies.
+#[test]
+fn a_format_4_file_still_reads_and_verifies() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let bytes = std::fs::read(golden.join("format-4.replay")).unwrap();
+    let reader = ReplayReader::new(&bytes[..]).unwrap();
+    assert_eq!(reader.format_version(), 4);
+    let header = reader.header().clone();
+    let names: Vec<&str> = header.players.iter().map(|p| p.bot.as_str()).collect();
+    assert_eq!(names, ["rusher", "harvester"]);
+    assert!(header.players.iter().all(|p| p.runtime.is_none()));
+    let fixture = |hash: &[u8; 32]| {
+        std::fs::read_dir(&golden).unwrap().find_map(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).ok()?;
+            (ModuleHash::of(&bytes).0 == *hash).then_some(bytes)
+        })
+    };
+    let report = verify(reader, &fixture, 1).unwrap();
+    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+    assert_eq!(report.ticks_matched, 30);
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -28,6 +28,7 @@ use axum::extract::{Path, Request, State as AxumState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lockstep_sim::sandbox::report::{problems_json, summary_json};
+use lockstep_sim::sandbox::script;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -427,7 +428,13 @@ async fn read_upload(
     let (parts, body) = request.into_parts();
     let (reader, body) = BodyReader::new(state, body, cap);
     if !is_form {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = reader.read_all(&parts.headers, body).await?;
+        let bytes = as_script(bytes, script_language(None, content_type.as_deref()));
         return Ok((bytes, None, slot));
     }
     let mut form = reader.form(parts, body).await?;
@@ -451,7 +458,10 @@ async fn read_fields(
             Some(part @ ("module" | "name")) if seen(part, &module, &name) => {
                 return Err(super::duplicate_part(part));
             }
-            Some("module") => module = Some(reader.file(field).await?),
+            Some("module") => {
+                let language = script_language(field.file_name(), field.content_type());
+                module = Some(as_script(reader.file(field).await?, language));
+            }
             Some("name") => name = Some(reader.text(field).await?),
             _ => {}
         }
@@ -467,5 +477,36 @@ fn seen(part: &str, module: &Option<Bytes>, name: &Option<String>) -> bool {
     match part {
         "module" => module.is_some(),
         _ => name.is_some(),
+    }
+}
+
+/// The runtime an upload names as its language: a file name ending in one of
+/// its extensions (`bot.js`), or its media type (`text/javascript`).
+pub(crate) fn script_language(
+    file_name: Option<&str>,
+    content_type: Option<&str>,
+) -> Option<&'static script::Runtime> {
+    if let Some(runtime) = file_name.and_then(|n| script::by_extension(std::path::Path::new(n))) {
+        return Some(runtime);
+    }
+    let media = content_type?.split(';').next()?.trim().to_ascii_lowercase();
+    let subtype = media
+        .strip_prefix("text/")
+        .or(media.strip_prefix("application/"))?;
+    let subtype = subtype.strip_prefix("x-").unwrap_or(subtype);
+    script::RUNTIMES
+        .iter()
+        .find(|r| r.language == subtype || (r.language == "javascript" && subtype == "ecmascript"))
+}
+
+/// An upload's bytes as the sandbox names a script (`script.rs`) when it
+/// is a source in `language`; a module (`\0asm`) or script bytes as they
+/// are.
+pub(crate) fn as_script(bytes: Bytes, language: Option<&'static script::Runtime>) -> Bytes {
+    match language {
+        Some(runtime) if !bytes.starts_with(b"\0asm") && !script::is_script(&bytes) => {
+            Bytes::from(script::wrap(runtime, &bytes))
+        }
+        _ => bytes,
     }
 }

@@ -17,6 +17,7 @@ use axum::Json;
 use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use lockstep_sim::sandbox::script;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -117,12 +118,26 @@ async fn module_response(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(format!("reading module {hash}: {e}")))?;
+    // A script bot's module is its script bytes: the player gets the
+    // source back, as uploaded, under its language's extension.
+    let (bytes, media, filename) = match script::unwrap(&bytes) {
+        Some(Ok((runtime, source))) => (
+            source.to_vec(),
+            "text/javascript; charset=utf-8",
+            format!(
+                "{}.{}",
+                filename.rsplit_once('.').map_or(filename, |(stem, _)| stem),
+                runtime.extensions[0]
+            ),
+        ),
+        _ => (bytes, "application/wasm", filename.to_string()),
+    };
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .map_err(ApiError::internal)?;
     let etag = HeaderValue::from_str(&format!("\"{hash}\"")).map_err(ApiError::internal)?;
     Ok((
         [
-            content_type("application/wasm"),
+            content_type(media),
             (header::CONTENT_DISPOSITION, disposition),
             (header::ETAG, etag),
         ],

@@ -7,8 +7,8 @@
 use super::config::CacheDir;
 use super::disk_cache::{DiskCache, Lookup};
 use super::{
-    BotModule, ModuleError, ModuleHash, ModuleSummary, Sandbox, SandboxConfig, module, stack_limit,
-    validate,
+    BotModule, ModuleError, ModuleHash, ModuleSummary, Sandbox, SandboxConfig, module, script,
+    stack_limit, validate,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -103,7 +103,7 @@ impl Compiler {
     /// instrumented and compiled (and then written there). The note says
     /// what went wrong with the disk cache, if anything did; it never fails
     /// a load.
-    fn compiled(
+    pub(crate) fn compiled(
         &self,
         engine: &Engine,
         hash: ModuleHash,
@@ -193,6 +193,10 @@ impl Sandbox {
             };
             return Ok((module, report));
         }
+        if let Some(script) = script::unwrap(bytes) {
+            let (runtime, source) = script.map_err(ModuleError::Script)?;
+            return self.load_script(hash, bytes.len(), runtime, source, start);
+        }
         module::check_header(bytes)?;
         let summary =
             validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)?;
@@ -209,6 +213,7 @@ impl Sandbox {
             overflow_function: summary.functions,
             summary,
             module: compiled,
+            script: None,
         };
         module.encoding = self
             .probe_encoding(&module)
@@ -232,6 +237,12 @@ impl Sandbox {
     /// declares, or every problem. `lockstep_abi()`'s word is not known
     /// until the module is loaded.
     pub fn check(&self, bytes: &[u8]) -> Result<ModuleSummary, ModuleError> {
+        if let Some(script) = script::unwrap(bytes) {
+            let (runtime, _) = script.map_err(ModuleError::Script)?;
+            let wasm = runtime.wasm().map_err(ModuleError::Script)?;
+            return validate::validate(wasm, &self.trusted_config())
+                .map_err(ModuleError::from_problems);
+        }
         module::check_header(bytes)?;
         validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)
     }

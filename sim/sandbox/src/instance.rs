@@ -18,6 +18,7 @@
 
 use super::host::{Abort, HostContext, HostState, ProcExit, Shared};
 use super::outcome::{BadOutput, CallReport, Outcome, TrapKind};
+use super::script::Script;
 use super::suspend::Suspended;
 use super::{BotModule, Sandbox, WATCHDOG_SLICE, stack_limit, wall_ns};
 use lockstep_bot::abi::{
@@ -50,6 +51,8 @@ pub struct BotInstance {
     /// The store has been set up for suspendable calls: from then on every
     /// call into it must be one (a wasmtime rule).
     pub(super) resumable: bool,
+    /// A script bot's source and runtime (`script.rs`).
+    script: Option<Script>,
 }
 
 /// The exports a call needs: handles into the store, cheap to clone.
@@ -197,6 +200,7 @@ impl BotInstance {
             shared,
             suspended: None,
             resumable: false,
+            script: module.script.clone(),
         })
     }
 
@@ -221,9 +225,12 @@ impl BotInstance {
     }
 
     /// `lockstep_init(MatchInfo)` with `fuel`.
+    /// A script bot's runtime gets the source ahead of `message`
+    /// (`Script::init_input`); an empty `message` then only loads it.
     pub fn call_init(&mut self, message: &[u8], fuel: u64) -> CallReport {
+        let framed = self.script.as_ref().map(|s| s.init_input(message));
         self.call(
-            message,
+            framed.as_deref().unwrap_or(message),
             fuel,
             |store, exports, shared, deadline, _, ptr, len| {
                 let call = exports.init.call_async(store, (ptr, len));

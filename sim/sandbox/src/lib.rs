@@ -19,6 +19,8 @@ mod instance;
 mod module;
 mod outcome;
 pub mod report;
+pub mod script;
+mod script_load;
 mod shape;
 pub mod stack_limit;
 mod suspend;

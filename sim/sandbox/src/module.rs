@@ -2,6 +2,7 @@
 //! its header, imports, exports and `lockstep_abi()` word.
 
 use super::host;
+use super::script::Script;
 use super::validate::{ModuleSummary, Problem, ProblemKind};
 use lockstep_bot::Encoding;
 use lockstep_bot::abi::{
@@ -50,6 +51,9 @@ pub struct BotModule {
     /// (`stack_limit.rs`): a trap there is `stack_overflow`.
     pub(crate) overflow_function: u32,
     pub(crate) module: Module,
+    /// A script bot's source and runtime; `None` for a wasm module. The
+    /// compiled code is then the runtime's (`script.rs`).
+    pub script: Option<Script>,
 }
 
 impl fmt::Debug for BotModule {
@@ -58,6 +62,7 @@ impl fmt::Debug for BotModule {
             .field("hash", &self.hash)
             .field("encoding", &self.encoding)
             .field("size", &self.size)
+            .field("script", &self.script.as_ref().map(|s| s.runtime.language))
             .finish()
     }
 }
@@ -77,6 +82,11 @@ pub enum ModuleError {
     /// ABI problems too. Every problem, in the order found.
     #[error("{}", refused(.0))]
     Refused(Vec<Problem>),
+    /// A script bot whose source does not load, in the runtime's words: the
+    /// error's place and text first (`bot.js:3:5: SyntaxError: ...`), then
+    /// its stack; or script bytes this lockstep cannot run.
+    #[error("the script does not load: {0}")]
+    Script(String),
 }
 
 impl ModuleError {
@@ -104,6 +114,9 @@ impl ModuleError {
                 .map(|m| Problem::new(ProblemKind::Abi, m.clone()))
                 .collect(),
             ModuleError::Refused(problems) => problems.clone(),
+            ModuleError::Script(message) => {
+                vec![Problem::new(ProblemKind::Script, message.clone())]
+            }
         }
     }
 }

@@ -34,5 +34,13 @@ pub fn summary_json(module: &BotModule) -> Value {
         "functions": s.functions,
         "block_local_pairs": s.block_local_pairs,
         "exports": s.exports,
+        // A script bot: the figures above are its runtime's, but for `size`
+        // and `hash` (the script bytes').
+        "script": module.script.as_ref().map(|script| json!({
+            "language": script.runtime.language,
+            "interpreter": script.runtime.interpreter,
+            "source_bytes": script.source.len(),
+            "runtime_hash": script.runtime_hash.to_hex(),
+        })),
     })
 }

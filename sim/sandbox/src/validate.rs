@@ -141,6 +141,31 @@ impl Default for ValidationLimits {
     }
 }
 
+impl ValidationLimits {
+    /// The limits a script runtime Lockstep builds itself is checked under
+    /// (`script.rs`): ten times the defaults, since its one big function
+    /// (QuickJS's interpreter loop: 173,000 block-local pairs) is known and
+    /// compiles in under a second. A player's upload never gets these.
+    pub fn trusted() -> ValidationLimits {
+        let d = ValidationLimits::default();
+        ValidationLimits {
+            max_module_bytes: d.max_module_bytes * 10,
+            max_code_bytes: d.max_code_bytes * 10,
+            max_function_body_bytes: d.max_function_body_bytes * 10,
+            max_functions: d.max_functions * 10,
+            max_locals_per_function: d.max_locals_per_function,
+            max_control_depth: d.max_control_depth * 10,
+            max_function_block_local_pairs: d.max_function_block_local_pairs * 10,
+            max_block_local_pairs: d.max_block_local_pairs * 10,
+            max_globals: d.max_globals * 10,
+            max_data_segments: d.max_data_segments * 10,
+            max_element_segments: d.max_element_segments * 10,
+            max_types: d.max_types * 10,
+            max_exports: d.max_exports * 10,
+        }
+    }
+}
+
 /// What kind of rule a problem breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,6 +179,10 @@ pub enum ProblemKind {
     Limit,
     /// Breaks ABI v1: an import, an export, or `lockstep_abi()`'s word.
     Abi,
+    /// A script bot's source does not load: a syntax error, an exception
+    /// at its top level, no `tick`; or script bytes that are not
+    /// well-formed (`script.rs`).
+    Script,
     /// Not a problem itself: the other problems' fix in the terms of the
     /// toolchain that made the module, when it can be recognised (the
     /// clang flag, the asc option, the Go build line). Always last.

@@ -3,7 +3,7 @@
 use lockstep_sim::bundled::{BUNDLED_BOTS, bundled_bot};
 use lockstep_sim::games;
 use lockstep_sim::match_loop::Entrant;
-use lockstep_sim::sandbox::Sandbox;
+use lockstep_sim::sandbox::{Sandbox, script};
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -89,14 +89,28 @@ pub fn list_maps(game: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// A BOT argument's name and bytes: a path to a `.wasm` file, or a bundled
-/// bot's name.
+/// A bot file's bytes: a module as it is, a script (`.js`) as its script
+/// bytes (`lockstep_sim::sandbox::script`), which is how every command,
+/// replay and server names it.
+pub fn read_bot_file(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read bot file '{}': {e}", path.display()))?;
+    Ok(match script::by_extension(path) {
+        Some(runtime) if !bytes.starts_with(b"\0asm") => script::wrap(runtime, &bytes),
+        _ => bytes,
+    })
+}
+
+/// A BOT argument's name and bytes: a path to a `.wasm` file or a script
+/// (`.js`), or a bundled bot's name.
 pub fn bot_bytes(arg: &str) -> Result<(String, Cow<'static, [u8]>), String> {
     let path = Path::new(arg);
-    let looks_like_path = arg.ends_with(".wasm") || arg.contains('/') || path.exists();
+    let looks_like_path = arg.ends_with(".wasm")
+        || script::by_extension(path).is_some()
+        || arg.contains('/')
+        || path.exists();
     if looks_like_path {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read bot file '{arg}': {e}"))?;
+        let bytes = read_bot_file(path)?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

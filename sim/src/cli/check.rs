@@ -17,11 +17,17 @@ Examples:
   lockstep check my_bot.wasm
   lockstep check rusher
   lockstep check my_bot.wasm --json
+  lockstep check my_bot.js
 
 Checks the module exactly as an upload is checked: the header, the WebAssembly
 features Lockstep allows, the upload-time limits (docs/limits.md), ABI v1's
 imports and exports (docs/abi.md), then it is compiled and `lockstep_abi()` is
 called. Every problem is listed, not just the first.
+
+A script (`.js`) is checked by loading it in its runtime, as an upload is: the
+source is compiled and its top level run on the init budget, and `tick` must
+be defined. A syntax error or an uncaught exception is shown with its line and
+column, then its stack (docs/languages/javascript.md).
 
 A module that passes is compiled once per machine: the compiled code is kept
 in the cache folder (`[cache]` in the config) and read from there next time;
@@ -33,7 +39,8 @@ Exit status: 0 when the module would be accepted; 1 when it would be refused
 #[derive(Args)]
 #[command(after_long_help = EXAMPLES)]
 pub struct CheckArgs {
-    /// A path to a .wasm file, or a bundled bot's name (see `lockstep bots`).
+    /// A path to a .wasm file or a script (.js), or a bundled bot's name
+    /// (see `lockstep bots`).
     #[arg(value_name = "BOT")]
     bot: String,
 
@@ -55,8 +62,11 @@ pub fn run(args: CheckArgs, settings: &Settings) -> Result<ExitCode, String> {
             json_report(&[], Some((summary_json(module), loaded_json(loaded))))
         }
         (Err(error), true) => json_report(&error.problems(), None),
+        (Ok((module, loaded)), false) if module.script.is_some() => {
+            script_text(&name, module, loaded, &sandbox)
+        }
         (Ok((module, loaded)), false) => ok_text(&name, module, loaded, &sandbox),
-        (Err(error), false) => problems_text(&name, &error.problems()),
+        (Err(error), false) => problems_text(&name, &in_file(&args.bot, error.problems())),
     };
     print!("{text}");
     Ok(if verdict.is_ok() {
@@ -148,6 +158,73 @@ fn ok_text(name: &str, module: &BotModule, loaded: &LoadReport, sandbox: &Sandbo
         let _ = writeln!(out, "  {label:<18} {value}");
     }
     out
+}
+
+/// A script bot: its source, its runtime (a module Lockstep builds, so not
+/// held to the upload limits), and the identity hash.
+fn script_text(name: &str, module: &BotModule, loaded: &LoadReport, sandbox: &Sandbox) -> String {
+    let script = module.script.as_ref().expect("a script bot");
+    let runtime = script.runtime;
+    let ms = |d: std::time::Duration| count(d.as_millis() as u64);
+    let rows = [
+        ("bot", format!("{name} ({})", runtime.display)),
+        (
+            "source",
+            format!(
+                "{} bytes (limit {}); it loads: its top level ran and `tick` is defined",
+                count(script.source.len() as u64),
+                count(sandbox.config().validation.max_module_bytes as u64)
+            ),
+        ),
+        (
+            "runtime",
+            format!(
+                "{}, {} bytes, hash {} (built with Lockstep)",
+                runtime.interpreter,
+                count(runtime.wasm().map_or(0, |w| w.len()) as u64),
+                script.runtime_hash.to_hex()
+            ),
+        ),
+        (
+            "abi",
+            format!(
+                "version {}, {} encoding",
+                lockstep_game_api::ABI_VERSION,
+                module.encoding.name()
+            ),
+        ),
+        (
+            "hash",
+            format!("{} (of the script bytes)", module.hash.to_hex()),
+        ),
+        (
+            "loaded",
+            format!(
+                "runtime {} in {} ms; script checked in {} ms",
+                loaded.from.name(),
+                ms(loaded.compile),
+                ms(loaded.validate)
+            ),
+        ),
+    ];
+    let mut out = String::from("ok\n");
+    for (label, value) in rows {
+        let _ = writeln!(out, "  {label:<18} {value}");
+    }
+    out
+}
+
+/// A script's problems name its file as the player knows it, not as the
+/// runtime calls it (`bot.js:3:5` becomes `my_bot.js:3:5`).
+fn in_file(arg: &str, mut problems: Vec<Problem>) -> Vec<Problem> {
+    let path = std::path::Path::new(arg);
+    if let Some(runtime) = lockstep_sim::sandbox::script::by_extension(path) {
+        let from = format!("{}:", runtime.script_name);
+        for problem in &mut problems {
+            problem.message = problem.message.replace(&from, &format!("{arg}:"));
+        }
+    }
+    problems
 }
 
 /// `compiled in 1,234 ms (kept in DIR)`, `from the disk cache in 12 ms (DIR)`.

@@ -1,12 +1,13 @@
 //! `lockstep replay verify|show|html|json`.
 
+use super::bots::read_bot_file;
 use super::replay_show;
 use clap::{Args, Subcommand};
 use lockstep_sim::bundled::BUNDLED_BOTS;
 use lockstep_sim::replay::{
     ReplayReader, VerifyError, render_html, sandbox_config_for, verify_in, viewer_json,
 };
-use lockstep_sim::sandbox::{ModuleHash, Sandbox};
+use lockstep_sim::sandbox::{ModuleHash, Sandbox, script};
 use lockstep_sim::settings::Settings;
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -238,20 +239,28 @@ fn module_candidates(
             .map_err(|e| format!("cannot read --bots folder '{}': {e}", dir.display()))?;
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.extension().is_some_and(|e| e == "wasm") {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
-                add(bytes);
+            if path.extension().is_some_and(|e| e == "wasm")
+                || script::by_extension(&path).is_some()
+            {
+                add(read_bot_file(&path)?);
             }
         }
     }
     // A bot entered as a file is recorded under its file stem.
     let mut at_recorded_path = Vec::new();
     for player in &header.players {
-        let path = PathBuf::from(format!("{}.wasm", player.bot));
-        if let Ok(bytes) = std::fs::read(&path) {
-            let hash = add(bytes);
-            at_recorded_path.push((player.bot.clone(), path, hash));
+        let extensions = match &player.runtime {
+            Some(runtime) => {
+                script::by_language(&runtime.language).map_or(&[][..], |r| r.extensions)
+            }
+            None => &["wasm"][..],
+        };
+        for extension in extensions {
+            let path = PathBuf::from(format!("{}.{extension}", player.bot));
+            if let Ok(bytes) = read_bot_file(&path) {
+                let hash = add(bytes);
+                at_recorded_path.push((player.bot.clone(), path, hash));
+            }
         }
     }
     Ok(Candidates {

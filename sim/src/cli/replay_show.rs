@@ -138,6 +138,17 @@ pub fn show(file: &Path, tick: Option<u32>) -> Result<(), String> {
             score.0
         );
     }
+    for (seat, player) in header.players.iter().enumerate() {
+        if let Some(runtime) = &player.runtime {
+            let _ = writeln!(
+                out,
+                "seat {seat}: a {} script (module = the script bytes' hash) on {}, runtime {}",
+                runtime.language,
+                runtime.interpreter,
+                &ModuleHash(runtime.hash).to_hex()[..12]
+            );
+        }
+    }
     for (seat, t) in totals.iter().enumerate() {
         if let Some((tick, what)) = &t.first_failure {
             let _ = writeln!(out, "seat {seat}: first failure at tick {tick}: {what}");

@@ -80,6 +80,32 @@ pub struct PlayerRecord {
     pub module_hash: [u8; 32],
     /// "postcard" or "json".
     pub encoding: String,
+    /// A script bot's runtime (format 5 on; `None` for a wasm module):
+    /// `module_hash` is then the script bytes' hash, and `verify` needs
+    /// this runtime too.
+    pub runtime: Option<RuntimeRecord>,
+}
+
+/// The runtime a script bot ran on (`lockstep_sandbox::script`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeRecord {
+    /// `javascript`.
+    pub language: String,
+    /// What interpreted the script, with its version: `QuickJS-ng 0.16.2`.
+    pub interpreter: String,
+    /// blake3 of the runtime's module.
+    pub hash: [u8; 32],
+}
+
+impl RuntimeRecord {
+    pub fn of(module: &crate::sandbox::BotModule) -> Option<RuntimeRecord> {
+        let script = module.script.as_ref()?;
+        Some(RuntimeRecord {
+            language: script.runtime.language.to_string(),
+            interpreter: script.runtime.interpreter.to_string(),
+            hash: script.runtime_hash.0,
+        })
+    }
 }
 
 /// One tick: what each bot did and the world's hash after the step.

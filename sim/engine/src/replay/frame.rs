@@ -19,7 +19,7 @@ pub const MAGIC: &[u8; 16] = b"LOCKSTEP-REPLAY\n";
 /// as the game's text, orders as the game's canonical bytes and each seat's
 /// place. Files of versions 1 to 3 (the reference game's) read as before
 /// (`legacy.rs`).
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// Bytes before the first frame.
 pub const PREAMBLE_BYTES: u64 = MAGIC.len() as u64 + 2;
 /// No frame is larger: 8 bots x (64 KiB of orders + 16 x 256 B of logs)

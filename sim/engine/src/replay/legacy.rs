@@ -67,7 +67,56 @@ pub(super) struct HeaderV3<L> {
     config: ConfigV3,
     sandbox: L,
     map: MapV3,
-    players: Vec<PlayerRecord>,
+    players: Vec<PlayerV4>,
+}
+
+/// Formats 1 to 4: a player had no script runtime.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+pub(super) struct PlayerV4 {
+    bot: String,
+    module_hash: [u8; 32],
+    encoding: String,
+}
+
+impl From<PlayerV4> for PlayerRecord {
+    fn from(old: PlayerV4) -> PlayerRecord {
+        PlayerRecord {
+            bot: old.bot,
+            module_hash: old.module_hash,
+            encoding: old.encoding,
+            runtime: None,
+        }
+    }
+}
+
+/// Format 4: today's header, but for its players.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+pub(super) struct HeaderV4 {
+    engine_version: String,
+    wasmtime_version: String,
+    rules_version: u32,
+    abi_version: u32,
+    config: MatchConfig,
+    sandbox: SandboxLimits,
+    map: RecordedMap,
+    players: Vec<PlayerV4>,
+}
+
+impl HeaderV4 {
+    pub(super) fn upgrade(self) -> ReplayHeader {
+        ReplayHeader {
+            engine_version: self.engine_version,
+            wasmtime_version: self.wasmtime_version,
+            rules_version: self.rules_version,
+            abi_version: self.abi_version,
+            config: self.config,
+            sandbox: self.sandbox,
+            map: self.map,
+            players: self.players.into_iter().map(PlayerRecord::from).collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -140,7 +189,7 @@ impl<L: Into<SandboxLimits>> HeaderV3<L> {
                 name: self.map.name,
                 data: self.map.rows.join("\n"),
             },
-            players: self.players,
+            players: self.players.into_iter().map(PlayerRecord::from).collect(),
         }
     }
 }

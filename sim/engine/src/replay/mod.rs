@@ -25,8 +25,8 @@ mod viewer;
 mod writer;
 
 pub use format::{
-    BotRecord, InitRecord, OutcomeRecord, PlayerRecord, ReplayHeader, STATE_HASH_BYTES,
-    SandboxLimits, Summary, TickRecord,
+    BotRecord, InitRecord, OutcomeRecord, PlayerRecord, ReplayHeader, RuntimeRecord,
+    STATE_HASH_BYTES, SandboxLimits, Summary, TickRecord,
 };
 pub use frame::{FORMAT_VERSION, MAGIC};
 pub use html::{render_html, viewer_scripts};

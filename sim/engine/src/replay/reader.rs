@@ -3,7 +3,7 @@
 use super::ReplayError;
 use super::format::{ReplayHeader, SandboxLimits, Summary, TickRecord};
 use super::frame::{Frame, FrameKind, FrameReader};
-use super::legacy::{HeaderV3, LimitsV2, SummaryV3, TickV3};
+use super::legacy::{HeaderV3, HeaderV4, LimitsV2, SummaryV3, TickV3};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -38,6 +38,7 @@ impl<R: Read> ReplayReader<R> {
         let header: ReplayHeader = match frames.version {
             ..=2 => decode::<HeaderV3<LimitsV2>>(&frame)?.upgrade(),
             3 => decode::<HeaderV3<SandboxLimits>>(&frame)?.upgrade(),
+            4 => decode::<HeaderV4>(&frame)?.upgrade(),
             _ => decode(&frame)?,
         };
         if header.players.is_empty() || header.players.len() > 8 {

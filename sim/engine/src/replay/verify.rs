@@ -105,6 +105,28 @@ pub fn check_compatible(header: &ReplayHeader) -> Result<(), VerifyError> {
             });
         }
     }
+    for recorded in header.players.iter().filter_map(|p| p.runtime.as_ref()) {
+        let runtime = crate::sandbox::script::by_language(&recorded.language);
+        let ours = runtime.and_then(|r| r.hash());
+        if ours.map(|h| h.0) != Some(recorded.hash) {
+            let short = |hash: &[u8; 32]| ModuleHash(*hash).to_hex()[..16].to_string();
+            return Err(VerifyError::Incompatible {
+                what: "script runtime",
+                recorded: format!(
+                    "{} {} ({})",
+                    recorded.language,
+                    recorded.interpreter,
+                    short(&recorded.hash)
+                ),
+                ours: match (runtime, ours) {
+                    (Some(r), Some(h)) => format!("{} ({})", r.interpreter, short(&h.0)),
+                    (Some(_), None) => "none (built without it)".to_string(),
+                    (None, _) => "no runtime for that language".to_string(),
+                },
+                engine_hint: hint,
+            });
+        }
+    }
     Ok(())
 }
 

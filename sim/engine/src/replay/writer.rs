@@ -1,6 +1,8 @@
 //! Writing a replay while the match is played.
 
-use super::format::{PlayerRecord, ReplayHeader, SandboxLimits, Summary, TickRecord};
+use super::format::{
+    PlayerRecord, ReplayHeader, RuntimeRecord, SandboxLimits, Summary, TickRecord,
+};
 use super::frame::{FrameKind, FrameWriter};
 use super::recorder::TickRecorder;
 use super::{ENGINE_VERSION, WASMTIME_VERSION};
@@ -41,6 +43,7 @@ impl ReplayHeader {
                     bot: e.name.clone(),
                     module_hash: e.module.hash.0,
                     encoding: e.module.encoding.to_string(),
+                    runtime: RuntimeRecord::of(&e.module),
                 })
                 .collect(),
         }

@@ -1,0 +1,346 @@
+//! Script bots (`lockstep_sandbox::script`): the JavaScript kit's bot plays
+//! real matches whose replays verify and do not depend on threads; a
+//! script that does not load is refused with the interpreter's place and
+//! message; and the hostile scripts (`tests/scripts/*.js`) each get their own
+//! outcome while the honest bot plays exactly the game it plays against
+//! `idle`.
+
+use lockstep_sim::bundled::bundled_bot;
+use lockstep_sim::match_loop::{
+    BotTick, Entrant, MatchConfig, MatchObserver, MatchResult, run_match, run_match_observed,
+};
+use lockstep_sim::replay::{ReplayReader, play_recorded, verify};
+use lockstep_sim::sandbox::script::{self, Runtime};
+use lockstep_sim::sandbox::{ModuleError, ModuleHash, Outcome, Sandbox, SandboxConfig, TrapKind};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The JavaScript runtime, or `None` (with a note) when this build has none
+/// and `LOCKSTEP_REQUIRE_KITS` is not set; `scripts/test` sets it.
+fn javascript() -> Option<&'static Runtime> {
+    let runtime = script::by_language("javascript").unwrap();
+    match runtime.wasm() {
+        Ok(_) => Some(runtime),
+        Err(e) if std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref() == Ok("1") => panic!("{e}"),
+        Err(e) => {
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
+fn sandbox() -> &'static Sandbox {
+    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
+    SANDBOX.get_or_init(|| Sandbox::new(SandboxConfig::default()).unwrap())
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn source(path: &str) -> Vec<u8> {
+    std::fs::read(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn script_entrant(runtime: &Runtime, name: &str, path: &str) -> Entrant {
+    let bytes = script::wrap(runtime, &source(path));
+    Entrant {
+        name: name.into(),
+        module: sandbox()
+            .load(&bytes)
+            .unwrap_or_else(|e| panic!("{path}: {e}")),
+    }
+}
+
+fn bundled(name: &str) -> Entrant {
+    Entrant {
+        name: name.into(),
+        module: sandbox().load(bundled_bot(name).unwrap().wasm).unwrap(),
+    }
+}
+
+fn duel(seed: u64) -> MatchConfig {
+    MatchConfig {
+        map: "duel".into(),
+        seed,
+        ..MatchConfig::default()
+    }
+}
+
+#[test]
+fn the_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
+    let Some(js) = javascript() else { return };
+    let kit = script_entrant(js, "kit", "kits/javascript/bot.js");
+    for opponent in ["random-walker", "rusher"] {
+        let other = bundled(opponent);
+        for (seat, entrants) in [(0, [kit.clone(), other.clone()]), (1, [other, kit.clone()])] {
+            let result = run_match(sandbox(), &entrants, &duel(1)).unwrap();
+            assert_eq!(result.winner, Some(seat), "against {opponent}: {result:?}");
+            let failures = &result.players[seat];
+            assert_eq!(
+                failures.cutoffs + failures.traps + failures.bad_outputs,
+                0,
+                "{failures:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_script_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
+    let Some(js) = javascript() else { return };
+    let entrants = [
+        script_entrant(js, "kit", "kits/javascript/bot.js"),
+        bundled("rusher"),
+    ];
+    let record = |threads| {
+        let config = MatchConfig { threads, ..duel(2) };
+        let mut bytes = Vec::new();
+        play_recorded(sandbox(), &entrants, &config, &mut bytes, &mut ()).unwrap();
+        bytes
+    };
+    let one = record(1);
+    assert_eq!(one, record(2), "the replay depends on the thread count");
+
+    let reader = ReplayReader::new(&one[..]).unwrap();
+    let header = reader.header().clone();
+    let runtime = header.players[0]
+        .runtime
+        .as_ref()
+        .expect("a script's runtime");
+    assert_eq!(runtime.language, "javascript");
+    assert_eq!(ModuleHash(runtime.hash), js.hash().unwrap());
+    assert_eq!(header.players[0].module_hash, entrants[0].module.hash.0);
+    assert!(header.players[1].runtime.is_none());
+    let find = |hash: &[u8; 32]| {
+        [&entrants[0], &entrants[1]]
+            .into_iter()
+            .find(|e| e.module.hash.0 == *hash)
+            .map(|e| match &e.module.script {
+                Some(s) => script::wrap(s.runtime, &s.source),
+                None => bundled_bot("rusher").unwrap().wasm.to_vec(),
+            })
+    };
+    let report = verify(reader, &find, 2).unwrap();
+    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+}
+
+#[test]
+fn the_script_is_the_identity_and_the_runtime_is_compiled_once() {
+    let Some(js) = javascript() else { return };
+    let source = b"function tick(o) { return []; }";
+    let a = sandbox().load(&script::wrap(js, source)).unwrap();
+    let b = sandbox()
+        .load(&script::wrap(js, b"function tick(o) { return [ ]; }"))
+        .unwrap();
+    assert_eq!(a.hash, ModuleHash::of(&script::wrap(js, source)));
+    assert_ne!(a.hash, b.hash, "another source is another bot");
+    let (sa, sb) = (a.script.unwrap(), b.script.unwrap());
+    assert_eq!(sa.runtime_hash, sb.runtime_hash);
+    assert_eq!(Some(sa.runtime_hash), js.hash());
+}
+
+/// The pinned runtime: Debian's clang 14 and these sources give this
+/// module on every machine, and replays name it.
+#[test]
+fn the_runtime_is_the_pinned_build() {
+    let Some(js) = javascript() else { return };
+    let pinned = std::fs::read_to_string(root().join("runtimes/javascript/runtime.blake3"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let built = js.hash().unwrap().to_hex();
+    assert_eq!(
+        built, pinned,
+        "the JavaScript runtime built here is not the pinned one: if runtimes/javascript \
+         or its build flags changed on purpose, write the new hash into \
+         runtimes/javascript/runtime.blake3; if not, the toolchain differs"
+    );
+}
+
+fn refusal(js: &Runtime, source: &[u8]) -> String {
+    match sandbox().load(&script::wrap(js, source)) {
+        Err(ModuleError::Script(message)) => message,
+        other => panic!("expected a script refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_script_that_does_not_load_is_refused_with_its_place() {
+    let Some(js) = javascript() else { return };
+    let syntax = refusal(js, &source("sim/tests/scripts/syntax.js"));
+    assert!(syntax.starts_with("bot.js:3:19: SyntaxError: "), "{syntax}");
+    let top = refusal(js, b"const a = 1;\nnull.field;\nfunction tick() {}\n");
+    assert!(top.starts_with("bot.js:2:"), "{top}");
+    assert!(top.contains("TypeError"), "{top}");
+    let no_tick = refusal(js, b"function init(info) {}\n");
+    assert!(no_tick.contains("defines no tick function"), "{no_tick}");
+    let endless = refusal(js, b"for (;;) {}\nfunction tick() {}\n");
+    assert!(endless.contains("interrupted"), "{endless}");
+    let not_utf8 = refusal(js, b"function tick() { return '\xff'; }");
+    assert!(not_utf8.contains("not UTF-8"), "{not_utf8}");
+    let mut unknown = script::MAGIC.to_vec();
+    unknown.extend_from_slice(b"cobol\nDISPLAY 'HI'.");
+    let error = sandbox().load(&unknown).unwrap_err().to_string();
+    assert!(error.contains("`cobol`"), "{error}");
+}
+
+// ---- the hostile scripts ------------------------------------------------
+
+const TICKS: u32 = 6;
+
+fn hostile_config() -> MatchConfig {
+    let mut config = duel(3);
+    config.settings.set("max_ticks", TICKS);
+    config
+}
+
+/// Every bot call's (tick, outcome, orders) of one seat, and its log lines.
+#[derive(Default)]
+struct Calls(Vec<(u32, Outcome, Vec<u8>)>, Vec<String>, usize);
+
+impl MatchObserver for Calls {
+    fn bot_tick(&mut self, call: &BotTick<'_>) {
+        if call.seat == self.2 {
+            self.0.push((
+                call.tick,
+                call.outcome.clone(),
+                call.actions.canonical().to_vec(),
+            ));
+            self.1.extend(call.report.logs.iter().cloned());
+        }
+    }
+}
+
+/// Harvester (seat 0) against `opponent`: the result, seat 0's calls and
+/// seat 1's.
+fn against_harvester(opponent: Entrant) -> (MatchResult, Calls, Calls) {
+    struct Both(Calls, Calls);
+    impl MatchObserver for Both {
+        fn bot_tick(&mut self, call: &BotTick<'_>) {
+            self.0.bot_tick(call);
+            self.1.bot_tick(call);
+        }
+    }
+    let mut both = Both(Calls::default(), Calls(Vec::new(), Vec::new(), 1));
+    let entrants = [bundled("harvester"), opponent];
+    let result = run_match_observed(sandbox(), &entrants, &hostile_config(), &mut both).unwrap();
+    (result, both.0, both.1)
+}
+
+/// Plays the hostile script: every tick from the first on ends as
+/// `outcome` (with `log` in its log), and the honest bot plays the game it
+/// plays against `idle`.
+fn check_hostile(js: &Runtime, name: &str, outcome: Outcome, log: &str) {
+    let path = format!("sim/tests/scripts/{name}.js");
+    let (result, honest, hostile) = against_harvester(script_entrant(js, name, &path));
+    static BASELINE: OnceLock<(MatchResult, Calls, Calls)> = OnceLock::new();
+    let (idle, idle_honest, _) = BASELINE.get_or_init(|| against_harvester(bundled("idle")));
+    let outcomes: Vec<&Outcome> = hostile.0.iter().map(|(_, o, _)| o).collect();
+    assert_eq!(outcomes.len(), TICKS as usize, "{name}: {outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| **o == outcome),
+        "{name}: {outcomes:?}"
+    );
+    assert!(
+        hostile.1.iter().any(|line| line.contains(log)),
+        "{name}: no `{log}` in {:?}",
+        hostile.1
+    );
+    assert_eq!(
+        honest.0, idle_honest.0,
+        "{name}: the honest bot's game changed"
+    );
+    assert_eq!(
+        result.final_hash, idle.final_hash,
+        "{name}: the world differs"
+    );
+}
+
+fn trap(kind: TrapKind) -> Outcome {
+    Outcome::Trap { trap: kind }
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_runtime_before_the_host_cuts_it_off() {
+    let Some(js) = javascript() else { return };
+    check_hostile(
+        js,
+        "loop",
+        trap(TrapKind::Unreachable),
+        "InternalError: interrupted",
+    );
+}
+
+#[test]
+fn unbounded_recursion_is_a_range_error() {
+    let Some(js) = javascript() else { return };
+    check_hostile(
+        js,
+        "recursion",
+        trap(TrapKind::Unreachable),
+        "RangeError: Maximum call stack size exceeded",
+    );
+}
+
+#[test]
+fn a_growing_list_runs_out_of_the_runtimes_memory() {
+    let Some(js) = javascript() else { return };
+    check_hostile(js, "memory", trap(TrapKind::Unreachable), "out of memory");
+}
+
+#[test]
+fn an_exception_every_tick_is_logged_with_its_place() {
+    let Some(js) = javascript() else { return };
+    check_hostile(
+        js,
+        "throws",
+        trap(TrapKind::Unreachable),
+        "bot.js:3:40: Error: no orders on tick",
+    );
+}
+
+#[test]
+fn a_call_cut_off_inside_the_interpreter_restarts_the_script() {
+    let Some(js) = javascript() else { return };
+    let (result, honest, hostile) = against_harvester(script_entrant(
+        js,
+        "cut_off",
+        "sim/tests/scripts/cut_off.js",
+    ));
+    let outcomes: Vec<(u32, &Outcome)> = hostile.0.iter().map(|(t, o, _)| (*t, o)).collect();
+    let expected: Vec<(u32, Outcome)> = (0..TICKS)
+        .map(|t| {
+            (
+                t,
+                if t == 2 {
+                    Outcome::OutOfFuel
+                } else {
+                    Outcome::Ok
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        expected.iter().map(|(t, o)| (*t, o)).collect::<Vec<_>>()
+    );
+    let logs = hostile.1.join("\n");
+    assert!(
+        logs.contains("tick 1: call 2 since the script started"),
+        "{logs}"
+    );
+    assert!(logs.contains("starts again from its source"), "{logs}");
+    // The restarted script counts its calls from 1 again.
+    assert!(
+        logs.contains("tick 3: call 1 since the script started"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("tick 5: call 3 since the script started"),
+        "{logs}"
+    );
+    let idle = against_harvester(bundled("idle"));
+    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
+    assert_eq!(result.final_hash, idle.0.final_hash);
+}

@@ -1,0 +1,5 @@
+// Hostile: a syntax error, refused at check and upload.
+function tick(observation) {
+  const orders = [;
+  return orders;
+}
