@@ -154,7 +154,8 @@ pub struct ErrorDetail {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Problem {
-    /// `invalid`, `feature`, `limit` or `abi`.
+    /// `invalid`, `feature`, `limit`, `abi` or `script` (a script bot that
+    /// does not load: the place and message of its error first).
     kind: String,
     message: String,
     /// For `limit`: the config key an admin would raise.

@@ -3,7 +3,9 @@
 //! toolchains (`scripts/build-kits`), are uploaded through the API with the
 //! default limits, play on the ladder, and their replays verify with the
 //! modules the API serves. With `LOCKSTEP_REQUIRE_KITS=1` (as `scripts/test`
-//! sets) a missing module fails the test; otherwise it is skipped.
+//! sets) a missing module fails the test; otherwise it is skipped. The
+//! JavaScript kit's script is uploaded as it is, raw and as a form's file,
+//! and plays a Rust bot on the ladder.
 
 mod support;
 
@@ -73,4 +75,93 @@ fn go_c_and_assemblyscript_bots_play_on_the_ladder() {
         // The replay verifies with the modules the API serves.
         verify_through_the_api(&server, id);
     }
+}
+
+/// The JavaScript kit's bot as a player uploads it: the `.js` file, raw
+/// (`text/javascript`) or as a form's file named `*.js`; refused with its
+/// place when it does not parse; then it plays `rusher` on the ladder, the
+/// replay verifies with the modules the API serves, and the version's
+/// download gives the source back.
+#[test]
+fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
+    let runtime = lockstep_sim::sandbox::script::by_language("javascript").unwrap();
+    if let Err(e) = runtime.wasm() {
+        assert_ne!(std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref(), Ok("1"), "{e}");
+        eprintln!("skipped: {e}");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = std::fs::read(root.join("kits/javascript/bot.js")).unwrap();
+    let server = Server::start(FAST);
+    let token = server.register("scripter");
+
+    let broken = server.request(
+        "POST",
+        "/api/bots/broken",
+        Some(&token),
+        support::Body::Bytes("text/javascript", b"function tick( {".to_vec()),
+    );
+    assert_eq!(broken.status, 422, "{}", broken.text());
+    let problems = broken.json()["error"]["problems"].to_string();
+    assert!(problems.contains("bot.js:1:"), "{problems}");
+    assert!(problems.contains("SyntaxError"), "{problems}");
+
+    let raw = server.request(
+        "POST",
+        "/api/bots/scripted",
+        Some(&token),
+        support::Body::Bytes("text/javascript; charset=utf-8", source.clone()),
+    );
+    assert_eq!(raw.status, 201, "{}", raw.text());
+    let answer = raw.json();
+    assert_eq!(answer["summary"]["script"]["language"], "javascript", "{answer}");
+    let bot = answer["bot"]["id"].as_i64().unwrap();
+    // A form's file named `*.js` (sent as application/wasm, as a careless
+    // client would): the name says what it is.
+    let body = support::multipart::close(vec![support::multipart::part(
+        "module",
+        Some("bot.js"),
+        &source,
+    )]);
+    let form = server.request(
+        "POST",
+        "/api/bots/scripted",
+        Some(&token),
+        support::Body::Bytes(support::multipart::FORM_TYPE, body),
+    );
+    assert_eq!(form.status, 200, "the same source again: {}", form.text());
+
+    let download = server.get(&format!("/api/bots/{bot}/versions/1/module"));
+    assert_eq!(download.status, 200, "{}", download.text());
+    assert_eq!(download.body, source);
+    assert!(
+        download.header("content-disposition").unwrap().ends_with(".js\""),
+        "{:?}",
+        download.header("content-disposition")
+    );
+
+    let rusher = server.register("rustacean");
+    let rust_bot = lockstep_sim::bundled::bundled_bot("rusher").unwrap().wasm;
+    assert_eq!(server.upload(&rusher, "rusher", rust_bot).status, 201);
+    let played = wait_for(
+        Duration::from_secs(240),
+        "a finished ladder match of the JavaScript bot",
+        || {
+            let done = finished_matches_of(&server, bot);
+            (!done.is_empty()).then_some(done)
+        },
+    );
+    let id = played[0]["id"].as_i64().unwrap();
+    let one = server.get(&format!("/api/matches/{id}")).json();
+    let seat = one["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["bot_id"] == bot)
+        .unwrap();
+    let player = &one["result"]["players"][seat];
+    assert_eq!(player["traps"], 0, "{player}");
+    assert_eq!(player["cutoffs"], 0, "{player}");
+    assert_eq!(player["init"]["kind"], "ok", "{player}");
+    verify_through_the_api(&server, id);
 }

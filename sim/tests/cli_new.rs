@@ -55,7 +55,7 @@ fn executable(_path: &Path) -> bool {
 #[test]
 fn every_language_writes_a_folder_whose_files_are_the_kits() {
     let languages = kits::languages();
-    for lang in ["rust", "c", "zig", "assemblyscript", "go"] {
+    for lang in ["rust", "c", "zig", "assemblyscript", "go", "javascript"] {
         assert!(languages.contains(&lang), "no {lang} kit in {languages:?}");
     }
     let dir = scratch("every_language");
@@ -68,8 +68,10 @@ fn every_language_writes_a_folder_whose_files_are_the_kits() {
         let mut expected: Vec<String> = kit.iter().map(|f| f.path.to_string()).collect();
         expected.sort();
         assert_eq!(files_under(&written), expected, "{lang}");
+        // A script kit's bot is its script: nothing to build.
+        let script = lang == "javascript";
         assert!(
-            expected.iter().any(|p| p == "build.sh"),
+            script || expected.iter().any(|p| p == "build.sh"),
             "{lang} has no build.sh"
         );
         assert!(
@@ -104,14 +106,23 @@ fn every_language_writes_a_folder_whose_files_are_the_kits() {
                 file.path
             );
         }
-        assert!(executable(&written.join("build.sh")), "{lang}: build.sh");
-
         let text = stdout(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines[0].starts_with(&format!("wrote {name} ({lang} kit, ")),
             "{text}"
         );
+        if script {
+            assert!(lines[1].ends_with(&format!("check {name}/bot.js")), "{text}");
+            assert!(
+                lines[2].ends_with(&format!("match {name}/bot.js random-walker")),
+                "{text}"
+            );
+            let check = lockstep_in(&dir, &["check", &format!("{name}/bot.js")]);
+            assert!(check.status.success(), "{}", stdout(&check));
+            continue;
+        }
+        assert!(executable(&written.join("build.sh")), "{lang}: build.sh");
         assert_eq!(lines[1], format!("  cd {name} && ./build.sh"), "{text}");
         assert!(
             lines[2].ends_with(&format!("lockstep match {name}.wasm random-walker")),
@@ -146,7 +157,7 @@ fn refusals_say_why_and_touch_nothing() {
         "{err}"
     );
     assert!(
-        err.contains("[possible values: assemblyscript, c, go, rust, zig]"),
+        err.contains("[possible values: assemblyscript, c, go, javascript, rust, zig]"),
         "{err}"
     );
     assert!(!dir.join("cobol-bot").exists());

@@ -57,7 +57,7 @@ pub async fn download(
         })
         .await?;
     let filename = format!("{}-{}-v{v}.wasm", bot.owner, bot.name);
-    module_response(&state, hash, &filename).await
+    module_response(&state, hash, &filename, true).await
 }
 
 /// `GET /api/modules/{hash}` → a module's bytes by hash (as replays name
@@ -93,7 +93,7 @@ pub async fn module_by_hash(
         Some(Some(at)) => Err(deleted(&hash, at)),
         Some(None) => {
             let filename = format!("{hash}.wasm");
-            module_response(&state, hash, &filename).await
+            module_response(&state, hash, &filename, false).await
         }
     }
 }
@@ -107,10 +107,15 @@ fn deleted(hash: &str, at: i64) -> ApiError {
     ))
 }
 
+/// A module file's bytes. A script bot's module is its script bytes
+/// (`lockstep_sim::sandbox::script`): with `as_source`, the player gets the
+/// source back as uploaded, under its language's extension; without, the
+/// exact bytes the hash names (what `replay verify` needs).
 async fn module_response(
     state: &State,
     hash: String,
     filename: &str,
+    as_source: bool,
 ) -> Result<Response, ApiError> {
     let dir = state.modules_dir.clone();
     let name = hash.clone();
@@ -118,9 +123,8 @@ async fn module_response(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(format!("reading module {hash}: {e}")))?;
-    // A script bot's module is its script bytes: the player gets the
-    // source back, as uploaded, under its language's extension.
     let (bytes, media, filename) = match script::unwrap(&bytes) {
+        Some(_) if !as_source => (bytes, "application/octet-stream", filename.to_string()),
         Some(Ok((runtime, source))) => (
             source.to_vec(),
             "text/javascript; charset=utf-8",

@@ -9,10 +9,12 @@ const EXAMPLES: &str = "\
 Examples:
   lockstep new my-bot --lang rust
   lockstep new bots/hunter --lang c
+  lockstep new scout --lang javascript
 
 Each kit is a complete bot with a strategy of its own, a README (how the bot
 works, how to build and test it), and build.sh, which builds NAME.wasm in the
-folder (or where its argument says) and needs only that language's compiler:
+folder (or where its argument says) and needs only that language's compiler;
+a script kit's bot is its script, with nothing to build:
 
   rust            cargo with rustup (rust-toolchain.toml pins the version and
                   the wasm32-unknown-unknown target, installed on first build)
@@ -20,6 +22,7 @@ folder (or where its argument says) and needs only that language's compiler:
   zig             Zig (build.sh installs its pinned version once, with pip)
   assemblyscript  Node.js and npm (build.sh installs AssemblyScript once)
   go              Go (build.sh installs its pinned version once, with pip)
+  javascript      nothing: bot.js is the bot (Lockstep's own runtime runs it)
 
 The folder's name is the bot's: the module is NAME.wasm and matches show NAME.
 A Rust kit's Cargo.toml points at this Lockstep's SDK by absolute path (see its
@@ -48,6 +51,25 @@ pub fn run(args: NewArgs) -> Result<(), String> {
     let lockstep = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "lockstep".into());
+    // A script kit has nothing to build: its script is the bot.
+    let builds = kits::files(&args.lang).any(|f| f.path == "build.sh");
+    let script = kits::files(&args.lang).find(|f| {
+        !builds
+            && !f.path.contains('/')
+            && lockstep_sim::sandbox::script::by_extension(std::path::Path::new(f.path)).is_some()
+    });
+    if let Some(script) = script {
+        println!(
+            "wrote {} ({} kit, {} files; see its README.md). Next, check it and play a match:",
+            created.dir.display(),
+            args.lang,
+            created.files
+        );
+        let path = shell_word(&created.dir.join(script.path).display().to_string());
+        println!("  {} check {path}", shell_word(&lockstep));
+        println!("  {} match {path} random-walker", shell_word(&lockstep));
+        return Ok(());
+    }
     println!(
         "wrote {} ({} kit, {} files; see its README.md). Next, build it and play a match:",
         created.dir.display(),
