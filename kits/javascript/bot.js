@@ -13,9 +13,11 @@
 //
 // Fuel: your script is interpreted, and every step costs fuel. One turn of a
 // simple loop costs about 1,000 fuel, so a tick's 20 M buys some 20,000 of
-// them, and a breadth-first search over the 24x24 duel map costs about 5 M.
-// So the big searches (distance fields) run once, in init(), and a tick only
-// looks at each unit's four neighbours.
+// them, and a breadth-first search costs some 13,000 fuel a cell: 7 M on the
+// 24x24 duel map, 45 M on the 64x64 arena. So the big searches (distance
+// fields) run in init() or a slice per tick, never whole in a tick, and a
+// tick only looks at each unit's four neighbours. Where native code can do
+// the per-cell work (fill, slice, a regular expression), init lets it.
 //
 // No randomness and no clock: the same match always gives the same orders.
 
@@ -29,23 +31,29 @@ const THREAT_STEPS = 6;    // enemy units this close to home are intruders
 const GUARD_STEPS = 8;     // marching soldiers this close to home turn back for intruders
 const LATE_MARGIN = 40;    // march anyway when the match ends this soon after arriving
 const FIELD_SLICE = 150;   // cells per tick when a distance field is built over several ticks
+const HOME_IN_INIT = 8000; // cells of the home field built in init (the rest, a slice per tick)
 
 const DIRECTIONS = ["North", "East", "South", "West"];
-const FAR = 0x3fffffff;    // the distance of a cell no search reached
+const FAR = 0x3fffffff;    // the distance of a floor cell no search reached
+const WALL = FAR + 1;      // the "distance" of a wall, a source or a core
 
 // ---- What we know about the match (set once, in init) ----------------------
 
 let me;             // our player id
 let rules;          // MatchInfo.rules: unit_cost, max_units, ...
 let maxTicks;
-let width, height;
-let neighbours;     // Int32Array: neighbours[cell * 4 + dir] = the floor cell there, or -1
+let width, height;   // the map's size
+let W;              // cells in a row of our grid: the map's width + 2 (a wall all round)
+let STEP;           // Int32Array: STEP[dir] = what to add to a cell to go one step in dir
+let floor;          // Uint8Array: 1 where a unit may stand (floor), 0 elsewhere
+let unvisited;      // Int32Array: FAR on floor, WALL elsewhere (a new field's start)
 let coreCell;       // our core
 let home;           // Field: steps from the floor around our core
 let targets = [];   // enemy cores, nearest first: { owner, cell, steps, field }
 let coreNextTo;     // Int8Array: the direction of the enemy core next to a cell, or -1
 let spots = [];     // harvest spots: { cell, dir, field }
 let keepClear;      // Uint8Array: spots and the paths to them; nobody waits there
+let cutCache;       // Int8Array: isCut's answers so far
 const roster = new Map(); // unit id -> { job: "harvester" | "soldier", spot, marching }
 
 // ---- This tick (set at the start of every tick) ----------------------------
@@ -57,41 +65,37 @@ let taken;          // Uint8Array: 1 where a unit stands (and stays) or one of o
 let collided;       // Map: unit id -> the direction its move collided in last tick
 let actions;        // the orders we return
 
-// Cells are numbered y * width + x; a Pos {x, y} becomes one number.
-const cellOf = (pos) => pos.y * width + pos.x;
+// Cells are numbered on a grid one cell larger than the map on every side,
+// so that every map cell has four neighbours (the border is wall): the map's
+// (x, y) is cell (y + 1) * W + x + 1, and the cell one step in direction
+// `dir` is cell + STEP[dir], with no bounds to check.
+const cellOf = (pos) => (pos.y + 1) * W + pos.x + 1;
 
 // The floor cells next to `cell` (a core, a source, ...).
 function floorAround(cell) {
   const around = [];
   for (let dir = 0; dir < 4; dir++) {
-    const next = neighbours[cell * 4 + dir];
-    if (next >= 0) around.push(next);
+    const next = cell + STEP[dir];
+    if (floor[next] === 1) around.push(next);
   }
   return around;
 }
 
 // The direction from `from` to the next cell `to` (any kind of cell), or -1.
-function directionTo(from, to) {
-  const dx = (to % width) - (from % width);
-  const dy = Math.floor(to / width) - Math.floor(from / width);
-  if (dx === 0 && dy === -1) return 0;
-  if (dx === 1 && dy === 0) return 1;
-  if (dx === 0 && dy === 1) return 2;
-  if (dx === -1 && dy === 0) return 3;
-  return -1;
-}
+const directionTo = (from, to) => STEP.indexOf(to - from);
 
 // A breadth-first distance field over floor: steps[cell] is the number of
-// steps from `cell` to the nearest goal (FAR if none is reachable). Units
-// find their way by stepping to a neighbour with fewer steps. On big maps a
-// whole field costs more than a tick's budget, so a field can be built in
-// slices: build(limit) processes at most `limit` cells and can be called
-// again next tick. `maxSteps` stops the search early for fields that are
-// only needed near their goals.
+// steps from `cell` to the nearest goal (the goals are floor cells), FAR if
+// none is reachable, WALL on walls, sources and cores. Units find their way
+// by stepping to a neighbour with fewer steps. On big maps a whole field
+// costs a good part of a tick's budget, so a field can be built in slices:
+// build(limit) processes at most `limit` cells and can be called again next
+// tick. `maxSteps` stops the search early for fields that are only needed
+// near their goals.
 class Field {
   constructor(goals, maxSteps = FAR) {
-    this.steps = new Int32Array(width * height).fill(FAR);
-    this.queue = new Int32Array(width * height);
+    this.steps = unvisited.slice(); // a native copy: far cheaper than a loop
+    this.queue = new Int32Array(floor.length);
     this.head = 0;
     this.tail = 0;
     this.maxSteps = maxSteps;
@@ -107,21 +111,29 @@ class Field {
     return this.head === this.tail;
   }
 
-  build(limit = Infinity) {
-    // Local copies: reading a local is cheaper than reading `this.x`.
+  build(limit = FAR) {
+    // This loop is where the fuel goes: every cell of the map passes through
+    // it once, at some 13,000 fuel a cell. Local copies (cheaper than
+    // `this.x`), the four neighbours written out, and walls told apart by
+    // their steps (WALL, never FAR) keep it at that.
     const { steps, queue, maxSteps } = this;
+    const w = W;
     let { head, tail } = this;
     for (let count = 0; count < limit && head < tail; count++) {
       const cell = queue[head++];
       const next = steps[cell] + 1;
-      if (next > maxSteps) continue;
-      for (let i = cell * 4, end = i + 4; i < end; i++) {
-        const n = neighbours[i];
-        if (n >= 0 && steps[n] === FAR) {
-          steps[n] = next;
-          queue[tail++] = n;
-        }
+      if (next > maxSteps) {
+        head = tail; // breadth first: every cell left is as far or farther
+        break;
       }
+      let n = cell - w;
+      if (steps[n] === FAR) { steps[n] = next; queue[tail++] = n; }
+      n = cell + 1;
+      if (steps[n] === FAR) { steps[n] = next; queue[tail++] = n; }
+      n = cell + w;
+      if (steps[n] === FAR) { steps[n] = next; queue[tail++] = n; }
+      n = cell - 1;
+      if (steps[n] === FAR) { steps[n] = next; queue[tail++] = n; }
     }
     this.head = head;
     this.tail = tail;
@@ -132,17 +144,21 @@ class Field {
 // Whether a unit standing still on `cell` would wall off the cells around it:
 // its floor neighbours are not all joined to each other round the corners
 // of its 3x3 square. Harvesters and waiting soldiers avoid such cells.
+// Waiting soldiers ask every tick, so the answers are kept (cutCache: 0 not
+// asked yet, 1 cut, 2 not cut).
 function isCut(cell) {
+  if (cutCache[cell] !== 0) return cutCache[cell] === 1;
   let sides = 0;
   let links = 0;
   for (let dir = 0; dir < 4; dir++) {
-    const side = neighbours[cell * 4 + dir];
-    if (side < 0) continue;
+    const side = cell + STEP[dir];
+    if (floor[side] === 0) continue;
     sides++;
-    const turn = (dir + 1) % 4;
-    if (neighbours[cell * 4 + turn] >= 0 && neighbours[side * 4 + turn] >= 0) links++;
+    const turn = STEP[(dir + 1) % 4];
+    if (floor[cell + turn] === 1 && floor[side + turn] === 1) links++;
   }
   const groups = links === 4 ? 1 : sides - links;
+  cutCache[cell] = groups > 1 ? 1 : 2;
   return groups > 1;
 }
 
@@ -155,39 +171,43 @@ function init(info) {
   roster.clear(); // a fresh start (tests call init more than once)
   width = info.width;
   height = info.height;
-  const cells = width * height;
+  W = width + 2;
+  STEP = Int32Array.of(-W, 1, W, -1);
+  const cells = W * (height + 2);
 
-  // Which cells are floor, then each cell's floor neighbours.
-  const floor = new Uint8Array(cells);
-  info.rows.forEach((row, y) => {
-    for (let x = 0; x < width; x++) if (row[x] === ".") floor[y * width + x] = 1;
-  });
-  neighbours = new Int32Array(cells * 4).fill(-1);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const cell = y * width + x;
-      const i = cell * 4;
-      if (y > 0 && floor[cell - width]) neighbours[i] = cell - width;
-      if (x + 1 < width && floor[cell + 1]) neighbours[i + 1] = cell + 1;
-      if (y + 1 < height && floor[cell + width]) neighbours[i + 2] = cell + width;
-      if (x > 0 && floor[cell - 1]) neighbours[i + 3] = cell - 1;
-    }
+  // Which cells are floor. A loop over every cell would cost some 8,000
+  // fuel a cell (35 M on a 64x64 map); instead, the map becomes one string
+  // whose character i is cell i (a wall all round), a regular expression
+  // finds each run of floor in it, and fill() marks the run: the work per
+  // cell is done by native code, at a few hundred fuel a cell.
+  const wall = "#".repeat(W);
+  const grid = wall + info.rows.map((row) => `#${row}#`).join("") + wall;
+  floor = new Uint8Array(cells);
+  unvisited = new Int32Array(cells).fill(WALL);
+  const floorRun = /\.+/g;
+  for (let run = floorRun.exec(grid); run !== null; run = floorRun.exec(grid)) {
+    const end = run.index + run[0].length;
+    floor.fill(1, run.index, end);
+    unvisited.fill(FAR, run.index, end);
   }
+  cutCache = new Int8Array(cells);
   occupant = new Int32Array(cells);
   enemiesNear = new Uint8Array(cells);
   taken = new Uint8Array(cells);
 
   coreCell = cellOf(info.cores.find((core) => core.owner === me).pos);
-  home = new Field(floorAround(coreCell)).build();
+  // Steps from home: the whole map, unless it is huge (a field costs some
+  // 13,000 fuel a cell, and init gets 200 M); the rest then comes a slice
+  // per tick. The harvest spots are near home, so they are known already.
+  home = new Field(floorAround(coreCell)).build(HOME_IN_INIT);
 
   // Enemy cores, nearest first. Their fields are built a slice per tick
-  // (buildNextField): on a 64x64 map one field costs 50 M fuel, so building
-  // even two here would not fit init's budget.
-  const stepsFromHome = (cell) => Math.min(FAR, ...floorAround(cell).map((n) => home.steps[n]));
+  // (buildNextField): on a 64x64 map one field costs 45 M fuel, and an
+  // 8-player map has seven of them.
   targets = info.cores
     .filter((core) => core.owner !== me)
-    .map((core) => ({ owner: core.owner, cell: cellOf(core.pos), steps: stepsFromHome(cellOf(core.pos)) }))
-    .sort((a, b) => a.steps - b.steps || a.owner - b.owner);
+    .map((core) => ({ owner: core.owner, cell: cellOf(core.pos) }));
+  sortTargets();
   coreNextTo = new Int8Array(cells).fill(-1);
   for (const target of targets) {
     target.field = new Field(floorAround(target.cell));
@@ -206,7 +226,7 @@ function init(info) {
 function chooseSpots(info) {
   // Steps to an enemy core are at least its Manhattan distance.
   const enemyReach = (cell) => Math.min(...targets.map((t) =>
-    Math.abs((t.cell % width) - (cell % width)) + Math.abs(Math.floor(t.cell / width) - Math.floor(cell / width))));
+    Math.abs((t.cell % W) - (cell % W)) + Math.abs(Math.floor(t.cell / W) - Math.floor(cell / W))));
   const candidates = [];
   for (const source of info.sources) {
     const sourceCell = cellOf(source);
@@ -222,7 +242,7 @@ function chooseSpots(info) {
   const worth = Math.max(2, Math.floor(rules.unit_cost / Math.max(1, rules.harvest_amount)));
   spots = candidates.slice(0, Math.min(MAX_HARVESTERS, worth));
 
-  keepClear = new Uint8Array(width * height);
+  keepClear = new Uint8Array(floor.length);
   for (const spot of spots) {
     spot.field = new Field([spot.cell], spot.steps + 4).build();
     // Keep the spot and one shortest way from home to it clear.
@@ -257,15 +277,20 @@ function tick(obs) {
 
   // Our units nearest the target first, so that a column follows its leader
   // in the same tick (the leader's cell is free once it is ordered away).
+  // Each unit becomes one number, steps * 65536 + its index in `units`: a
+  // typed array of numbers sorts natively, far cheaper than sort() calling
+  // a comparison function hundreds of times.
   const mine = [];
-  for (const u of units) {
+  for (let index = 0; index < units.length; index++) {
+    const u = units[index];
     if (u.owner !== me) continue;
     u.cell = cellOf(u.pos);
-    u.toTarget = march ? march[u.cell] : 0;
-    mine.push(u);
+    mine.push((march ? Math.min(march[u.cell], 0xffff) : 0) * 65536 + index);
   }
-  mine.sort((a, b) => a.toTarget - b.toTarget);
-  for (const unit of mine) act(obs, unit, roster.get(unit.id), march, door);
+  for (const key of Float64Array.from(mine).sort()) {
+    const unit = units[key % 65536];
+    act(obs, unit, roster.get(unit.id), march, door);
+  }
 
   spawn(obs, march);
   return actions;
@@ -278,16 +303,14 @@ function startPlan(obs) {
   occupant.fill(0);
   enemiesNear.fill(0);
   taken.fill(0);
-  units.forEach((u, index) => {
+  for (let index = 0; index < units.length; index++) {
+    const u = units[index];
     const cell = cellOf(u.pos);
     occupant[cell] = index + 1;
     taken[cell] = 1;
-    if (u.owner === me) return;
-    for (let dir = 0; dir < 4; dir++) {
-      const next = neighbours[cell * 4 + dir];
-      if (next >= 0) enemiesNear[next]++;
-    }
-  });
+    if (u.owner === me) continue;
+    for (let dir = 0; dir < 4; dir++) enemiesNear[cell + STEP[dir]]++;
+  }
   collided = new Map();
   for (const { action, reason } of obs.rejected) {
     if (reason === "MoveCollided" && action.Move) collided.set(action.Move.unit, action.Move.dir);
@@ -298,8 +321,21 @@ function startPlan(obs) {
 // Builds a slice of the next field we may need: the nearest enemy core
 // still alive whose field is not built yet.
 function buildNextField(obs) {
+  if (!home.done) {
+    if (home.build(FIELD_SLICE).done) sortTargets();
+    return;
+  }
   const next = targets.find((t) => !t.field.done && !obs.eliminated.includes(t.owner));
   if (next) next.field.build(FIELD_SLICE);
+}
+
+// Notes how many steps each enemy core is from home (FAR while the home
+// field does not reach it yet), and puts the nearest first.
+function sortTargets() {
+  for (const target of targets) {
+    target.steps = Math.min(FAR, ...floorAround(target.cell).map((n) => home.steps[n]));
+  }
+  targets.sort((a, b) => a.steps - b.steps || a.owner - b.owner);
 }
 
 // Carries the jobs of units still alive over, and gives new units theirs.
@@ -347,7 +383,7 @@ function updateRoster(obs) {
 // about to end, or when we are at the unit cap.
 function updateWave(obs, target, waiting) {
   if (!target || waiting === 0) return;
-  const late = obs.tick + target.steps + LATE_MARGIN >= maxTicks;
+  const late = target.steps < FAR && obs.tick + target.steps + LATE_MARGIN >= maxTicks;
   const full = roster.size + 1 >= rules.max_units;
   if (waiting < WAVE_SIZE && !late && !full) return;
   for (const member of roster.values()) member.marching = member.job === "soldier";
@@ -390,7 +426,7 @@ function act(obs, unit, member, march, door) {
 
 // The owner of the core next to `cell` in direction `dir`.
 function ownerOfCore(cell, dir) {
-  const core = cell + [-width, 1, width, -1][dir];
+  const core = cell + STEP[dir];
   return targets.find((t) => t.cell === core).owner;
 }
 
@@ -399,7 +435,7 @@ function weakestEnemyNextTo(cell) {
   let best = -1;
   let weakest = null;
   for (let dir = 0; dir < 4; dir++) {
-    const enemy = enemyOn(neighbours[cell * 4 + dir]);
+    const enemy = enemyOn(cell + STEP[dir]);
     if (enemy && (!weakest || enemy.hp < weakest.hp)) {
       best = dir;
       weakest = enemy;
@@ -410,13 +446,13 @@ function weakestEnemyNextTo(cell) {
 
 // The enemy unit standing on `cell`, or null.
 function enemyOn(cell) {
-  if (cell < 0 || occupant[cell] === 0) return null;
+  if (occupant[cell] === 0) return null;
   const u = units[occupant[cell] - 1];
   return u.owner === me ? null : u;
 }
 
 // Whether one of our units may be sent into `cell` this tick.
-const canEnter = (cell) => cell >= 0 && taken[cell] === 0;
+const canEnter = (cell) => floor[cell] === 1 && taken[cell] === 0;
 
 // Moves `unit` one step down `field` to a neighbour it may enter. When the
 // way down is blocked, it steps sideways now and then (to flow round the
@@ -427,26 +463,28 @@ function stepDown(obs, unit, field) {
   let best = -1;
   let bestSteps = here;
   let blocked = false; // a cell nearer the goal exists but is taken
+  // A wall's steps are WALL, more than any floor cell's: no need to ask
+  // whether a neighbour is floor before comparing its steps.
   for (let dir = 0; dir < 4; dir++) {
-    const next = neighbours[cell * 4 + dir];
-    if (next < 0) continue;
-    if (!canEnter(next)) {
-      blocked ||= field[next] < here;
-    } else if (field[next] < bestSteps) {
+    const next = cell + STEP[dir];
+    const steps = field[next];
+    if (steps >= here) continue;
+    if (taken[next] === 1) blocked = true;
+    else if (steps < bestSteps) {
       best = dir;
-      bestSteps = field[next];
+      bestSteps = steps;
     }
   }
   // Blocked: every other tick, try a neighbour just as near the goal.
   if (best < 0 && blocked && (obs.tick + unit.id) % 2 === 0) {
     for (let dir = 0; dir < 4 && best < 0; dir++) {
-      const next = neighbours[cell * 4 + dir];
-      if (next >= 0 && canEnter(next) && field[next] === here) best = dir;
+      const next = cell + STEP[dir];
+      if (field[next] === here && taken[next] === 0) best = dir;
     }
   }
   if (best < 0) return;
 
-  const to = neighbours[cell * 4 + best];
+  const to = cell + STEP[best];
   taken[to] = 1;
   if (enemiesNear[to] > 0) {
     // An enemy may step into `to` too; then neither moves. If that already
@@ -466,7 +504,7 @@ function spawn(obs, march) {
   let best = -1;
   let bestScore = Infinity;
   for (let dir = 0; dir < 4; dir++) {
-    const cell = neighbours[coreCell * 4 + dir];
+    const cell = coreCell + STEP[dir];
     if (!canEnter(cell)) continue;
     const score = (enemiesNear[cell] > 0 ? 1e6 : 0) + (march ? march[cell] : 0);
     if (score < bestScore) {
@@ -475,7 +513,7 @@ function spawn(obs, march) {
     }
   }
   if (best >= 0) {
-    taken[neighbours[coreCell * 4 + best]] = 1;
+    taken[coreCell + STEP[best]] = 1;
     actions.push({ Spawn: { dir: DIRECTIONS[best] } });
   }
 }

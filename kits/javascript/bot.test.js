@@ -3,7 +3,8 @@
 // appended to the bot (test.sh does it), takes over init() to run the checks,
 // and makes init fail if one does. tick() then plays nothing.
 //
-//   ./test.sh               (or: cat bot.js bot.test.js > all.js, and play all.js)
+//   ./test.sh    (or by hand: cat bot.js bot.test.js > all.js, then
+//                 lockstep match all.js idle --ticks 1 --json, and read the log)
 
 const botInit = init;
 const botTick = tick;
@@ -46,7 +47,16 @@ const tests = {
     const field = new Field([cellOf({ x: 2, y: 1 })]).build();
     expect(field.steps[cellOf({ x: 5, y: 1 })], 3);
     expect(field.steps[cellOf({ x: 1, y: 3 })], 3); // round the source at (1, 2)
-    expect(field.steps[cellOf({ x: 0, y: 0 })], FAR); // a wall
+    expect(field.steps[cellOf({ x: 0, y: 0 })], WALL); // a wall
+    expect(field.steps[cellOf({ x: 1, y: 2 })], WALL); // the source
+  },
+  "the map is read cell by cell"() {
+    botInit(matchInfo(0));
+    expect(floor[cellOf({ x: 2, y: 1 })], 1);
+    expect(floor[cellOf({ x: 1, y: 1 })], 0); // our core
+    expect(floor[cellOf({ x: 13, y: 4 })], 0); // the east wall
+    expect(floor[cellOf({ x: 13, y: 4 }) + 1], 0); // the border round the map
+    expect(floorAround(cellOf({ x: 1, y: 1 })).join(), [cellOf({ x: 2, y: 1 })].join());
   },
   "a field can be built a slice at a time"() {
     botInit(matchInfo(0));

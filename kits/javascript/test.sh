@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Runs bot.test.js against bot.js in the JavaScript runtime: one tick of a
-# match, whose init runs the checks. Prints the checks' log; fails if one does.
-# (Prototype runtime: the script is embedded into the module by build.sh.)
+# Runs bot.test.js against bot.js in Lockstep's JavaScript runtime, the same
+# one a match uses: the two files are joined into one script, which plays one
+# tick against `idle`; its init runs the checks. Prints the checks' log lines
+# and fails if one failed (the script's init then throws).
+#
+#   ./test.sh                          (lockstep on the PATH)
+#   LOCKSTEP=path/to/lockstep ./test.sh
+#
+# Nothing to build, no toolchain: bash, python3 and lockstep.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-L=${LOCKSTEP:-/work/main/target/release/lockstep}
-BUILD=${BUILD:-/work/scratch/runtimes/js-quickjs-c/build.sh}
-CONF=${CONF:-/work/scratch/runtimes/conf/raised.toml}
+lockstep=${LOCKSTEP:-lockstep}
+if ! command -v "$lockstep" >/dev/null; then
+    echo "test.sh: no \`$lockstep\` here: set LOCKSTEP to the lockstep binary, or to the" \
+        "checkout's scripts/lockstep (LOCKSTEP=scripts/lockstep mybot/test.sh)" >&2
+    exit 2
+fi
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-cat "$here/bot.js" "$here/bot.test.js" > "$tmp/all.js"
-"$BUILD" "$tmp/all.js" "$tmp/all.wasm" >/dev/null
-"$L" match "$tmp/all.wasm" idle --ticks 1 --config "$CONF" --json > "$tmp/result.json"
+cat "$here/bot.js" "$here/bot.test.js" > "$tmp/bot-test.js"
+"$lockstep" match "$tmp/bot-test.js" idle --ticks 1 --json > "$tmp/result.json"
 python3 - "$tmp/result.json" <<'PY'
 import json, sys
 bot = json.load(open(sys.argv[1]))["players"][0]
 for line in bot["log_tail"]:
-    if line["tick"] is None: print(line["line"].rstrip())
-sys.exit(0 if bot["init"]["kind"] == "ok" else 1)
+    if line["tick"] is None:  # init's lines
+        print(line["line"].rstrip())
+if bot["init"]["kind"] != "ok":
+    print(f"test.sh: init failed ({bot['init']})", file=sys.stderr)
+    sys.exit(1)
 PY

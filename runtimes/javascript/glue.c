@@ -67,7 +67,9 @@ static char *out_buf;
 static size_t out_cap;
 
 /* ---- the shadow stack: its pointer as every call from the host finds it -- */
-static uintptr_t entry_sp;
+static uintptr_t pristine_sp;
+/* A call into the interpreter is under way: still set when the next call
+ * comes, it was cut off. */
 static int busy;
 
 static uintptr_t get_sp(void) {
@@ -159,6 +161,8 @@ static JSValue js_log(JSContext *c, JSValueConst this_val, int argc, JSValueCons
 
 /* ---- the fuel guard ---------------------------------------------------- */
 static uint64_t deadline_ns;
+/* When the running lockstep_init started; 0 outside it. */
+static uint64_t init_started_ns;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -208,6 +212,16 @@ static int start_script(void) {
     JS_SetInterruptHandler(rt, interrupt_handler, NULL);
     ctx = JS_NewContext(rt);
     if (!ctx) { log_str(SCRIPT_NAME ": out of memory starting the interpreter"); return 1; }
+    JSValue info = JS_UNDEFINED;
+    if (info_len) {
+        /* The limits first: the memory limit and the guard follow them. */
+        info = JS_ParseJSON(ctx, info_json, info_len, "MatchInfo");
+        if (JS_IsException(info)) { report_exception(); return 3; }
+        read_limits(info);
+        JS_SetMemoryLimit(rt, (size_t)(memory_bytes / 8 * 7));
+        /* In lockstep_init, the guard follows the real init budget. */
+        if (init_started_ns) deadline_ns = init_started_ns + init_fuel / 100 * GUARD_PERCENT;
+    }
     JSValue global = JS_GetGlobalObject(ctx);
     JSValue console = JS_NewObject(ctx);
     JS_SetPropertyStr(ctx, console, "log", JS_NewCFunction(ctx, js_log, "log", 1));
@@ -218,8 +232,6 @@ static int start_script(void) {
     if (JS_IsException(r)) { report_exception(); status = 2; goto out; }
     JS_FreeValue(ctx, r);
     if (info_len) {
-        JSValue info = JS_ParseJSON(ctx, info_json, info_len, "MatchInfo");
-        if (JS_IsException(info)) { report_exception(); status = 3; goto out; }
         JSValue init = JS_GetPropertyStr(ctx, global, "init");
         if (JS_IsFunction(ctx, init)) {
             JSValue res = JS_Call(ctx, init, global, 1, (JSValueConst *)&info);
@@ -227,7 +239,6 @@ static int start_script(void) {
             JS_FreeValue(ctx, res);
         }
         JS_FreeValue(ctx, init);
-        JS_FreeValue(ctx, info);
         if (status) goto out;
     }
     tick_fn = JS_GetPropertyStr(ctx, global, "tick");
@@ -239,20 +250,15 @@ static int start_script(void) {
     }
     loaded = 1;
 out:
+    JS_FreeValue(ctx, info);
     JS_FreeValue(ctx, global);
     return status;
 }
 
-/* Called first thing by every export: if the last call never returned,
- * the interpreter may be half-way through anything. */
-static void enter(void) {
-    if (!busy) {
-        entry_sp = get_sp();
-        busy = 1;
-        return;
-    }
-    set_sp(entry_sp);
-    if (!source) return;
+/* After a call that never returned: the interpreter may be half-way
+ * through anything, so the script starts again from its source. */
+static void restart_if_cut_off(void) {
+    if (!busy || !source) return;
     log_str(SCRIPT_NAME ": the last call was cut off inside the interpreter (out of fuel, "
             "or the stack); the script starts again from its source, its globals lost");
     rt = NULL;
@@ -261,14 +267,23 @@ static void enter(void) {
     start_script();
 }
 
-static void leave(void) { busy = 0; }
+/* Every export's first step, before any frame of its own on the shadow
+ * stack: the host calls in with no frame of this module live, so the
+ * shadow stack pointer must be where the first call found it. A call cut
+ * off, or one that trapped on purpose, left it lower. */
+#define FROM_THE_HOST()                      \
+    do {                                     \
+        if (!pristine_sp)                    \
+            pristine_sp = get_sp();          \
+        else                                 \
+            set_sp(pristine_sp);             \
+    } while (0)
 
 /* ---- ABI v1 ------------------------------------------------------------- */
 __attribute__((export_name("lockstep_abi")))
 int32_t lockstep_abi(void) { return 1 << 8 | 1; /* ABI v1, JSON */ }
 
-__attribute__((export_name("lockstep_alloc")))
-int32_t lockstep_alloc(int32_t len) {
+static __attribute__((noinline)) int32_t alloc_input(int32_t len) {
     size_t need = (size_t)(uint32_t)len + 1; /* + a NUL for the JSON parser */
     if (need > in_cap) {
         char *p = realloc(in_buf, need);
@@ -279,15 +294,20 @@ int32_t lockstep_alloc(int32_t len) {
     return (int32_t)(uintptr_t)in_buf;
 }
 
+__attribute__((export_name("lockstep_alloc")))
+int32_t lockstep_alloc(int32_t len) {
+    FROM_THE_HOST();
+    return alloc_input(len);
+}
+
 static char *copy(const char *p, size_t n) {
     char *c = malloc(n + 1);
     if (c) { memcpy(c, p, n); c[n] = 0; }
     return c;
 }
 
-__attribute__((export_name("lockstep_init")))
-int32_t lockstep_init(int32_t ptr, int32_t len) {
-    enter();
+static __attribute__((noinline)) int32_t init(int32_t ptr, int32_t len) {
+    busy = 0; /* whatever an earlier call left, this one starts afresh */
     const unsigned char *p = (const unsigned char *)(uintptr_t)ptr;
     size_t total = (size_t)(uint32_t)len;
     uint32_t n = total >= 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -295,7 +315,6 @@ int32_t lockstep_init(int32_t ptr, int32_t len) {
                             : 0;
     if (total < 4 || n > total - 4) {
         log_str(SCRIPT_NAME ": the host sent no script (this runtime is not a bot by itself)");
-        leave();
         return 1;
     }
     free(source);
@@ -304,24 +323,20 @@ int32_t lockstep_init(int32_t ptr, int32_t len) {
     source = copy((const char *)p + 4, n);
     info_len = total - 4 - n;
     info_json = copy((const char *)p + 4 + n, info_len);
-    if (!source || !info_json) { log_str(SCRIPT_NAME ": out of memory"); leave(); return 1; }
+    if (!source || !info_json) { log_str(SCRIPT_NAME ": out of memory"); return 1; }
+    init_started_ns = now_ns();
     arm(init_fuel);
-    if (info_len) {
-        /* The limits first: the guard and the memory limit follow them. */
-        rt = JS_NewRuntime();
-        ctx = rt ? JS_NewContext(rt) : NULL;
-        if (ctx) {
-            JSValue info = JS_ParseJSON(ctx, info_json, info_len, "MatchInfo");
-            if (!JS_IsException(info)) read_limits(info);
-            JS_FreeValue(ctx, info);
-            JS_FreeContext(ctx);
-        }
-        if (rt) JS_FreeRuntime(rt);
-        arm(init_fuel);
-    }
+    busy = 1;
     int32_t status = start_script();
-    leave();
+    busy = 0;
+    init_started_ns = 0;
     return status;
+}
+
+__attribute__((export_name("lockstep_init")))
+int32_t lockstep_init(int32_t ptr, int32_t len) {
+    FROM_THE_HOST();
+    return init(ptr, len);
 }
 
 static int64_t answer(const char *s, size_t n) {
@@ -338,18 +353,18 @@ static int64_t answer(const char *s, size_t n) {
 /* A failed tick: logged, then a trap, so the host records it and drops the
  * tick's orders; the interpreter is intact for the next tick. */
 static _Noreturn void fail(void) {
-    leave();
+    busy = 0;
     __builtin_trap();
 }
 
-__attribute__((export_name("lockstep_tick")))
-int64_t lockstep_tick(int32_t ptr, int32_t len) {
-    enter();
+static __attribute__((noinline)) int64_t tick(int32_t ptr, int32_t len) {
+    restart_if_cut_off();
     if (!loaded) {
         log_str(SCRIPT_NAME ": the script did not load (see the init log); no orders");
         fail();
     }
     arm(tick_fuel);
+    busy = 1;
     char *p = (char *)(uintptr_t)ptr;
     p[len] = 0;
     JSValue obs = JS_ParseJSON(ctx, p, (size_t)(uint32_t)len, "Observation");
@@ -371,6 +386,12 @@ int64_t lockstep_tick(int32_t ptr, int32_t len) {
     int64_t w = answer(s, n);
     JS_FreeCString(ctx, s);
     JS_FreeValue(ctx, json);
-    leave();
+    busy = 0;
     return w;
+}
+
+__attribute__((export_name("lockstep_tick")))
+int64_t lockstep_tick(int32_t ptr, int32_t len) {
+    FROM_THE_HOST();
+    return tick(ptr, len);
 }

@@ -32,11 +32,18 @@ mkdir -p "$here/quickjs"
 for f in "${files[@]}"; do
     cp "$work/$crate/quickjs/$f" "$here/quickjs/$f"
 done
-# The one change to QuickJS-ng: its stack limit, which it switches off for
+# The changes to QuickJS-ng: its stack limit, which it switches off for
 # WASI, stays on under LOCKSTEP (the glue sets it within the module's shadow
 # stack), so a deep recursion is a RangeError the script can catch, not a trap.
 sed -i 's/^#ifdef __wasi__$/#if defined(__wasi__) \&\& !defined(LOCKSTEP)/; s/^#if defined(__wasi__)$/#if defined(__wasi__) \&\& !defined(LOCKSTEP)/' \
     "$here/quickjs/quickjs.c"
 [ "$(grep -c 'defined(__wasi__) && !defined(LOCKSTEP)' "$here/quickjs/quickjs.c")" = 2 ] ||
     { echo "vendor.sh: error: the stack-limit patch no longer applies to quickjs.c" >&2; exit 1; }
-echo "vendor.sh: copied ${#files[@]} files of $crate into $here/quickjs (stack limit patched)" >&2
+# And how often QuickJS polls the interrupt handler (every N calls and
+# backward jumps) becomes a build flag: the glue's fuel guard needs a poll
+# within a tenth of a tick's budget, and 10,000 loop turns can cost 50 M.
+sed -i 's/^#define JS_INTERRUPT_COUNTER_INIT 10000$/#ifndef JS_INTERRUPT_COUNTER_INIT\n#define JS_INTERRUPT_COUNTER_INIT 10000\n#endif/' \
+    "$here/quickjs/quickjs.c"
+grep -q '^#ifndef JS_INTERRUPT_COUNTER_INIT$' "$here/quickjs/quickjs.c" ||
+    { echo "vendor.sh: error: the interrupt-counter patch no longer applies to quickjs.c" >&2; exit 1; }
+echo "vendor.sh: copied ${#files[@]} files of $crate into $here/quickjs (two patches)" >&2

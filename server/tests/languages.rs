@@ -86,7 +86,11 @@ fn go_c_and_assemblyscript_bots_play_on_the_ladder() {
 fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     let runtime = lockstep_sim::sandbox::script::by_language("javascript").unwrap();
     if let Err(e) = runtime.wasm() {
-        assert_ne!(std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref(), Ok("1"), "{e}");
+        assert_ne!(
+            std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref(),
+            Ok("1"),
+            "{e}"
+        );
         eprintln!("skipped: {e}");
         return;
     }
@@ -114,7 +118,10 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     );
     assert_eq!(raw.status, 201, "{}", raw.text());
     let answer = raw.json();
-    assert_eq!(answer["summary"]["script"]["language"], "javascript", "{answer}");
+    assert_eq!(
+        answer["summary"]["script"]["language"], "javascript",
+        "{answer}"
+    );
     let bot = answer["bot"]["id"].as_i64().unwrap();
     // A form's file named `*.js` (sent as application/wasm, as a careless
     // client would): the name says what it is.
@@ -135,7 +142,10 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     assert_eq!(download.status, 200, "{}", download.text());
     assert_eq!(download.body, source);
     assert!(
-        download.header("content-disposition").unwrap().ends_with(".js\""),
+        download
+            .header("content-disposition")
+            .unwrap()
+            .ends_with(".js\""),
         "{:?}",
         download.header("content-disposition")
     );

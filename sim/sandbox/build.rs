@@ -41,6 +41,10 @@ fn cflags() -> Vec<&'static str> {
         "-DNDEBUG",
         // Keeps QuickJS's stack limit on (runtimes/javascript/vendor.sh).
         "-DLOCKSTEP",
+        // QuickJS polls the glue's fuel guard every 256 calls and backward
+        // jumps (10,000 by default): a loop turn can cost 5,000 fuel, and
+        // the guard must look within the tenth of a tick it leaves.
+        "-DJS_INTERRUPT_COUNTER_INIT=256",
     ]
 }
 

@@ -113,7 +113,10 @@ fn every_language_writes_a_folder_whose_files_are_the_kits() {
             "{text}"
         );
         if script {
-            assert!(lines[1].ends_with(&format!("check {name}/bot.js")), "{text}");
+            assert!(
+                lines[1].ends_with(&format!("check {name}/bot.js")),
+                "{text}"
+            );
             assert!(
                 lines[2].ends_with(&format!("match {name}/bot.js random-walker")),
                 "{text}"
