@@ -5,7 +5,7 @@
 //! and kept since, so that any refactor of the match loop, the replay format
 //! or the SDK that changes what a bot sees or does fails here. The modules are
 //! fixtures (`tests/golden/*.wasm`: the bundled bots and the starter kits' bots
-//! as built on 2026-12-06), not rebuilt, so a new compiler cannot move the
+//! as built on 2026-12-06, and the JavaScript kit's `bot.js`), not rebuilt, so a new compiler cannot move the
 //! pins; each pin also names its modules' blake3 hashes.
 //!
 //! A game's digest is blake3 over every tick's record as the replay holds it
@@ -30,10 +30,16 @@ fn sandbox() -> &'static Sandbox {
     SANDBOX.get_or_init(|| Sandbox::new(SandboxConfig::default()).unwrap())
 }
 
+/// `tests/golden/NAME.wasm`, or the script bytes of `tests/golden/NAME.js`
+/// (its runtime is pinned by `runtimes/javascript/runtime.blake3`).
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(format!("{name}.wasm"));
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let script = golden.join(format!("{name}.js"));
+    if let Ok(source) = std::fs::read(&script) {
+        let runtime = lockstep_sim::sandbox::script::by_extension(&script).unwrap();
+        return lockstep_sim::sandbox::script::wrap(runtime, &source);
+    }
+    let path = golden.join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -93,6 +99,15 @@ const PINS: &[Pin] = &[
         seed: 13,
         ticks: 120,
         digest: "9c77dbaa9031a2bc16ed8b2bfe5b979facf5b3020e0cac46e51c2bc95028cf89",
+    },
+    // A script bot: the JavaScript kit's bot as of 2026-12-07 on the
+    // pinned runtime. It moves when the runtime does (runtime.blake3).
+    Pin {
+        bots: &["kit-javascript", "rusher"],
+        map: "duel",
+        seed: 5,
+        ticks: 120,
+        digest: "c4e79848965499a617156af26fe30e8058f1614ed1573fc1d034d04bbc957bab",
     },
 ];
 
@@ -181,6 +196,9 @@ fn play(pin: &Pin, threads: usize) -> String {
     let mut digest = blake3::Hasher::new();
     for entrant in &entrants {
         digest.update(&entrant.module.hash.0);
+        if let Some(script) = &entrant.module.script {
+            digest.update(&script.runtime_hash.0);
+        }
     }
     let mut reader = ReplayReader::new(file.as_slice()).unwrap();
     while let Some(record) = reader.next_tick().unwrap() {

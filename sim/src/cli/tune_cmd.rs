@@ -123,7 +123,8 @@ pub struct TuneArgs {
 pub fn run(args: TuneArgs, settings: &Settings) -> Result<(), String> {
     if args.bots.is_empty() {
         return Err(
-            "no bots to tune: give at least one BOT (a bundled name or a .wasm file)".into(),
+            "no bots to tune: give at least one BOT (a bundled name, a .wasm file or a .js script)"
+                .into(),
         );
     }
     match args.plot.extension().and_then(|e| e.to_str()) {

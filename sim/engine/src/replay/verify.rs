@@ -45,8 +45,8 @@ pub enum VerifyError {
         engine_hint: String,
     },
     #[error(
-        "seat {seat} ({bot}): no module with hash {hash} was found; pass the bot's .wasm file's \
-         folder with --bots DIR"
+        "seat {seat} ({bot}): no module with hash {hash} was found; pass the folder of the \
+         bot's .wasm or .js file with --bots DIR"
     )]
     MissingModule {
         seat: usize,
