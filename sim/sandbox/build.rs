@@ -23,15 +23,26 @@ use std::process::{Command, Stdio};
 const CLANG_VERSION: &str = "clang version 14.0.6";
 const WASI_LIBC: &str = "/usr/lib/wasm32-wasi/libc.a";
 
-const QUICKJS_SOURCES: [&str; 4] = ["quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c"];
+/// One runtime of `runtimes/`: what to compile, and how.
+struct RuntimeBuild {
+    /// Its folder under `runtimes/`, the `*_WASM` constant's prefix, and
+    /// the name its sources are compiled under.
+    language: &'static str,
+    display: &'static str,
+    /// The interpreter's sources: their folder under the runtime's, and the
+    /// files compiled (besides `glue.c`, always last).
+    vendored: &'static str,
+    sources: &'static [&'static str],
+    /// The flags after the common ones.
+    flags: &'static [&'static str],
+}
 
-fn cflags() -> Vec<&'static str> {
-    vec![
-        "--target=wasm32-wasi",
-        "-mexec-model=reactor",
-        "-O2",
-        "-mbulk-memory",
-        "-w",
+const RUNTIMES: [RuntimeBuild; 1] = [RuntimeBuild {
+    language: "javascript",
+    display: "JavaScript",
+    vendored: "quickjs",
+    sources: &["quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c"],
+    flags: &[
         "-D_GNU_SOURCE",
         // QuickJS-ng's switch for a platform without threads, signals or
         // a real clock; the fenv rounding modes wasi-libc lacks.
@@ -45,7 +56,21 @@ fn cflags() -> Vec<&'static str> {
         // jumps (10,000 by default): a loop turn can cost 5,000 fuel, and
         // the guard must look within the tenth of a tick it leaves.
         "-DJS_INTERRUPT_COUNTER_INIT=256",
-    ]
+    ],
+}];
+
+/// Every runtime's first flags: a WASI reactor, optimised, bulk memory
+/// (wasi-libc's `memcpy`), no warnings from vendored code.
+const COMMON_FLAGS: [&str; 5] = [
+    "--target=wasm32-wasi",
+    "-mexec-model=reactor",
+    "-O2",
+    "-mbulk-memory",
+    "-w",
+];
+
+fn cflags(runtime: &RuntimeBuild) -> Vec<&'static str> {
+    COMMON_FLAGS.iter().chain(runtime.flags).copied().collect()
 }
 
 const LINK_FLAGS: [&str; 4] = [
@@ -61,8 +86,6 @@ fn main() {
         .join("../..")
         .canonicalize()
         .expect("the workspace root");
-    let js = root.join("runtimes/javascript");
-    println!("cargo:rerun-if-changed={}", js.display());
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     println!("cargo:rerun-if-env-changed=PATH");
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -71,30 +94,33 @@ fn main() {
         .map(|d| if d.is_relative() { root.join(d) } else { d })
         .unwrap_or_else(|| root.join("target"))
         .join("runtimes");
-
-    let javascript = match toolchain() {
-        Ok(()) => Some(build_javascript(&js, &target_dir)),
-        Err(missing) => {
-            println!(
-                "cargo:warning=no JavaScript runtime in this build: {missing}; \
-                 run scripts/setup (as root it installs clang, lld and wasi-libc), then build again"
-            );
-            None
-        }
-    };
-    let line = match javascript {
-        Some(wasm) => {
-            let embedded = out_dir.join("javascript.wasm");
-            fs::copy(&wasm, &embedded).expect("copying the JavaScript runtime");
-            format!("Some(include_bytes!({:?}))", embedded.display().to_string())
-        }
-        None => "None".to_string(),
-    };
-    fs::write(
-        out_dir.join("runtimes.rs"),
-        format!("pub(crate) const JAVASCRIPT_WASM: Option<&[u8]> = {line};\n"),
-    )
-    .unwrap();
+    let toolchain = toolchain();
+    let mut constants = String::new();
+    for runtime in &RUNTIMES {
+        let dir = root.join("runtimes").join(runtime.language);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let line = match &toolchain {
+            Ok(()) => {
+                let wasm = build(runtime, &dir, &target_dir);
+                let embedded = out_dir.join(format!("{}.wasm", runtime.language));
+                fs::copy(&wasm, &embedded).expect("copying a runtime");
+                format!("Some(include_bytes!({:?}))", embedded.display().to_string())
+            }
+            Err(missing) => {
+                println!(
+                    "cargo:warning=no {} runtime in this build: {missing}; run scripts/setup \
+                     (as root it installs clang, lld and wasi-libc), then build again",
+                    runtime.display
+                );
+                "None".to_string()
+            }
+        };
+        constants.push_str(&format!(
+            "pub(crate) const {}_WASM: Option<&[u8]> = {line};\n",
+            runtime.language.to_uppercase()
+        ));
+    }
+    fs::write(out_dir.join("runtimes.rs"), constants).unwrap();
 }
 
 /// Ok when clang 14, wasm-ld and wasi-libc are all here; else what is missing.
@@ -125,48 +151,53 @@ fn toolchain() -> Result<(), String> {
     Ok(())
 }
 
-fn build_javascript(js: &Path, target_dir: &Path) -> PathBuf {
-    let quickjs = js.join("quickjs");
-    let mut inputs: Vec<PathBuf> = fs::read_dir(&quickjs)
-        .expect("runtimes/javascript/quickjs")
+/// Builds `runtime` from `dir` (once: the result is kept in `target_dir`
+/// under a key of every input), and returns the module's path.
+fn build(runtime: &RuntimeBuild, dir: &Path, target_dir: &Path) -> PathBuf {
+    let vendored = dir.join(runtime.vendored);
+    let mut inputs: Vec<PathBuf> = fs::read_dir(&vendored)
+        .unwrap_or_else(|e| panic!("{}: {e}", vendored.display()))
         .map(|e| e.unwrap().path())
         .collect();
-    inputs.push(js.join("glue.c"));
+    inputs.push(dir.join("glue.c"));
     inputs.sort();
     let mut hasher = DefaultHasher::new();
     for input in &inputs {
         input.file_name().hash(&mut hasher);
         fs::read(input).unwrap().hash(&mut hasher);
     }
-    cflags().hash(&mut hasher);
+    cflags(runtime).hash(&mut hasher);
     LINK_FLAGS.hash(&mut hasher);
     CLANG_VERSION.hash(&mut hasher);
     let key = format!("{:016x}", hasher.finish());
-    let dir = target_dir.join(format!("javascript-{key}"));
-    let wasm = dir.join("javascript.wasm");
+    let language = runtime.language;
+    let out = target_dir.join(format!("{language}-{key}"));
+    let wasm = out.join(format!("{language}.wasm"));
     if wasm.exists() {
         return wasm;
     }
-    fs::create_dir_all(&dir).unwrap();
+    fs::create_dir_all(&out).unwrap();
     eprintln!(
-        "building the JavaScript runtime (QuickJS-ng, clang 14) into {}",
-        dir.display()
+        "building the {} runtime (clang 14) into {}",
+        runtime.display,
+        out.display()
     );
     // Sources are compiled under fixed names, wherever the checkout is.
     let prefix_map = |from: &Path, to: &str| format!("-ffile-prefix-map={}={to}", from.display());
     let mut jobs = Vec::new();
-    for source in QUICKJS_SOURCES
+    for source in runtime
+        .sources
         .iter()
-        .map(|s| quickjs.join(s))
-        .chain([js.join("glue.c")])
+        .map(|s| vendored.join(s))
+        .chain([dir.join("glue.c")])
     {
-        let object = dir.join(source.file_name().unwrap()).with_extension("o");
+        let object = out.join(source.file_name().unwrap()).with_extension("o");
         let child = Command::new("clang")
-            .args(cflags())
-            .arg(prefix_map(&quickjs, "quickjs"))
-            .arg(prefix_map(js, "javascript"))
+            .args(cflags(runtime))
+            .arg(prefix_map(&vendored, runtime.vendored))
+            .arg(prefix_map(dir, language))
             .arg("-I")
-            .arg(&quickjs)
+            .arg(&vendored)
             .arg("-c")
             .arg(&source)
             .arg("-o")
@@ -182,9 +213,9 @@ fn build_javascript(js: &Path, target_dir: &Path) -> PathBuf {
         assert!(status.success(), "clang failed on {}", source.display());
         objects.push(object);
     }
-    let partial = dir.join("javascript.wasm.part");
+    let partial = out.join(format!("{language}.wasm.part"));
     let status = Command::new("clang")
-        .args(cflags())
+        .args(cflags(runtime))
         .args(LINK_FLAGS)
         .args(&objects)
         .arg("-o")
@@ -192,7 +223,11 @@ fn build_javascript(js: &Path, target_dir: &Path) -> PathBuf {
         .env("PATH", path_without_wasm_opt())
         .status()
         .expect("running clang to link");
-    assert!(status.success(), "linking the JavaScript runtime failed");
+    assert!(
+        status.success(),
+        "linking the {} runtime failed",
+        runtime.display
+    );
     fs::rename(&partial, &wasm).unwrap();
     for object in objects {
         let _ = fs::remove_file(object);
