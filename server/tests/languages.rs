@@ -4,8 +4,8 @@
 //! default limits, play on the ladder, and their replays verify with the
 //! modules the API serves. With `LOCKSTEP_REQUIRE_KITS=1` (as `scripts/test`
 //! sets) a missing module fails the test; otherwise it is skipped. The
-//! JavaScript kit's script is uploaded as it is, raw and as a form's file,
-//! and plays a Rust bot on the ladder.
+//! JavaScript and Python kits' scripts are uploaded as they are, raw and as
+//! a form's file, and play a Rust bot on the ladder.
 
 mod support;
 
@@ -77,14 +77,13 @@ fn go_c_and_assemblyscript_bots_play_on_the_ladder() {
     }
 }
 
-/// The JavaScript kit's bot as a player uploads it: the `.js` file, raw
-/// (`text/javascript`) or as a form's file named `*.js`; refused with its
+/// A script kit's bot as a player uploads it: the source file, raw (its
+/// media type) or as a form's file named by its extension; refused with its
 /// place when it does not parse; then it plays `rusher` on the ladder, the
 /// replay verifies with the modules the API serves, and the version's
 /// download gives the source back.
-#[test]
-fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
-    let runtime = lockstep_sim::sandbox::script::by_language("javascript").unwrap();
+fn a_script_bot_plays_on_the_ladder(language: &str, kit: &str, media: &'static str, broken: &[u8]) {
+    let runtime = lockstep_sim::sandbox::script::by_language(language).unwrap();
     if let Err(e) = runtime.wasm() {
         assert_ne!(
             std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref(),
@@ -95,39 +94,43 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
         return;
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let source = std::fs::read(root.join("kits/javascript/bot.js")).unwrap();
+    let source = std::fs::read(root.join(kit)).unwrap();
+    let file_name = format!("bot.{}", runtime.extensions[0]);
     let server = Server::start(FAST);
     let token = server.register("scripter");
 
-    let broken = server.request(
+    let refused = server.request(
         "POST",
         "/api/bots/broken",
         Some(&token),
-        support::Body::Bytes("text/javascript", b"function tick( {".to_vec()),
+        support::Body::Bytes(media, broken.to_vec()),
     );
-    assert_eq!(broken.status, 422, "{}", broken.text());
-    let problems = broken.json()["error"]["problems"].to_string();
-    assert!(problems.contains("bot.js:1:"), "{problems}");
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let problems = refused.json()["error"]["problems"].to_string();
+    assert!(
+        problems.contains(&format!("{}:1", runtime.script_name)),
+        "{problems}"
+    );
     assert!(problems.contains("SyntaxError"), "{problems}");
 
     let raw = server.request(
         "POST",
         "/api/bots/scripted",
         Some(&token),
-        support::Body::Bytes("text/javascript; charset=utf-8", source.clone()),
+        support::Body::Bytes(media, source.clone()),
     );
     assert_eq!(raw.status, 201, "{}", raw.text());
     let answer = raw.json();
     assert_eq!(
-        answer["summary"]["script"]["language"], "javascript",
+        answer["summary"]["script"]["language"], language,
         "{answer}"
     );
     let bot = answer["bot"]["id"].as_i64().unwrap();
-    // A form's file named `*.js` (sent as application/wasm, as a careless
-    // client would): the name says what it is.
+    // A form's file named by its extension (sent as application/wasm, as a
+    // careless client would): the name says what it is.
     let body = support::multipart::close(vec![support::multipart::part(
         "module",
-        Some("bot.js"),
+        Some(&file_name),
         &source,
     )]);
     let form = server.request(
@@ -141,13 +144,10 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     let download = server.get(&format!("/api/bots/{bot}/versions/1/module"));
     assert_eq!(download.status, 200, "{}", download.text());
     assert_eq!(download.body, source);
+    let disposition = download.header("content-disposition").unwrap().to_string();
     assert!(
-        download
-            .header("content-disposition")
-            .unwrap()
-            .ends_with(".js\""),
-        "{:?}",
-        download.header("content-disposition")
+        disposition.ends_with(&format!(".{}\"", runtime.extensions[0])),
+        "{disposition}"
     );
 
     let rusher = server.register("rustacean");
@@ -155,7 +155,7 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     assert_eq!(server.upload(&rusher, "rusher", rust_bot).status, 201);
     let played = wait_for(
         Duration::from_secs(240),
-        "a finished ladder match of the JavaScript bot",
+        &format!("a finished ladder match of the {language} bot"),
         || {
             let done = finished_matches_of(&server, bot);
             (!done.is_empty()).then_some(done)
@@ -174,4 +174,24 @@ fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
     assert_eq!(player["cutoffs"], 0, "{player}");
     assert_eq!(player["init"]["kind"], "ok", "{player}");
     verify_through_the_api(&server, id);
+}
+
+#[test]
+fn a_javascript_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
+    a_script_bot_plays_on_the_ladder(
+        "javascript",
+        "kits/javascript/bot.js",
+        "text/javascript; charset=utf-8",
+        b"function tick( {",
+    );
+}
+
+#[test]
+fn a_python_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
+    a_script_bot_plays_on_the_ladder(
+        "python",
+        "kits/python/bot.py",
+        "text/x-python",
+        b"def tick(o:\n    return []\n",
+    );
 }

@@ -1,6 +1,7 @@
-//! Builds the script runtimes of `runtimes/` (today JavaScript: QuickJS-ng
-//! and `runtimes/javascript/glue.c`) into wasm32-wasip1 reactor modules with
-//! Debian's clang 14, lld and wasi-libc, and embeds them (`src/runtimes.rs`).
+//! Builds the script runtimes of `runtimes/` (JavaScript: QuickJS-ng and
+//! `runtimes/javascript/glue.c`; Python: pocketpy and its `glue.c`) into
+//! wasm32-wasip1 reactor modules with Debian's clang 14, lld and wasi-libc,
+//! and embeds them (`src/script.rs`).
 //!
 //! The module must be byte-identical on every machine: replays and the ladder
 //! name it by hash. So the compiler's version is checked, source paths are
@@ -37,27 +38,49 @@ struct RuntimeBuild {
     flags: &'static [&'static str],
 }
 
-const RUNTIMES: [RuntimeBuild; 1] = [RuntimeBuild {
-    language: "javascript",
-    display: "JavaScript",
-    vendored: "quickjs",
-    sources: &["quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c"],
-    flags: &[
-        "-D_GNU_SOURCE",
-        // QuickJS-ng's switch for a platform without threads, signals or
-        // a real clock; the fenv rounding modes wasi-libc lacks.
-        "-DEMSCRIPTEN=1",
-        "-DFE_DOWNWARD=0",
-        "-DFE_UPWARD=0",
-        "-DNDEBUG",
-        // Keeps QuickJS's stack limit on (runtimes/javascript/vendor.sh).
-        "-DLOCKSTEP",
-        // QuickJS polls the glue's fuel guard every 256 calls and backward
-        // jumps (10,000 by default): a loop turn can cost 5,000 fuel, and
-        // the guard must look within the tenth of a tick it leaves.
-        "-DJS_INTERRUPT_COUNTER_INIT=256",
-    ],
-}];
+const RUNTIMES: [RuntimeBuild; 2] = [
+    RuntimeBuild {
+        language: "javascript",
+        display: "JavaScript",
+        vendored: "quickjs",
+        sources: &["quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c"],
+        flags: &[
+            "-D_GNU_SOURCE",
+            // QuickJS-ng's switch for a platform without threads, signals or
+            // a real clock; the fenv rounding modes wasi-libc lacks.
+            "-DEMSCRIPTEN=1",
+            "-DFE_DOWNWARD=0",
+            "-DFE_UPWARD=0",
+            "-DNDEBUG",
+            // Keeps QuickJS's stack limit on (runtimes/javascript/vendor.sh).
+            "-DLOCKSTEP",
+            // QuickJS polls the glue's fuel guard every 256 calls and backward
+            // jumps (10,000 by default): a loop turn can cost 5,000 fuel, and
+            // the guard must look within the tenth of a tick it leaves.
+            "-DJS_INTERRUPT_COUNTER_INIT=256",
+        ],
+    },
+    RuntimeBuild {
+        language: "python",
+        display: "Python",
+        vendored: "pocketpy",
+        // glue.c includes pocketpy.c: one translation unit, so the glue's
+        // clock and stack guard reach pocketpy's hot loop (vendor.sh's patches).
+        sources: &[],
+        flags: &[
+            "-std=gnu11",
+            "-D_GNU_SOURCE",
+            // No threads in a bot: thread-locals are plain globals.
+            "-D_Thread_local=",
+            "-DNDEBUG",
+            "-DPK_ENABLE_OS=0",
+            "-DPK_ENABLE_THREADS=0",
+            // The watchdog is the fuel guard (glue.c): its clock is the host's
+            // virtual one.
+            "-DPK_ENABLE_WATCHDOG=1",
+        ],
+    },
+];
 
 /// Every runtime's first flags: a WASI reactor, optimised, bulk memory
 /// (wasi-libc's `memcpy`), no warnings from vendored code.

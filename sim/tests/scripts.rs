@@ -1,9 +1,9 @@
-//! Script bots (`lockstep_sandbox::script`): the JavaScript kit's bot plays
-//! real matches whose replays verify and do not depend on threads; a
-//! script that does not load is refused with the interpreter's place and
-//! message; and the hostile scripts (`tests/scripts/*.js`) each get their own
-//! outcome while the honest bot plays exactly the game it plays against
-//! `idle`.
+//! Script bots (`lockstep_sandbox::script`): the JavaScript and Python
+//! kits' bots play real matches whose replays verify and do not depend on
+//! threads; a script that does not load is refused with the interpreter's
+//! place and message; and the hostile scripts (`tests/scripts/*.js`,
+//! `*.py`) each get their own outcome while the honest bot plays exactly
+//! the game it plays against `idle`.
 
 use lockstep_sim::bundled::bundled_bot;
 use lockstep_sim::match_loop::{
@@ -18,7 +18,16 @@ use std::sync::OnceLock;
 /// The JavaScript runtime, or `None` (with a note) when this build has none
 /// and `LOCKSTEP_REQUIRE_KITS` is not set; `scripts/test` sets it.
 fn javascript() -> Option<&'static Runtime> {
-    let runtime = script::by_language("javascript").unwrap();
+    runtime("javascript")
+}
+
+/// The Python runtime, or `None` as for [`javascript`].
+fn python() -> Option<&'static Runtime> {
+    runtime("python")
+}
+
+fn runtime(language: &str) -> Option<&'static Runtime> {
+    let runtime = script::by_language(language).unwrap();
     match runtime.wasm() {
         Ok(_) => Some(runtime),
         Err(e) if std::env::var("LOCKSTEP_REQUIRE_KITS").as_deref() == Ok("1") => panic!("{e}"),
@@ -231,9 +240,9 @@ fn against_harvester(opponent: Entrant) -> (MatchResult, Calls, Calls) {
 /// Plays the hostile script: every tick from the first on ends as
 /// `outcome` (with `log` in its log), and the honest bot plays the game it
 /// plays against `idle`.
-fn check_hostile(js: &Runtime, name: &str, outcome: Outcome, log: &str) {
-    let path = format!("sim/tests/scripts/{name}.js");
-    let (result, honest, hostile) = against_harvester(script_entrant(js, name, &path));
+fn check_hostile(runtime: &Runtime, name: &str, outcome: Outcome, log: &str) {
+    let path = format!("sim/tests/scripts/{name}.{}", runtime.extensions[0]);
+    let (result, honest, hostile) = against_harvester(script_entrant(runtime, name, &path));
     static BASELINE: OnceLock<(MatchResult, Calls, Calls)> = OnceLock::new();
     let (idle, idle_honest, _) = BASELINE.get_or_init(|| against_harvester(bundled("idle")));
     let outcomes: Vec<&Outcome> = hostile.0.iter().map(|(_, o, _)| o).collect();
@@ -340,6 +349,170 @@ fn a_call_cut_off_inside_the_interpreter_restarts_the_script() {
         logs.contains("tick 5: call 3 since the script started"),
         "{logs}"
     );
+    let idle = against_harvester(bundled("idle"));
+    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
+    assert_eq!(result.final_hash, idle.0.final_hash);
+}
+
+// ---- Python --------------------------------------------------------------
+
+#[test]
+fn the_python_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
+    let Some(py) = python() else { return };
+    let kit = script_entrant(py, "kit", "kits/python/bot.py");
+    for opponent in ["random-walker", "rusher"] {
+        let other = bundled(opponent);
+        for (seat, entrants) in [(0, [kit.clone(), other.clone()]), (1, [other, kit.clone()])] {
+            let result = run_match(sandbox(), &entrants, &duel(1)).unwrap();
+            assert_eq!(result.winner, Some(seat), "against {opponent}: {result:?}");
+            let failures = &result.players[seat];
+            assert_eq!(
+                failures.cutoffs + failures.traps + failures.bad_outputs,
+                0,
+                "{failures:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_python_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
+    let Some(py) = python() else { return };
+    let entrants = [
+        bundled("harvester"),
+        script_entrant(py, "kit", "kits/python/bot.py"),
+    ];
+    let record = |threads| {
+        let config = MatchConfig { threads, ..duel(4) };
+        let mut bytes = Vec::new();
+        play_recorded(sandbox(), &entrants, &config, &mut bytes, &mut ()).unwrap();
+        bytes
+    };
+    let one = record(1);
+    assert_eq!(one, record(2), "the replay depends on the thread count");
+    let reader = ReplayReader::new(&one[..]).unwrap();
+    let runtime = reader.header().players[1].runtime.clone().unwrap();
+    assert_eq!(runtime.language, "python");
+    assert_eq!(ModuleHash(runtime.hash), py.hash().unwrap());
+    let find = |hash: &[u8; 32]| {
+        entrants
+            .iter()
+            .find(|e| e.module.hash.0 == *hash)
+            .map(|e| match &e.module.script {
+                Some(s) => script::wrap(s.runtime, &s.source),
+                None => bundled_bot("harvester").unwrap().wasm.to_vec(),
+            })
+    };
+    let report = verify(reader, &find, 2).unwrap();
+    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+}
+
+#[test]
+fn the_python_runtime_is_the_pinned_build() {
+    let Some(py) = python() else { return };
+    let pinned = std::fs::read_to_string(root().join("runtimes/python/runtime.blake3")).unwrap();
+    assert_eq!(
+        py.hash().unwrap().to_hex(),
+        pinned.trim(),
+        "the Python runtime built here is not the pinned one: if runtimes/python or its \
+         build flags changed on purpose, write the new hash into runtimes/python/runtime.blake3"
+    );
+}
+
+#[test]
+fn a_python_script_that_does_not_load_is_refused_with_its_place() {
+    let Some(py) = python() else { return };
+    let syntax = refusal(py, &source("sim/tests/scripts/syntax.py"));
+    assert!(syntax.starts_with("bot.py:4: SyntaxError: "), "{syntax}");
+    // What the script printed first stays out of the headline.
+    let top = refusal(
+        py,
+        b"print('starting')\nx = {}\nx['missing']\ndef tick(o):\n    return []\n",
+    );
+    assert!(top.starts_with("bot.py:3: KeyError"), "{top}");
+    let no_tick = refusal(py, b"def init(info):\n    pass\n");
+    assert!(no_tick.contains("no tick(observation)"), "{no_tick}");
+    let endless = refusal(py, b"while True:\n    pass\n");
+    assert!(endless.contains("TimeoutError"), "{endless}");
+}
+
+#[test]
+fn python_an_endless_loop_is_stopped_by_the_runtime() {
+    let Some(py) = python() else { return };
+    check_hostile(
+        py,
+        "loop",
+        trap(TrapKind::Unreachable),
+        "bot.py:4: TimeoutError",
+    );
+}
+
+#[test]
+fn python_unbounded_recursion_is_a_recursion_error() {
+    let Some(py) = python() else { return };
+    check_hostile(
+        py,
+        "recursion",
+        trap(TrapKind::Unreachable),
+        "RecursionError",
+    );
+}
+
+#[test]
+fn python_an_exception_every_tick_is_logged_with_its_place() {
+    let Some(py) = python() else { return };
+    check_hostile(
+        py,
+        "throws",
+        trap(TrapKind::Unreachable),
+        "bot.py:3: ValueError: no orders on tick",
+    );
+}
+
+/// A growing list: the guard stops the first tick; from then on each tick
+/// is cut off inside the interpreter (one step of the list's growth is
+/// longer than the guard's margin), and the interpreter is reset each time.
+#[test]
+fn python_a_growing_list_fails_every_tick_and_harms_nobody() {
+    let Some(py) = python() else { return };
+    let (result, honest, hostile) =
+        against_harvester(script_entrant(py, "memory", "sim/tests/scripts/memory.py"));
+    assert_eq!(hostile.0.len(), TICKS as usize);
+    assert!(
+        hostile.0.iter().all(|(_, o, _)| *o != Outcome::Ok),
+        "{:?}",
+        hostile.0
+    );
+    let idle = against_harvester(bundled("idle"));
+    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
+    assert_eq!(result.final_hash, idle.0.final_hash);
+}
+
+#[test]
+fn python_a_call_cut_off_inside_the_interpreter_keeps_the_globals() {
+    let Some(py) = python() else { return };
+    let (result, honest, hostile) = against_harvester(script_entrant(
+        py,
+        "cut_off",
+        "sim/tests/scripts/cut_off.py",
+    ));
+    let outcomes: Vec<(u32, Outcome)> = hostile.0.iter().map(|(t, o, _)| (*t, o.clone())).collect();
+    let expected: Vec<(u32, Outcome)> = (0..TICKS)
+        .map(|t| {
+            (
+                t,
+                if t == 2 {
+                    Outcome::OutOfFuel
+                } else {
+                    Outcome::Ok
+                },
+            )
+        })
+        .collect();
+    assert_eq!(outcomes, expected);
+    let logs = hostile.1.join("\n");
+    assert!(logs.contains("interpreter state reset"), "{logs}");
+    assert!(logs.contains("tick 3 call 4"), "{logs}");
     let idle = against_harvester(bundled("idle"));
     assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
     assert_eq!(result.final_hash, idle.0.final_hash);

@@ -127,7 +127,10 @@ async fn module_response(
         Some(_) if !as_source => (bytes, "application/octet-stream", filename.to_string()),
         Some(Ok((runtime, source))) => (
             source.to_vec(),
-            "text/javascript; charset=utf-8",
+            match runtime.language {
+                "python" => "text/x-python; charset=utf-8",
+                _ => "text/javascript; charset=utf-8",
+            },
             format!(
                 "{}.{}",
                 filename.rsplit_once('.').map_or(filename, |(stem, _)| stem),

@@ -47,11 +47,11 @@ struct UploadFields {
 
 fn upload_page(game: HostedGame, fields: &UploadFields, verdict: &str) -> Page {
     let body = format!(
-        r#"<div class="page-head"><h1>Upload a bot</h1><p class="lede">A WebAssembly module built against ABI v1 (see docs/abi.md), or a JavaScript bot's <code>.js</code> file (see docs/languages/javascript.md). It joins the ladder as soon as it is accepted.</p><p class="lede" id="game">This server plays {game}: its ladder pairs your bot with bots of that game, and a bot written for another game fails its init in every match.</p></div>
+        r#"<div class="page-head"><h1>Upload a bot</h1><p class="lede">A WebAssembly module built against ABI v1 (see docs/abi.md), or a JavaScript or Python bot's source file (<code>.js</code>, <code>.py</code>: see docs/languages/). It joins the ladder as soon as it is accepted.</p><p class="lede" id="game">This server plays {game}: its ladder pairs your bot with bots of that game, and a bot written for another game fails its init in every match.</p></div>
 {verdict}<div class="layout-2"><form class="card" id="upload" method="post" action="/upload" enctype="multipart/form-data">
 <div class="field"><label for="token">API token</label><input type="password" id="token" name="token" required autocomplete="off" spellcheck="false" value="{token}"><div class="hint">The token you got when registering.</div></div>
 <div class="field"><label for="name">Bot name</label><input type="text" id="name" name="name" required maxlength="32" spellcheck="false" value="{name}"><div class="hint">3 to 32 characters: a–z, 0–9, <code>-</code> and <code>_</code>, starting with a letter. A new name makes a new bot; one of yours gets a new version.</div></div>
-<div class="field"><label for="module">Module (.wasm) or JavaScript (.js)</label><input type="file" id="module" name="module" required accept=".wasm,.js,application/wasm,text/javascript"></div>
+<div class="field"><label for="module">Module (.wasm), or a JavaScript (.js) or Python (.py) script</label><input type="file" id="module" name="module" required accept=".wasm,.js,.py,application/wasm,text/javascript,text/x-python"></div>
 <button type="submit" id="submit">Upload and validate</button>
 </form>{UPLOAD_HELP}</div>"#,
         token = esc(&fields.token),
@@ -192,7 +192,7 @@ async fn read_form<'s>(
     Err(NO_FILE)
 }
 
-const NO_FILE: Refusal = Refusal::Missing("No file", "choose a .wasm or .js file to upload");
+const NO_FILE: Refusal = Refusal::Missing("No file", "choose a .wasm, .js or .py file to upload");
 
 /// The form's token and name, checked as the API checks them before it
 /// reads a body: the token's player.

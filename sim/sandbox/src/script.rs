@@ -49,15 +49,26 @@ impl fmt::Debug for Runtime {
 }
 
 /// Every runtime this Lockstep knows, built or not.
-pub static RUNTIMES: [Runtime; 1] = [Runtime {
-    language: "javascript",
-    display: "JavaScript",
-    interpreter: "QuickJS-ng 0.16.2",
-    extensions: &["js", "mjs", "cjs"],
-    script_name: "bot.js",
-    wasm: JAVASCRIPT_WASM,
-    hash: OnceLock::new(),
-}];
+pub static RUNTIMES: [Runtime; 2] = [
+    Runtime {
+        language: "javascript",
+        display: "JavaScript",
+        interpreter: "QuickJS-ng 0.16.2",
+        extensions: &["js", "mjs", "cjs"],
+        script_name: "bot.js",
+        wasm: JAVASCRIPT_WASM,
+        hash: OnceLock::new(),
+    },
+    Runtime {
+        language: "python",
+        display: "Python",
+        interpreter: "pocketpy 2.1.8",
+        extensions: &["py"],
+        script_name: "bot.py",
+        wasm: PYTHON_WASM,
+        hash: OnceLock::new(),
+    },
+];
 
 impl Runtime {
     /// The runtime's module, or why this build has none.
@@ -165,7 +176,11 @@ pub(crate) fn failure_message(runtime: &Runtime, logs: &[String], outcome: &str)
             runtime.display
         );
     }
-    let mut lines = logs.iter();
+    // What the script printed before it failed comes first in the log;
+    // the error's own first line names the script.
+    let place = format!("{}:", runtime.script_name);
+    let start = logs.iter().position(|l| l.starts_with(&place)).unwrap_or(0);
+    let mut lines = logs[start..].iter();
     let first = lines.next().map(String::as_str).unwrap_or_default();
     let mut message = first.to_string();
     for line in lines.take(8) {
