@@ -55,7 +55,15 @@ fn executable(_path: &Path) -> bool {
 #[test]
 fn every_language_writes_a_folder_whose_files_are_the_kits() {
     let languages = kits::languages();
-    for lang in ["rust", "c", "zig", "assemblyscript", "go", "javascript"] {
+    for lang in [
+        "rust",
+        "c",
+        "zig",
+        "assemblyscript",
+        "go",
+        "javascript",
+        "python",
+    ] {
         assert!(languages.contains(&lang), "no {lang} kit in {languages:?}");
     }
     let dir = scratch("every_language");
@@ -69,9 +77,11 @@ fn every_language_writes_a_folder_whose_files_are_the_kits() {
         expected.sort();
         assert_eq!(files_under(&written), expected, "{lang}");
         // A script kit's bot is its script: nothing to build.
-        let script = lang == "javascript";
+        let script = ["javascript", "python"]
+            .contains(&lang)
+            .then(|| if lang == "python" { "bot.py" } else { "bot.js" });
         assert!(
-            script || expected.iter().any(|p| p == "build.sh"),
+            script.is_some() || expected.iter().any(|p| p == "build.sh"),
             "{lang} has no build.sh"
         );
         assert!(
@@ -112,16 +122,16 @@ fn every_language_writes_a_folder_whose_files_are_the_kits() {
             lines[0].starts_with(&format!("wrote {name} ({lang} kit, ")),
             "{text}"
         );
-        if script {
+        if let Some(file) = script {
             assert!(
-                lines[1].ends_with(&format!("check {name}/bot.js")),
+                lines[1].ends_with(&format!("check {name}/{file}")),
                 "{text}"
             );
             assert!(
-                lines[2].ends_with(&format!("match {name}/bot.js random-walker")),
+                lines[2].ends_with(&format!("match {name}/{file} random-walker")),
                 "{text}"
             );
-            let check = lockstep_in(&dir, &["check", &format!("{name}/bot.js")]);
+            let check = lockstep_in(&dir, &["check", &format!("{name}/{file}")]);
             assert!(check.status.success(), "{}", stdout(&check));
             continue;
         }
@@ -160,7 +170,7 @@ fn refusals_say_why_and_touch_nothing() {
         "{err}"
     );
     assert!(
-        err.contains("[possible values: assemblyscript, c, go, javascript, rust, zig]"),
+        err.contains("[possible values: assemblyscript, c, go, javascript, python, rust, zig]"),
         "{err}"
     );
     assert!(!dir.join("cobol-bot").exists());

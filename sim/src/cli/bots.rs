@@ -89,7 +89,7 @@ pub fn list_maps(game: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// A bot file's bytes: a module as it is, a script (`.js`) as its script
+/// A bot file's bytes: a module as it is, a script (`.js`, `.py`) as its script
 /// bytes (`lockstep_sim::sandbox::script`), which is how every command,
 /// replay and server names it.
 pub fn read_bot_file(path: &Path) -> Result<Vec<u8>, String> {
@@ -102,7 +102,7 @@ pub fn read_bot_file(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// A BOT argument's name and bytes: a path to a `.wasm` file or a script
-/// (`.js`), or a bundled bot's name.
+/// (`.js`, `.py`), or a bundled bot's name.
 pub fn bot_bytes(arg: &str) -> Result<(String, Cow<'static, [u8]>), String> {
     let path = Path::new(arg);
     let looks_like_path = arg.ends_with(".wasm")

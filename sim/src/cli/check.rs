@@ -18,16 +18,17 @@ Examples:
   lockstep check rusher
   lockstep check my_bot.wasm --json
   lockstep check my_bot.js
+  lockstep check my_bot.py
 
 Checks the module exactly as an upload is checked: the header, the WebAssembly
 features Lockstep allows, the upload-time limits (docs/limits.md), ABI v1's
 imports and exports (docs/abi.md), then it is compiled and `lockstep_abi()` is
 called. Every problem is listed, not just the first.
 
-A script (`.js`) is checked by loading it in its runtime, as an upload is: the
+A script (`.js`, `.py`) is checked by loading it in its runtime, as an upload is: the
 source is compiled and its top level run on the init budget, and `tick` must
 be defined. A syntax error or an uncaught exception is shown with its line and
-column, then its stack (docs/languages/javascript.md).
+column (a line in Python), then its stack (docs/languages/).
 
 A module that passes is compiled once per machine: the compiled code is kept
 in the cache folder (`[cache]` in the config) and read from there next time;
@@ -39,7 +40,7 @@ Exit status: 0 when the module would be accepted; 1 when it would be refused
 #[derive(Args)]
 #[command(after_long_help = EXAMPLES)]
 pub struct CheckArgs {
-    /// A path to a .wasm file or a script (.js), or a bundled bot's name
+    /// A path to a .wasm file or a script (.js, .py), or a bundled bot's name
     /// (see `lockstep bots`).
     #[arg(value_name = "BOT")]
     bot: String,

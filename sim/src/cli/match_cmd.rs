@@ -32,7 +32,7 @@ a usage error.";
 pub struct MatchArgs {
     /// The bots, as many as the game seats (2 to 8 for the reference game):
     /// bundled names (see `lockstep bots`) or paths to .wasm files or scripts
-    /// (.js, run by Lockstep's JavaScript runtime). Seats are
+    /// (.js, .py: run by Lockstep's own runtimes). Seats are
     /// given in order: the first bot is seat 0 (the reference game's core A).
     #[arg(required = true, num_args = 1..=8, value_name = "BOT")]
     bots: Vec<String>,

@@ -10,6 +10,7 @@ Examples:
   lockstep new my-bot --lang rust
   lockstep new bots/hunter --lang c
   lockstep new scout --lang javascript
+  lockstep new scout --lang python
 
 Each kit is a complete bot with a strategy of its own, a README (how the bot
 works, how to build and test it), and build.sh, which builds NAME.wasm in the
@@ -23,6 +24,7 @@ a script kit's bot is its script, with nothing to build:
   assemblyscript  Node.js and npm (build.sh installs AssemblyScript once)
   go              Go (build.sh installs its pinned version once, with pip)
   javascript      nothing: bot.js is the bot (Lockstep's own runtime runs it)
+  python          nothing: bot.py is the bot (Lockstep's own runtime runs it)
 
 The folder's name is the bot's: the module is NAME.wasm and matches show NAME.
 A Rust kit's Cargo.toml points at this Lockstep's SDK by absolute path (see its

@@ -40,12 +40,12 @@ enum ReplayCommand {
     /// Play the match again with the same modules and check every tick.
     ///
     /// Bundled bots are found by their module hash; other modules are looked
-    /// for in --bots DIR (every .wasm and .js file in it) and at the path the bot was
+    /// for in --bots DIR (every .wasm, .js and .py file in it) and at the path the bot was
     /// entered under. The first tick that differs is named, with what differs.
     Verify {
         /// The replay file.
         file: PathBuf,
-        /// A folder of .wasm and .js files to find the match's bots in.
+        /// A folder of .wasm, .js and .py files to find the match's bots in.
         #[arg(long, value_name = "DIR")]
         bots: Option<PathBuf>,
         /// Threads running the bots. Any value must verify the same.

@@ -46,7 +46,7 @@ pub enum VerifyError {
     },
     #[error(
         "seat {seat} ({bot}): no module with hash {hash} was found; pass the folder of the \
-         bot's .wasm or .js file with --bots DIR"
+         bot's .wasm, .js or .py file with --bots DIR"
     )]
     MissingModule {
         seat: usize,
