@@ -192,6 +192,6 @@ fn a_python_bot_is_uploaded_as_its_source_and_plays_on_the_ladder() {
         "python",
         "kits/python/bot.py",
         "text/x-python",
-        b"def tick(o:\n    return []\n",
+        b"def tick(o) return []\n",
     );
 }

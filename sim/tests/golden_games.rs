@@ -5,7 +5,7 @@
 //! and kept since, so that any refactor of the match loop, the replay format
 //! or the SDK that changes what a bot sees or does fails here. The modules are
 //! fixtures (`tests/golden/*.wasm`: the bundled bots and the starter kits' bots
-//! as built on 2026-12-06, and the JavaScript kit's `bot.js`), not rebuilt, so a new compiler cannot move the
+//! as built on 2026-12-06, and the JavaScript and Python kits' scripts), not rebuilt, so a new compiler cannot move the
 //! pins; each pin also names its modules' blake3 hashes.
 //!
 //! A game's digest is blake3 over every tick's record as the replay holds it
@@ -31,13 +31,15 @@ fn sandbox() -> &'static Sandbox {
 }
 
 /// `tests/golden/NAME.wasm`, or the script bytes of `tests/golden/NAME.js`
-/// (its runtime is pinned by `runtimes/javascript/runtime.blake3`).
+/// or `NAME.py` (their runtimes are pinned by `runtimes/*/runtime.blake3`).
 fn fixture(name: &str) -> Vec<u8> {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let script = golden.join(format!("{name}.js"));
-    if let Ok(source) = std::fs::read(&script) {
-        let runtime = lockstep_sim::sandbox::script::by_extension(&script).unwrap();
-        return lockstep_sim::sandbox::script::wrap(runtime, &source);
+    for extension in ["js", "py"] {
+        let script = golden.join(format!("{name}.{extension}"));
+        if let Ok(source) = std::fs::read(&script) {
+            let runtime = lockstep_sim::sandbox::script::by_extension(&script).unwrap();
+            return lockstep_sim::sandbox::script::wrap(runtime, &source);
+        }
     }
     let path = golden.join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -108,6 +110,14 @@ const PINS: &[Pin] = &[
         seed: 5,
         ticks: 120,
         digest: "c4e79848965499a617156af26fe30e8058f1614ed1573fc1d034d04bbc957bab",
+    },
+    // The Python kit's bot as of 2026-12-07 on the pinned runtime.
+    Pin {
+        bots: &["harvester", "kit-python"],
+        map: "duel",
+        seed: 6,
+        ticks: 120,
+        digest: "8aea13c3f472cbce086c1b75f733136edb73209d0c75320156bc4e948a400ac5",
     },
 ];
 
