@@ -76,10 +76,10 @@ fn duel(seed: u64) -> MatchConfig {
     }
 }
 
-#[test]
-fn the_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
-    let Some(js) = javascript() else { return };
-    let kit = script_entrant(js, "kit", "kits/javascript/bot.js");
+/// The kit's bot beats `random-walker` and `rusher` on `duel`, seed 1, in
+/// both seats, with no failed call.
+fn kit_beats_random_walker_and_rusher(runtime: &Runtime, kit: &str) {
+    let kit = script_entrant(runtime, "kit", kit);
     for opponent in ["random-walker", "rusher"] {
         let other = bundled(opponent);
         for (seat, entrants) in [(0, [kit.clone(), other.clone()]), (1, [other, kit.clone()])] {
@@ -95,13 +95,11 @@ fn the_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
     }
 }
 
-#[test]
-fn a_script_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
-    let Some(js) = javascript() else { return };
-    let entrants = [
-        script_entrant(js, "kit", "kits/javascript/bot.js"),
-        bundled("rusher"),
-    ];
+/// `kit` in `seat` against `opponent`: the replay is the same bytes on 1
+/// and 2 threads, names the script's runtime, and verifies.
+fn replays_byte_for_byte_and_verifies(runtime: &Runtime, kit: &str, seat: usize, opponent: &str) {
+    let mut entrants = vec![bundled(opponent)];
+    entrants.insert(seat, script_entrant(runtime, "kit", kit));
     let record = |threads| {
         let config = MatchConfig { threads, ..duel(2) };
         let mut bytes = Vec::new();
@@ -113,25 +111,62 @@ fn a_script_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
 
     let reader = ReplayReader::new(&one[..]).unwrap();
     let header = reader.header().clone();
-    let runtime = header.players[0]
+    let recorded = header.players[seat]
         .runtime
         .as_ref()
         .expect("a script's runtime");
-    assert_eq!(runtime.language, "javascript");
-    assert_eq!(ModuleHash(runtime.hash), js.hash().unwrap());
-    assert_eq!(header.players[0].module_hash, entrants[0].module.hash.0);
-    assert!(header.players[1].runtime.is_none());
+    assert_eq!(recorded.language, runtime.language);
+    assert_eq!(ModuleHash(recorded.hash), runtime.hash().unwrap());
+    assert_eq!(
+        header.players[seat].module_hash,
+        entrants[seat].module.hash.0
+    );
+    assert!(header.players[1 - seat].runtime.is_none());
     let find = |hash: &[u8; 32]| {
-        [&entrants[0], &entrants[1]]
-            .into_iter()
+        entrants
+            .iter()
             .find(|e| e.module.hash.0 == *hash)
             .map(|e| match &e.module.script {
                 Some(s) => script::wrap(s.runtime, &s.source),
-                None => bundled_bot("rusher").unwrap().wasm.to_vec(),
+                None => bundled_bot(opponent).unwrap().wasm.to_vec(),
             })
     };
     let report = verify(reader, &find, 2).unwrap();
     assert!(report.divergence.is_none(), "{:?}", report.divergence);
+}
+
+/// The pinned runtime: Debian's clang 14 and these sources give this
+/// module on every machine, and replays name it.
+fn is_the_pinned_build(runtime: &Runtime) {
+    let file = format!("runtimes/{}/runtime.blake3", runtime.language);
+    let pinned = std::fs::read_to_string(root().join(&file)).unwrap();
+    assert_eq!(
+        runtime.hash().unwrap().to_hex(),
+        pinned.trim(),
+        "the {} runtime built here is not the pinned one: if runtimes/{} or its build \
+         flags changed on purpose, write the new hash into {file}; if not, the toolchain \
+         differs",
+        runtime.display,
+        runtime.language
+    );
+}
+
+#[test]
+fn the_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
+    let Some(js) = javascript() else { return };
+    kit_beats_random_walker_and_rusher(js, "kits/javascript/bot.js");
+}
+
+#[test]
+fn a_script_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
+    let Some(js) = javascript() else { return };
+    replays_byte_for_byte_and_verifies(js, "kits/javascript/bot.js", 0, "rusher");
+}
+
+#[test]
+fn the_runtime_is_the_pinned_build() {
+    let Some(js) = javascript() else { return };
+    is_the_pinned_build(js);
 }
 
 #[test]
@@ -147,24 +182,6 @@ fn the_script_is_the_identity_and_the_runtime_is_compiled_once() {
     let (sa, sb) = (a.script.unwrap(), b.script.unwrap());
     assert_eq!(sa.runtime_hash, sb.runtime_hash);
     assert_eq!(Some(sa.runtime_hash), js.hash());
-}
-
-/// The pinned runtime: Debian's clang 14 and these sources give this
-/// module on every machine, and replays name it.
-#[test]
-fn the_runtime_is_the_pinned_build() {
-    let Some(js) = javascript() else { return };
-    let pinned = std::fs::read_to_string(root().join("runtimes/javascript/runtime.blake3"))
-        .unwrap()
-        .trim()
-        .to_string();
-    let built = js.hash().unwrap().to_hex();
-    assert_eq!(
-        built, pinned,
-        "the JavaScript runtime built here is not the pinned one: if runtimes/javascript \
-         or its build flags changed on purpose, write the new hash into \
-         runtimes/javascript/runtime.blake3; if not, the toolchain differs"
-    );
 }
 
 fn refusal(js: &Runtime, source: &[u8]) -> String {
@@ -266,6 +283,13 @@ fn check_hostile(runtime: &Runtime, name: &str, outcome: Outcome, log: &str) {
     );
 }
 
+/// The honest bot played the very game it plays against `idle`.
+fn honest_game_unchanged(result: &MatchResult, honest: &Calls) {
+    let idle = against_harvester(bundled("idle"));
+    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
+    assert_eq!(result.final_hash, idle.0.final_hash, "the world differs");
+}
+
 fn trap(kind: TrapKind) -> Outcome {
     Outcome::Trap { trap: kind }
 }
@@ -349,9 +373,7 @@ fn a_call_cut_off_inside_the_interpreter_restarts_the_script() {
         logs.contains("tick 5: call 3 since the script started"),
         "{logs}"
     );
-    let idle = against_harvester(bundled("idle"));
-    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
-    assert_eq!(result.final_hash, idle.0.final_hash);
+    honest_game_unchanged(&result, &honest);
 }
 
 // ---- Python --------------------------------------------------------------
@@ -359,64 +381,19 @@ fn a_call_cut_off_inside_the_interpreter_restarts_the_script() {
 #[test]
 fn the_python_kit_bot_beats_random_walker_and_rusher_in_both_seats() {
     let Some(py) = python() else { return };
-    let kit = script_entrant(py, "kit", "kits/python/bot.py");
-    for opponent in ["random-walker", "rusher"] {
-        let other = bundled(opponent);
-        for (seat, entrants) in [(0, [kit.clone(), other.clone()]), (1, [other, kit.clone()])] {
-            let result = run_match(sandbox(), &entrants, &duel(1)).unwrap();
-            assert_eq!(result.winner, Some(seat), "against {opponent}: {result:?}");
-            let failures = &result.players[seat];
-            assert_eq!(
-                failures.cutoffs + failures.traps + failures.bad_outputs,
-                0,
-                "{failures:?}"
-            );
-        }
-    }
+    kit_beats_random_walker_and_rusher(py, "kits/python/bot.py");
 }
 
 #[test]
 fn a_python_match_replays_byte_for_byte_whatever_the_threads_and_verifies() {
     let Some(py) = python() else { return };
-    let entrants = [
-        bundled("harvester"),
-        script_entrant(py, "kit", "kits/python/bot.py"),
-    ];
-    let record = |threads| {
-        let config = MatchConfig { threads, ..duel(4) };
-        let mut bytes = Vec::new();
-        play_recorded(sandbox(), &entrants, &config, &mut bytes, &mut ()).unwrap();
-        bytes
-    };
-    let one = record(1);
-    assert_eq!(one, record(2), "the replay depends on the thread count");
-    let reader = ReplayReader::new(&one[..]).unwrap();
-    let runtime = reader.header().players[1].runtime.clone().unwrap();
-    assert_eq!(runtime.language, "python");
-    assert_eq!(ModuleHash(runtime.hash), py.hash().unwrap());
-    let find = |hash: &[u8; 32]| {
-        entrants
-            .iter()
-            .find(|e| e.module.hash.0 == *hash)
-            .map(|e| match &e.module.script {
-                Some(s) => script::wrap(s.runtime, &s.source),
-                None => bundled_bot("harvester").unwrap().wasm.to_vec(),
-            })
-    };
-    let report = verify(reader, &find, 2).unwrap();
-    assert!(report.divergence.is_none(), "{:?}", report.divergence);
+    replays_byte_for_byte_and_verifies(py, "kits/python/bot.py", 1, "harvester");
 }
 
 #[test]
 fn the_python_runtime_is_the_pinned_build() {
     let Some(py) = python() else { return };
-    let pinned = std::fs::read_to_string(root().join("runtimes/python/runtime.blake3")).unwrap();
-    assert_eq!(
-        py.hash().unwrap().to_hex(),
-        pinned.trim(),
-        "the Python runtime built here is not the pinned one: if runtimes/python or its \
-         build flags changed on purpose, write the new hash into runtimes/python/runtime.blake3"
-    );
+    is_the_pinned_build(py);
 }
 
 #[test]
@@ -483,9 +460,7 @@ fn python_a_growing_list_fails_every_tick_and_harms_nobody() {
         "{:?}",
         hostile.0
     );
-    let idle = against_harvester(bundled("idle"));
-    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
-    assert_eq!(result.final_hash, idle.0.final_hash);
+    honest_game_unchanged(&result, &honest);
 }
 
 #[test]
@@ -513,7 +488,5 @@ fn python_a_call_cut_off_inside_the_interpreter_keeps_the_globals() {
     let logs = hostile.1.join("\n");
     assert!(logs.contains("interpreter state reset"), "{logs}");
     assert!(logs.contains("tick 3 call 4"), "{logs}");
-    let idle = against_harvester(bundled("idle"));
-    assert_eq!(honest.0, idle.1.0, "the honest bot's game changed");
-    assert_eq!(result.final_hash, idle.0.final_hash);
+    honest_game_unchanged(&result, &honest);
 }
