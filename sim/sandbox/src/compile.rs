@@ -37,6 +37,14 @@ impl LoadedFrom {
     }
 }
 
+/// When `validate_compile_probe`'s steps ended, and where the code came from.
+pub(crate) struct Steps {
+    pub(crate) from: LoadedFrom,
+    pub(crate) validated: Instant,
+    pub(crate) compiled: Instant,
+    pub(crate) disk_note: Option<String>,
+}
+
 /// How a module was loaded, and how long each step took.
 #[derive(Clone, Debug)]
 pub struct LoadReport {
@@ -197,9 +205,29 @@ impl Sandbox {
             let (runtime, source) = script.map_err(ModuleError::Script)?;
             return self.load_script(hash, bytes.len(), runtime, source, start);
         }
+        let (module, steps) = self.validate_compile_probe(hash, bytes, &self.config)?;
+        let report = LoadReport {
+            from: steps.from,
+            validate: steps.validated - start,
+            compile: steps.compiled - steps.validated,
+            total: start.elapsed(),
+            disk_note: steps.disk_note,
+        };
+        Ok((module, report))
+    }
+
+    /// `load`'s steps for wasm bytes, under `config`'s validation limits
+    /// (the upload limits, or a runtime's trusted ones): the header, the
+    /// validator, the compiled code, `lockstep_abi()`'s probe; the module is
+    /// then kept in the memory cache.
+    pub(crate) fn validate_compile_probe(
+        &self,
+        hash: ModuleHash,
+        bytes: &[u8],
+        config: &SandboxConfig,
+    ) -> Result<(BotModule, Steps), ModuleError> {
         module::check_header(bytes)?;
-        let summary =
-            validate::validate(bytes, &self.config).map_err(ModuleError::from_problems)?;
+        let summary = validate::validate(bytes, config).map_err(ModuleError::from_problems)?;
         let validated = Instant::now();
         let (compiled, from, disk_note) =
             self.compiler
@@ -218,18 +246,14 @@ impl Sandbox {
         module.encoding = self
             .probe_encoding(&module)
             .map_err(|p| ModuleError::Abi(vec![p]))?;
-        self.modules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(hash, module.clone());
-        let report = LoadReport {
+        self.remember(hash, &module);
+        let steps = Steps {
             from,
-            validate: validated - start,
-            compile: compiled_at - validated,
-            total: start.elapsed(),
+            validated,
+            compiled: compiled_at,
             disk_note,
         };
-        Ok((module, report))
+        Ok((module, steps))
     }
 
     /// The checks of [`Sandbox::load`] without compiling: the header, the

@@ -5,7 +5,7 @@ use super::compile::{LoadReport, LoadedFrom};
 use super::script::{self, Runtime, Script};
 use super::{
     BotInstance, BotModule, ModuleError, ModuleHash, Outcome, Sandbox, SandboxConfig,
-    ValidationLimits, count, module, validate,
+    ValidationLimits, count,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,26 +30,8 @@ impl Sandbox {
         if let Some(module) = self.cached(hash) {
             return Ok((module, LoadedFrom::Memory));
         }
-        module::check_header(wasm)?;
-        let summary =
-            validate::validate(wasm, &self.trusted_config()).map_err(ModuleError::from_problems)?;
-        let (compiled, from, _) =
-            self.compiler
-                .compiled(&self.engine, hash, wasm, self.config.stack_units)?;
-        let mut module = BotModule {
-            hash,
-            encoding: lockstep_bot::Encoding::Json,
-            size: wasm.len(),
-            overflow_function: summary.functions,
-            summary,
-            module: compiled,
-            script: None,
-        };
-        module.encoding = self
-            .probe_encoding(&module)
-            .map_err(|p| ModuleError::Abi(vec![p]))?;
-        self.remember(hash, &module);
-        Ok((module, from))
+        let (module, steps) = self.validate_compile_probe(hash, wasm, &self.trusted_config())?;
+        Ok((module, steps.from))
     }
 
     /// A script bot: its runtime's compiled code with its source, once the
@@ -112,7 +94,7 @@ impl Sandbox {
         Ok((module, report))
     }
 
-    fn remember(&self, hash: ModuleHash, module: &BotModule) {
+    pub(crate) fn remember(&self, hash: ModuleHash, module: &BotModule) {
         self.modules
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
